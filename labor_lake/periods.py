@@ -1,0 +1,48 @@
+"""Period strings used in the registry, and their calendar bounds.
+
+Grammar: a point `YYYY`, `YYYY-MM`, `YYYY-Qn` or `YYYY-Hn`, or an interval `A/B` of two points
+(ISO 8601 style). `2024/2026-Q1` reads "from the start of 2024 to the end of 2026 Q1".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+
+_POINT = r"\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?"
+PERIOD_PATTERN = rf"^{_POINT}(?:/{_POINT})?$"
+_POINT_RE = re.compile(rf"^(\d{{4}})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
+
+
+class PeriodError(ValueError):
+    """A period string that does not follow the grammar above."""
+
+
+def _point_bounds(text: str) -> tuple[date, date]:
+    match = _POINT_RE.match(text)
+    if match is None:
+        raise PeriodError(f"not a period: {text!r} (expected YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn)")
+    year = int(match.group(1))
+    month, quarter, half = match.group(2), match.group(3), match.group(4)
+    if month is not None:
+        first_month = last_month = int(month)
+    elif quarter is not None:
+        first_month, last_month = 3 * int(quarter) - 2, 3 * int(quarter)
+    elif half is not None:
+        first_month, last_month = 6 * int(half) - 5, 6 * int(half)
+    else:
+        first_month, last_month = 1, 12
+    last_day = calendar.monthrange(year, last_month)[1]
+    return date(year, first_month, 1), date(year, last_month, last_day)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day covered by `period`; raises PeriodError on bad input."""
+    start_text, _, end_text = period.partition("/")
+    start, end = _point_bounds(start_text)
+    if end_text:
+        _, end = _point_bounds(end_text)
+        if end < start:
+            raise PeriodError(f"period {period!r} ends before it starts")
+    return start, end

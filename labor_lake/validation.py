@@ -1,0 +1,132 @@
+"""Validation problems: one shape for every error a user can cause, from a malformed CSV cell to a
+failed schema check, so each message names the file, line, record, column, value and check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import pandera.errors
+import polars as pl
+
+from schemas.model import Table, to_pandera
+
+_MAX_PROBLEMS_IN_MESSAGE = 25
+_SHAPE_CHECKS = ("column_in_dataframe", "column_in_schema")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one value."""
+
+    check: str
+    column: str | None = None
+    value: str | None = None
+    record: str | None = None
+    line: int | None = None
+    file: str | None = None
+
+    def describe(self) -> str:
+        where = ":".join(str(part) for part in (self.file, self.line) if part is not None)
+        parts = [where] if where else []
+        if self.record is not None:
+            parts.append(f"record {self.record!r}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        parts.append(f"value {self.value!r}")
+        parts.append(f"failed {self.check}")
+        return ", ".join(parts)
+
+
+PROBLEM_SCHEMA = pl.Schema(
+    {
+        "check": pl.String,
+        "column": pl.String,
+        "value": pl.String,
+        "record": pl.String,
+        "line": pl.Int64,
+        "file": pl.String,
+    }
+)
+
+
+class ValidationFailed(Exception):
+    """Raised when input or output data breaks its contract; nothing is written."""
+
+    def __init__(self, subject: str, problems: Sequence[Problem]) -> None:
+        self.subject = subject
+        self.problems = list(problems)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        shown = self.problems[:_MAX_PROBLEMS_IN_MESSAGE]
+        lines = [f"{self.subject}: {len(self.problems)} problem(s)"]
+        lines.extend(f"  - {problem.describe()}" for problem in shown)
+        if len(self.problems) > len(shown):
+            lines.append(f"  ... and {len(self.problems) - len(shown)} more")
+        return "\n".join(lines)
+
+    def as_frame(self) -> pl.DataFrame:
+        return pl.DataFrame([asdict(p) for p in self.problems], schema=PROBLEM_SCHEMA)
+
+
+def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
+    """Validate a collected frame against the table's pandera schema, returning every problem.
+
+    The frame must be a DataFrame, not a LazyFrame: on a LazyFrame pandera checks only the schema
+    unless the validation depth says otherwise, and we always want the data checks.
+    """
+    try:
+        to_pandera(table).validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        return _problems_from_failure_cases(errors.failure_cases, frame, table)
+    return []
+
+
+def _cell(frame: pl.DataFrame, column: str, row: int | None) -> object:
+    if row is None or column not in frame.columns or row >= frame.height:
+        return None
+    return frame[column][row]
+
+
+def _problems_from_failure_cases(
+    failure_cases: pl.DataFrame, frame: pl.DataFrame, table: Table
+) -> list[Problem]:
+    record_column = table.primary_key or table.columns[0].name
+    shape_failures = failure_cases.filter(
+        pl.col("check").is_in(_SHAPE_CHECKS) | pl.col("check").str.starts_with("dtype(")
+    )
+    if shape_failures.height:
+        # With a column missing, unexpected or mistyped, row rules fail on that column and only
+        # add noise: report the shape alone.
+        return [
+            Problem(
+                check=case["check"],
+                column=case["failure_case"] if case["check"] in _SHAPE_CHECKS else case["column"],
+                value=None if case["check"] in _SHAPE_CHECKS else case["failure_case"],
+                file=table.id,
+            )
+            for case in shape_failures.iter_rows(named=True)
+        ]
+    problems = []
+    for case in failure_cases.iter_rows(named=True):
+        row = case["index"]
+        check = case["check"]
+        column = case["column"]
+        value = case["failure_case"]
+        line = _cell(frame, "source_line", row)
+        problems.append(
+            Problem(
+                check=check,
+                column=column,
+                value=None if value is None else str(value),
+                record=None if row is None else _as_text(_cell(frame, record_column, row)),
+                line=None if line is None else int(line),  # type: ignore[call-overload]
+                file=_as_text(_cell(frame, "source_file", row)),
+            )
+        )
+    return problems
+
+
+def _as_text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,167 @@
+"""Table and column metadata, defined once, and everything derived from it.
+
+A `Table` is the single description of a lake table. From it we derive the pandera (polars)
+schema used for validation, the Arrow schema written into Parquet (with per-column descriptions
+and units), the Dagster column schema shown in the UI, and the published data dictionary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import dagster as dg
+import pandera.polars as pa
+import polars as pl
+import pyarrow as arrow
+
+ZONES: dict[str, str] = {
+    "raw": "Inputs exactly as read from their source, with provenance columns; not validated beyond shape.",
+    "core": "Cleaned, typed and validated tables: the trusted base for everything downstream.",
+    "metrics": "Derived metrics and the claim ledger, recomputed from core tables.",
+}
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A row-level rule attached to one column; `passes` is True where a row is valid.
+
+    Nulls count as valid: nullability is a separate, column-level constraint.
+    """
+
+    name: str
+    description: str
+    passes: Callable[[], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, type, meaning, unit and constraints."""
+
+    name: str
+    dtype: pl.DataType
+    description: str
+    unit: str | None = None
+    nullable: bool = False
+    unique: bool = False
+    allowed: Mapping[str, str] | None = None
+    pattern: str | None = None
+    rules: tuple[RowRule, ...] = ()
+
+    def constraint_notes(self) -> list[str]:
+        notes: list[str] = []
+        if self.allowed is not None:
+            notes.append("one of: " + ", ".join(sorted(self.allowed)))
+        if self.pattern is not None:
+            notes.append(f"matches `{self.pattern}`")
+        notes.extend(rule.description for rule in self.rules)
+        return notes
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lake table: `data_lake/<zone>/<name>.parquet`, asset key `[zone, name]`."""
+
+    zone: str
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: str | None = None
+    column_lookup: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.zone not in ZONES:
+            raise ValueError(f"table {self.name}: unknown zone {self.zone!r}")
+        names = [column.name for column in self.columns]
+        if len(names) != len(set(names)):
+            raise ValueError(f"table {self.name}: duplicate column names in {names}")
+        object.__setattr__(self, "column_lookup", {c.name: c for c in self.columns})
+
+    @property
+    def id(self) -> str:
+        return f"{self.zone}/{self.name}"
+
+    @property
+    def relative_path(self) -> str:
+        return f"{self.id}.parquet"
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.zone, self.name])
+
+    @property
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    def empty_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema)
+
+
+def _rule_check(rule: RowRule) -> pa.Check:
+    return pa.Check(
+        lambda data: data.lazyframe.select(rule.passes().fill_null(True)),
+        name=rule.name,
+    )
+
+
+def to_pandera(table: Table) -> pa.DataFrameSchema:
+    """The pandera (polars backend) schema for `table`: types, nullability, enums, rules."""
+    columns: dict[str, pa.Column] = {}
+    for column in table.columns:
+        checks: list[pa.Check] = []
+        if column.allowed is not None:
+            checks.append(pa.Check.isin(sorted(column.allowed)))
+        if column.pattern is not None:
+            checks.append(pa.Check.str_matches(column.pattern))
+        checks.extend(_rule_check(rule) for rule in column.rules)
+        columns[column.name] = pa.Column(
+            column.dtype,
+            checks=checks,
+            nullable=column.nullable,
+            unique=column.unique,
+            description=column.description,
+            title=column.name,
+            metadata={"unit": column.unit} if column.unit else None,
+        )
+    return pa.DataFrameSchema(
+        columns,
+        name=table.id,
+        description=table.description,
+        strict=True,
+        coerce=False,
+    )
+
+
+def to_arrow(table: Table) -> arrow.Schema:
+    """The Arrow schema written into Parquet, with column descriptions and units as metadata."""
+    base = table.empty_frame().to_arrow().schema
+    fields = []
+    for arrow_field, column in zip(base, table.columns, strict=True):
+        metadata = {"description": column.description}
+        if column.unit:
+            metadata["unit"] = column.unit
+        fields.append(arrow_field.with_metadata(metadata))
+    return arrow.schema(fields)
+
+
+def to_dagster(table: Table) -> dg.TableSchema:
+    """The column schema shown for the asset in the Dagster UI."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=column.name,
+                type=str(column.dtype),
+                description=(
+                    f"{column.description} [unit: {column.unit}]"
+                    if column.unit
+                    else column.description
+                ),
+                constraints=dg.TableColumnConstraints(
+                    nullable=column.nullable,
+                    unique=column.unique,
+                    other=column.constraint_notes(),
+                ),
+            )
+            for column in table.columns
+        ]
+    )

@@ -1,0 +1,337 @@
+"""Every lake table, defined once. Shared columns are defined once too, so the same quantity
+has the same name, type, unit and description wherever it appears."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from labor_lake.periods import PERIOD_PATTERN
+from schemas.model import Column, RowRule, Table
+from schemas.vocabulary import (
+    CLAIM_STATUSES,
+    FORMULAS,
+    MEASURES,
+    QUALIFIERS,
+    SOURCE_KINDS,
+    UNITS,
+)
+
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
+NOT_BLANK_PATTERN = r"\S"
+
+
+def _within_unit_range(column: str, unit_column: str = "unit") -> RowRule:
+    def passes() -> pl.Expr:
+        chain = None
+        for unit_name, unit in UNITS.items():
+            ok = pl.lit(True)
+            if unit.minimum is not None:
+                ok = ok & (
+                    pl.col(column) >= unit.minimum
+                    if unit.minimum_inclusive
+                    else pl.col(column) > unit.minimum
+                )
+            if unit.maximum is not None:
+                ok = ok & (pl.col(column) <= unit.maximum)
+            is_unit = pl.col(unit_column) == unit_name
+            chain = pl.when(is_unit).then(ok) if chain is None else chain.when(is_unit).then(ok)
+        return chain.otherwise(pl.lit(True))
+
+    return RowRule(
+        name=f"{column}_within_unit_range",
+        description=(
+            f"`{column}` lies in the range its `{unit_column}` allows "
+            "(percent 0-100, usd_per_year > 0, count >= 0, percent_change >= -100, rank >= 1)"
+        ),
+        passes=passes,
+    )
+
+
+def _low_le_high(low: str, high: str) -> RowRule:
+    return RowRule(
+        name=f"{low}_le_{high}",
+        description=f"`{low}` <= `{high}`",
+        passes=lambda: pl.col(low) <= pl.col(high),
+    )
+
+
+def _both_or_neither(low: str, high: str) -> RowRule:
+    return RowRule(
+        name=f"{low}_and_{high}_together",
+        description=f"`{low}` and `{high}` are both set or both empty",
+        passes=lambda: pl.col(low).is_null() == pl.col(high).is_null(),
+    )
+
+
+# Provenance columns, shared by every table read from a registry file.
+SOURCE_FILE = Column("source_file", pl.String, "Path of the registry file the record was read from.")
+SOURCE_LINE = Column(
+    "source_line", pl.Int64, "Line of the record in its registry file (header is line 1)."
+)
+SOURCE_SHA256 = Column("source_sha256", pl.String, "SHA-256 of the registry file as read.")
+
+UNIT = Column("unit", pl.String, "Unit of the value columns.", allowed=UNITS)
+PERIOD = Column(
+    "period",
+    pl.String,
+    "Period the value refers to: YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn, or an interval A/B.",
+    pattern=PERIOD_PATTERN,
+)
+MEASURE = Column("measure", pl.String, "What is measured.", allowed=MEASURES)
+INPUTS = Column(
+    "inputs",
+    pl.List(pl.String),
+    "Figure ids (rows of core/published_figures) the value is computed from, in formula order.",
+    rules=(
+        RowRule(
+            "inputs_not_empty",
+            "at least one input figure id",
+            lambda: pl.col("inputs").list.len() > 0,
+        ),
+    ),
+)
+FORMULA = Column("formula", pl.String, "Formula applied to the inputs.", allowed=FORMULAS)
+
+FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
+    Column("figure_id", pl.String, "Stable identifier of the figure.", unique=True, pattern=IDENTIFIER_PATTERN),
+    Column("source_kind", pl.String, "Where the figure comes from.", allowed=SOURCE_KINDS),
+    MEASURE,
+    Column("subject", pl.String, "Occupation, segment or group the figure describes.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "value",
+        pl.Float64,
+        "Point value; empty when the figure is a range.",
+        nullable=True,
+        rules=(
+            _within_unit_range("value"),
+            RowRule(
+                "value_or_range",
+                "exactly one of `value` or the range `low`/`high` is given",
+                lambda: pl.col("value").is_null() != pl.col("low").is_null(),
+            ),
+        ),
+    ),
+    Column(
+        "low",
+        pl.Float64,
+        "Lower end of a stated range.",
+        nullable=True,
+        rules=(_within_unit_range("low"), _low_le_high("low", "high"), _both_or_neither("low", "high")),
+    ),
+    Column("high", pl.Float64, "Upper end of a stated range.", nullable=True, rules=(_within_unit_range("high"),)),
+    Column("qualifier", pl.String, "How the figure is hedged in its source.", allowed=QUALIFIERS),
+    UNIT,
+    PERIOD,
+    Column("publisher", pl.String, "Organisation the figure is attributed to, or 'unattributed'.", pattern=NOT_BLANK_PATTERN),
+    Column("publication", pl.String, "Report, survey or data release named for the figure.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "citation_url",
+        pl.String,
+        "Address of the official publication; required for official_reference figures.",
+        nullable=True,
+        rules=(
+            RowRule(
+                "official_figure_has_url",
+                "official_reference figures carry a citation_url",
+                lambda: (pl.col("source_kind") != "official_reference") | pl.col("citation_url").is_not_null(),
+            ),
+        ),
+    ),
+    Column("source_document", pl.String, "Snapshot the figure was taken from (article file or official file).", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "article_location",
+        pl.String,
+        "Where in the article the figure appears; required for article figures.",
+        nullable=True,
+        rules=(
+            RowRule(
+                "article_figure_has_location",
+                "article figures say where in the article they appear",
+                lambda: (pl.col("source_kind") != "article") | pl.col("article_location").is_not_null(),
+            ),
+        ),
+    ),
+    Column("as_printed", pl.String, "The figure exactly as printed in its source.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "conflict_group",
+        pl.String,
+        "Records that are one figure attributed to different publishers share a conflict group.",
+        nullable=True,
+        pattern=IDENTIFIER_PATTERN,
+    ),
+    Column("notes", pl.String, "Reading notes, in our own words.", nullable=True),
+)
+
+CLAIM_REGISTRY_COLUMNS: tuple[Column, ...] = (
+    Column("claim_id", pl.String, "Stable identifier of the claim.", unique=True, pattern=IDENTIFIER_PATTERN),
+    Column("statement", pl.String, "The claim, in our own words.", pattern=NOT_BLANK_PATTERN),
+    FORMULA,
+    Column(
+        "input_figure_ids",
+        pl.List(pl.String),
+        "Figure ids the claim is recomputed from, in formula order (';'-separated in the file).",
+        rules=(
+            RowRule(
+                "input_figure_ids_not_empty",
+                "at least one input figure id",
+                lambda: pl.col("input_figure_ids").list.len() > 0,
+            ),
+        ),
+    ),
+    Column("stated_low", pl.Float64, "Low end of the value the article states; empty if none.", nullable=True, rules=(_low_le_high("stated_low", "stated_high"), _both_or_neither("stated_low", "stated_high"))),
+    Column("stated_high", pl.Float64, "High end of the stated value (equal to low for a point).", nullable=True),
+    Column("stated_unit", pl.String, "Unit of the stated value.", allowed=UNITS),
+    Column(
+        "tolerance",
+        pl.Float64,
+        "Allowed absolute distance, in stated_unit, between the recomputed value and the stated range.",
+        rules=(RowRule("tolerance_non_negative", "`tolerance` >= 0", lambda: pl.col("tolerance") >= 0),),
+    ),
+    Column("article_location", pl.String, "Where in the article the claim is made.", pattern=NOT_BLANK_PATTERN),
+    Column("notes", pl.String, "Reading notes, in our own words.", nullable=True),
+)
+
+
+def _raw_table(name: str, registry_columns: tuple[Column, ...], description: str) -> Table:
+    text_columns = tuple(
+        Column(c.name, pl.String, f"{c.description} (as text, unparsed)", nullable=True)
+        for c in registry_columns
+    )
+    return Table(
+        zone="raw",
+        name=name,
+        description=description,
+        columns=(*text_columns, SOURCE_FILE, SOURCE_LINE, SOURCE_SHA256),
+    )
+
+
+RAW_PUBLISHED_FIGURES = _raw_table(
+    "published_figures",
+    FIGURE_REGISTRY_COLUMNS,
+    "The published-figures registry file, every cell as text, with file, line and checksum.",
+)
+RAW_CLAIMS = _raw_table(
+    "claims",
+    CLAIM_REGISTRY_COLUMNS,
+    "The claims registry file, every cell as text, with file, line and checksum.",
+)
+
+CORE_PUBLISHED_FIGURES = Table(
+    zone="core",
+    name="published_figures",
+    description=(
+        "Every numeric figure in the seed article, plus official reference figures, typed and "
+        "validated, one row per figure, with its citation and calendar bounds of its period."
+    ),
+    primary_key="figure_id",
+    columns=(
+        *FIGURE_REGISTRY_COLUMNS,
+        Column("period_start", pl.Date, "First day covered by `period`."),
+        Column(
+            "period_end",
+            pl.Date,
+            "Last day covered by `period`.",
+            rules=(_low_le_high("period_start", "period_end"),),
+        ),
+        SOURCE_FILE,
+        SOURCE_LINE,
+    ),
+)
+
+CORE_CLAIMS = Table(
+    zone="core",
+    name="claims",
+    description=(
+        "Derived claims the article makes, each with its formula, input figure ids, stated "
+        "value or range and tolerance; every input id resolves to core/published_figures."
+    ),
+    primary_key="claim_id",
+    columns=(*CLAIM_REGISTRY_COLUMNS, SOURCE_FILE, SOURCE_LINE),
+)
+
+METRIC_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "metric_id",
+        pl.String,
+        "Identifier of the computation: '<formula>:<input id>:<input id>'.",
+        unique=True,
+        pattern=NOT_BLANK_PATTERN,
+    ),
+    Column("value", pl.Float64, "Computed value (from range midpoints where an input is a range).", rules=(_within_unit_range("value"),)),
+    Column("value_low", pl.Float64, "Lowest value over the input ranges; equals `value` for point inputs.", rules=(_low_le_high("value_low", "value_high"),)),
+    Column("value_high", pl.Float64, "Highest value over the input ranges; equals `value` for point inputs."),
+    UNIT,
+    Column("period", pl.String, "Period of the inputs ('A -> B' for a change from A to B)."),
+    INPUTS,
+    FORMULA,
+    Column("formula_text", pl.String, "The formula with the input values substituted.", pattern=NOT_BLANK_PATTERN),
+    MEASURE,
+    Column("subjects", pl.List(pl.String), "Subjects of the inputs, in formula order."),
+    Column("flags", pl.List(pl.String), "Caveats on the inputs, e.g. a figure that is only a lower bound."),
+)
+
+
+def _metric_table(name: str, description: str) -> Table:
+    return Table(zone="metrics", name=name, description=description, primary_key="metric_id", columns=METRIC_COLUMNS)
+
+
+METRICS_PAY_PREMIUMS = _metric_table(
+    "pay_premiums",
+    "Pay premiums (a / b - 1) x 100 and pay differences a - b between like-for-like pay figures.",
+)
+METRICS_POSTINGS_DIVERGENCE = _metric_table(
+    "postings_divergence",
+    "Spreads, in percentage points, between the growth of two kinds of job postings over one window.",
+)
+METRICS_UNEMPLOYMENT_GAPS = _metric_table(
+    "unemployment_gaps",
+    "Gaps, in percentage points, between unemployment rates of occupations in one period.",
+)
+METRICS_GROWTH_RATES = _metric_table(
+    "growth_rates",
+    "Growth rates (new / old - 1) x 100 between two periods of one measure and subject.",
+)
+
+METRICS_CLAIM_CHECKS = Table(
+    zone="metrics",
+    name="claim_checks",
+    description="The claim ledger: each claim recomputed from its inputs, with a status and a one-line reason.",
+    primary_key="claim_id",
+    columns=(
+        Column("claim_id", pl.String, "Claim identifier (core/claims).", unique=True, pattern=IDENTIFIER_PATTERN),
+        Column("statement", pl.String, "The claim, in our own words."),
+        Column("status", pl.String, "Outcome of the check.", allowed=CLAIM_STATUSES),
+        Column("stated_low", pl.Float64, "Low end of the stated value.", nullable=True),
+        Column("stated_high", pl.Float64, "High end of the stated value.", nullable=True),
+        Column("stated_unit", pl.String, "Unit of the stated value.", allowed=UNITS),
+        Column("tolerance", pl.Float64, "Allowed absolute distance from the stated range."),
+        Column("computed_value", pl.Float64, "Value recomputed from the inputs; empty when refused.", nullable=True),
+        Column("computed_low", pl.Float64, "Lowest recomputed value over input ranges.", nullable=True),
+        Column("computed_high", pl.Float64, "Highest recomputed value over input ranges.", nullable=True),
+        Column("metric_id", pl.String, "Row of the metrics table holding the computation, if any.", nullable=True),
+        FORMULA,
+        INPUTS,
+        Column("explanation", pl.String, "One line saying why the claim got its status.", pattern=NOT_BLANK_PATTERN),
+    ),
+)
+
+METRIC_TABLE_BY_FORMULA: dict[str, Table] = {
+    "premium_pct": METRICS_PAY_PREMIUMS,
+    "difference": METRICS_PAY_PREMIUMS,
+    "spread_pp": METRICS_POSTINGS_DIVERGENCE,
+    "gap_pp": METRICS_UNEMPLOYMENT_GAPS,
+    "growth_pct": METRICS_GROWTH_RATES,
+}
+
+ALL_TABLES: tuple[Table, ...] = (
+    RAW_PUBLISHED_FIGURES,
+    RAW_CLAIMS,
+    CORE_PUBLISHED_FIGURES,
+    CORE_CLAIMS,
+    METRICS_PAY_PREMIUMS,
+    METRICS_POSTINGS_DIVERGENCE,
+    METRICS_UNEMPLOYMENT_GAPS,
+    METRICS_GROWTH_RATES,
+    METRICS_CLAIM_CHECKS,
+)
+TABLES_BY_ID: dict[str, Table] = {table.id: table for table in ALL_TABLES}

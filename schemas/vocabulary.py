@@ -1,0 +1,80 @@
+"""Controlled vocabularies shared by the registry, the schemas and the metric logic.
+
+Each term is defined once here with a description; schemas derive their allowed-value checks
+from these mappings, and the data dictionary prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of measure and the values that are physically meaningful in it."""
+
+    description: str
+    minimum: float | None = None
+    minimum_inclusive: bool = True
+    maximum: float | None = None
+
+
+UNITS: dict[str, Unit] = {
+    "percent": Unit("A share or rate in percent of a whole (0 to 100).", 0.0, True, 100.0),
+    "percent_change": Unit(
+        "A relative change or premium, (new / old - 1) x 100; cannot fall below -100.", -100.0
+    ),
+    "percentage_points": Unit("An arithmetic difference between two percentages."),
+    "usd_per_year": Unit("US dollars per year, nominal.", 0.0, False),
+    "usd_per_year_difference": Unit("A difference between two annual US dollar amounts."),
+    "count": Unit("A number of things (people, postings, skills).", 0.0, True),
+    "rank": Unit("An ordinal position, 1 = first.", 1.0, True),
+}
+
+MEASURES: dict[str, str] = {
+    "unemployment_rate": "Unemployed as a share of the labor force in an occupation or group.",
+    "employment": "Number of people employed.",
+    "postings_count": "Number of job postings active or listed.",
+    "postings_growth": "Relative change in the number of job postings over a window.",
+    "ai_written_code_share": "Share of new code written by AI tools, as stated by a company.",
+    "code_output_change": "Relative change in code produced per sprint with AI coding tools.",
+    "skill_taxonomy_size": "Number of distinct skills in a job-board skill subcategory.",
+    "skill_taxonomy_growth": "Relative change in the number of distinct skills in a subcategory.",
+    "skill_growth_rank": "Rank of a skill category by projected growth.",
+    "median_annual_wage": (
+        "BLS OEWS median annual wage: base pay plus some incentive pay; excludes nonproduction "
+        "bonuses, equity and benefits. Not total compensation."
+    ),
+    "median_total_comp": "Median total compensation (base, bonus, equity) from salary surveys.",
+    "mean_base_salary": "Average base salary from salary surveys.",
+    "pay_premium": "Relative pay difference of one group over another.",
+    "annual_pay_gain": "Increase in annual pay after a career move.",
+}
+
+QUALIFIERS: dict[str, str] = {
+    "exact": "The figure is stated as a point value.",
+    "at_least": "The figure is a lower bound ('over', 'more than').",
+    "up_to": "The figure is an upper bound ('up to').",
+    "approximately": "The figure is stated loosely ('about', 'nearly', '~', 'typically').",
+}
+
+SOURCE_KINDS: dict[str, str] = {
+    "article": "A figure as printed in the seed article.",
+    "official_reference": "A figure from an official publication (BLS, FRED, Indeed Hiring Lab).",
+}
+
+FORMULAS: dict[str, str] = {
+    "premium_pct": "(a / b - 1) x 100: how much more a is than b, in percent.",
+    "growth_pct": "(new / old - 1) x 100: relative change from old to new, in percent.",
+    "spread_pp": "growth_a - growth_b, in percentage points: divergence of two growth rates.",
+    "gap_pp": "rate_a - rate_b, in percentage points: gap between two rates.",
+    "difference": "a - b, in the inputs' unit.",
+    "restated": "The input figure itself: a claim that repeats a figure from elsewhere.",
+}
+
+CLAIM_STATUSES: dict[str, str] = {
+    "consistent": "The value recomputed from the inputs falls within the stated range, +/- tolerance.",
+    "inconsistent": "The recomputed value falls outside the stated range, +/- tolerance.",
+    "unverifiable": "Nothing to compare: no stated value, or the inputs are not like-for-like.",
+    "conflict": "The article attributes an input figure to more than one publisher.",
+}
