@@ -96,6 +96,8 @@ def evaluate(formula: str, inputs: Sequence[Interval]) -> Evaluation:
     if len(inputs) != spec.arity:
         raise FormulaError(f"{formula} takes {spec.arity} input(s), got {len(inputs)}")
     value = spec.function(*(i.mid for i in inputs))
-    corners = [spec.function(*corner) for corner in itertools.product(*((i.low, i.high) for i in inputs))]
+    corners = [
+        spec.function(*corner) for corner in itertools.product(*((i.low, i.high) for i in inputs))
+    ]
     text = spec.template.format(*(i.format() for i in inputs))
     return Evaluation(value=value, low=min(corners), high=max(corners), text=text)

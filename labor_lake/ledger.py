@@ -32,8 +32,11 @@ def claim_problems(claims: pl.DataFrame, figures: Mapping[str, Figure]) -> list[
     in a unit their formula cannot produce."""
     problems = []
     for claim in claims.iter_rows(named=True):
+
         def problem(check: str, column: str, value: str, claim: dict = claim) -> Problem:
-            return Problem(check, column, value, claim["claim_id"], claim["source_line"], claim["source_file"])
+            return Problem(
+                check, column, value, claim["claim_id"], claim["source_line"], claim["source_file"]
+            )
 
         inputs = claim["input_figure_ids"]
         unknown = [figure_id for figure_id in inputs if figure_id not in figures]
@@ -43,12 +46,18 @@ def claim_problems(claims: pl.DataFrame, figures: Mapping[str, Figure]) -> list[
             continue  # the schema's enum check reports it
         if len(inputs) != spec.arity:
             problems.append(
-                problem(f"{claim['formula']}_takes_{spec.arity}_inputs", "input_figure_ids", ";".join(inputs))
+                problem(
+                    f"{claim['formula']}_takes_{spec.arity}_inputs",
+                    "input_figure_ids",
+                    ";".join(inputs),
+                )
             )
         elif not unknown:
             produced = spec.output_unit(figures[inputs[0]].unit)
             if claim["stated_unit"] != produced:
-                problems.append(problem(f"stated_unit_is_{produced}", "stated_unit", claim["stated_unit"]))
+                problems.append(
+                    problem(f"stated_unit_is_{produced}", "stated_unit", claim["stated_unit"])
+                )
     return problems
 
 
@@ -85,7 +94,11 @@ def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Led
     for claim in claims_frame.sort("claim_id").iter_rows(named=True):
         formula, input_ids = claim["formula"], claim["input_figure_ids"]
         inputs = [figures[i] for i in input_ids]
-        stated_low, stated_high, tolerance = claim["stated_low"], claim["stated_high"], claim["tolerance"]
+        stated_low, stated_high, tolerance = (
+            claim["stated_low"],
+            claim["stated_high"],
+            claim["tolerance"],
+        )
         check: dict[str, object] = {
             "claim_id": claim["claim_id"],
             "statement": claim["statement"],
@@ -113,7 +126,9 @@ def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Led
             check["status"] = "unverifiable"
             check["explanation"] = f"Not computable: {error}."
             continue
-        check.update(computed_value=result.value, computed_low=result.low, computed_high=result.high)
+        check.update(
+            computed_value=result.value, computed_low=result.low, computed_high=result.high
+        )
         unit = FORMULA_SPECS[formula].output_unit(inputs[0].unit)
         computed = f"{_fmt(result.value)} {unit} from {result.text}"
 
@@ -153,7 +168,11 @@ def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Led
 
     metrics = {}
     for table in {t.name: t for t in METRIC_TABLE_BY_FORMULA.values()}.values():
-        rows = [row for row in metric_rows.values() if METRIC_TABLE_BY_FORMULA[str(row["formula"])] is table]
+        rows = [
+            row
+            for row in metric_rows.values()
+            if METRIC_TABLE_BY_FORMULA[str(row["formula"])] is table
+        ]
         metrics[table.name] = pl.DataFrame(rows, schema=table.polars_schema).sort("metric_id")
     claim_checks = pl.DataFrame(checks, schema=METRICS_CLAIM_CHECKS.polars_schema)
     return Ledger(metrics=metrics, claim_checks=claim_checks)

@@ -12,7 +12,7 @@ from datetime import date
 
 _POINT = r"\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?"
 PERIOD_PATTERN = rf"^{_POINT}(?:/{_POINT})?$"
-_POINT_RE = re.compile(rf"^(\d{{4}})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
+_POINT_RE = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
 
 
 class PeriodError(ValueError):

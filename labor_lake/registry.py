@@ -23,17 +23,24 @@ LIST_SEPARATOR = ";"
 PROVENANCE_COLUMNS = ("source_file", "source_line", "source_sha256")
 
 
-def read_registry_csv(path: Path, raw_table: Table) -> pl.DataFrame:
-    """Read a registry CSV into `raw_table`'s shape: text cells plus file, line and sha256."""
+def read_registry_csv(
+    path: Path, raw_table: Table, display_name: str | None = None
+) -> pl.DataFrame:
+    """Read a registry CSV into `raw_table`'s shape: text cells plus file, line and sha256.
+
+    `display_name` is how the file is named in errors and in `source_file` (default: `path`).
+    """
     expected = [c.name for c in raw_table.columns if c.name not in PROVENANCE_COLUMNS]
-    file = str(path)
+    file = display_name or str(path)
     if not path.is_file():
         raise ValidationFailed(file, [Problem("file_exists", file=file)])
     content = path.read_bytes()
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ValidationFailed(file, [Problem("utf8_encoding", value=str(error), file=file)]) from None
+        raise ValidationFailed(
+            file, [Problem("utf8_encoding", value=str(error), file=file)]
+        ) from None
     if not text.strip():
         raise ValidationFailed(
             file, [Problem("not_empty", value="", line=1, file=file, column=",".join(expected))]
@@ -81,12 +88,19 @@ def read_registry_csv(path: Path, raw_table: Table) -> pl.DataFrame:
     if problems:
         raise ValidationFailed(file, problems)
     if not records:
-        raise ValidationFailed(file, [Problem("has_records", value="header only", line=1, file=file)])
+        raise ValidationFailed(
+            file, [Problem("has_records", value="header only", line=1, file=file)]
+        )
 
     sha256 = hashlib.sha256(content).hexdigest()
     return pl.DataFrame(
         [
-            {**{name: r[name] for name in expected}, "source_file": file, "source_line": r["source_line"], "source_sha256": sha256}
+            {
+                **{name: r[name] for name in expected},
+                "source_file": file,
+                "source_line": r["source_line"],
+                "source_sha256": sha256,
+            }
             for r in records
         ],
         schema=raw_table.polars_schema,
@@ -123,9 +137,13 @@ def parse_registry(raw: pl.DataFrame, table: Table) -> pl.DataFrame:
                     row[column.name] = _parse_number(text)
                 except ValueError:
                     row[column.name] = None
-                    problems.append(_cell_problem("numeric", column.name, text, cells, record_column))
+                    problems.append(
+                        _cell_problem("numeric", column.name, text, cells, record_column)
+                    )
             elif column.dtype == pl.List(pl.String):
-                row[column.name] = [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+                row[column.name] = [
+                    item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()
+                ]
             else:
                 raise TypeError(f"{table.id}.{column.name}: no text parser for {column.dtype}")
         if "period_start" in table.column_lookup:
@@ -135,7 +153,9 @@ def parse_registry(raw: pl.DataFrame, table: Table) -> pl.DataFrame:
                     row["period_start"], row["period_end"] = period_bounds(cells["period"])
                 except PeriodError:
                     problems.append(
-                        _cell_problem("period_format", "period", cells["period"], cells, record_column)
+                        _cell_problem(
+                            "period_format", "period", cells["period"], cells, record_column
+                        )
                     )
         rows.append(row)
     if problems:

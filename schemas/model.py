@@ -58,7 +58,7 @@ class Column:
         return notes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity semantics: each table is defined once
 class Table:
     """A lake table: `data_lake/<zone>/<name>.parquet`, asset key `[zone, name]`."""
 

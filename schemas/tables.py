@@ -64,7 +64,9 @@ def _both_or_neither(low: str, high: str) -> RowRule:
 
 
 # Provenance columns, shared by every table read from a registry file.
-SOURCE_FILE = Column("source_file", pl.String, "Path of the registry file the record was read from.")
+SOURCE_FILE = Column(
+    "source_file", pl.String, "Path of the registry file the record was read from."
+)
 SOURCE_LINE = Column(
     "source_line", pl.Int64, "Line of the record in its registry file (header is line 1)."
 )
@@ -93,10 +95,21 @@ INPUTS = Column(
 FORMULA = Column("formula", pl.String, "Formula applied to the inputs.", allowed=FORMULAS)
 
 FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
-    Column("figure_id", pl.String, "Stable identifier of the figure.", unique=True, pattern=IDENTIFIER_PATTERN),
+    Column(
+        "figure_id",
+        pl.String,
+        "Stable identifier of the figure.",
+        unique=True,
+        pattern=IDENTIFIER_PATTERN,
+    ),
     Column("source_kind", pl.String, "Where the figure comes from.", allowed=SOURCE_KINDS),
     MEASURE,
-    Column("subject", pl.String, "Occupation, segment or group the figure describes.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "subject",
+        pl.String,
+        "Occupation, segment or group the figure describes.",
+        pattern=NOT_BLANK_PATTERN,
+    ),
     Column(
         "value",
         pl.Float64,
@@ -116,14 +129,34 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
         pl.Float64,
         "Lower end of a stated range.",
         nullable=True,
-        rules=(_within_unit_range("low"), _low_le_high("low", "high"), _both_or_neither("low", "high")),
+        rules=(
+            _within_unit_range("low"),
+            _low_le_high("low", "high"),
+            _both_or_neither("low", "high"),
+        ),
     ),
-    Column("high", pl.Float64, "Upper end of a stated range.", nullable=True, rules=(_within_unit_range("high"),)),
+    Column(
+        "high",
+        pl.Float64,
+        "Upper end of a stated range.",
+        nullable=True,
+        rules=(_within_unit_range("high"),),
+    ),
     Column("qualifier", pl.String, "How the figure is hedged in its source.", allowed=QUALIFIERS),
     UNIT,
     PERIOD,
-    Column("publisher", pl.String, "Organisation the figure is attributed to, or 'unattributed'.", pattern=NOT_BLANK_PATTERN),
-    Column("publication", pl.String, "Report, survey or data release named for the figure.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "publisher",
+        pl.String,
+        "Organisation the figure is attributed to, or 'unattributed'.",
+        pattern=NOT_BLANK_PATTERN,
+    ),
+    Column(
+        "publication",
+        pl.String,
+        "Report, survey or data release named for the figure.",
+        pattern=NOT_BLANK_PATTERN,
+    ),
     Column(
         "citation_url",
         pl.String,
@@ -133,11 +166,19 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
             RowRule(
                 "official_figure_has_url",
                 "official_reference figures carry a citation_url",
-                lambda: (pl.col("source_kind") != "official_reference") | pl.col("citation_url").is_not_null(),
+                lambda: (
+                    (pl.col("source_kind") != "official_reference")
+                    | pl.col("citation_url").is_not_null()
+                ),
             ),
         ),
     ),
-    Column("source_document", pl.String, "Snapshot the figure was taken from (article file or official file).", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "source_document",
+        pl.String,
+        "Snapshot the figure was taken from (article file or official file).",
+        pattern=NOT_BLANK_PATTERN,
+    ),
     Column(
         "article_location",
         pl.String,
@@ -147,11 +188,18 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
             RowRule(
                 "article_figure_has_location",
                 "article figures say where in the article they appear",
-                lambda: (pl.col("source_kind") != "article") | pl.col("article_location").is_not_null(),
+                lambda: (
+                    (pl.col("source_kind") != "article") | pl.col("article_location").is_not_null()
+                ),
             ),
         ),
     ),
-    Column("as_printed", pl.String, "The figure exactly as printed in its source.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "as_printed",
+        pl.String,
+        "The figure exactly as printed in its source.",
+        pattern=NOT_BLANK_PATTERN,
+    ),
     Column(
         "conflict_group",
         pl.String,
@@ -163,7 +211,13 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
 )
 
 CLAIM_REGISTRY_COLUMNS: tuple[Column, ...] = (
-    Column("claim_id", pl.String, "Stable identifier of the claim.", unique=True, pattern=IDENTIFIER_PATTERN),
+    Column(
+        "claim_id",
+        pl.String,
+        "Stable identifier of the claim.",
+        unique=True,
+        pattern=IDENTIFIER_PATTERN,
+    ),
     Column("statement", pl.String, "The claim, in our own words.", pattern=NOT_BLANK_PATTERN),
     FORMULA,
     Column(
@@ -178,16 +232,37 @@ CLAIM_REGISTRY_COLUMNS: tuple[Column, ...] = (
             ),
         ),
     ),
-    Column("stated_low", pl.Float64, "Low end of the value the article states; empty if none.", nullable=True, rules=(_low_le_high("stated_low", "stated_high"), _both_or_neither("stated_low", "stated_high"))),
-    Column("stated_high", pl.Float64, "High end of the stated value (equal to low for a point).", nullable=True),
+    Column(
+        "stated_low",
+        pl.Float64,
+        "Low end of the value the article states; empty if none.",
+        nullable=True,
+        rules=(
+            _low_le_high("stated_low", "stated_high"),
+            _both_or_neither("stated_low", "stated_high"),
+        ),
+    ),
+    Column(
+        "stated_high",
+        pl.Float64,
+        "High end of the stated value (equal to low for a point).",
+        nullable=True,
+    ),
     Column("stated_unit", pl.String, "Unit of the stated value.", allowed=UNITS),
     Column(
         "tolerance",
         pl.Float64,
         "Allowed absolute distance, in stated_unit, between the recomputed value and the stated range.",
-        rules=(RowRule("tolerance_non_negative", "`tolerance` >= 0", lambda: pl.col("tolerance") >= 0),),
+        rules=(
+            RowRule("tolerance_non_negative", "`tolerance` >= 0", lambda: pl.col("tolerance") >= 0),
+        ),
     ),
-    Column("article_location", pl.String, "Where in the article the claim is made.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "article_location",
+        pl.String,
+        "Where in the article the claim is made.",
+        pattern=NOT_BLANK_PATTERN,
+    ),
     Column("notes", pl.String, "Reading notes, in our own words.", nullable=True),
 )
 
@@ -257,22 +332,51 @@ METRIC_COLUMNS: tuple[Column, ...] = (
         unique=True,
         pattern=NOT_BLANK_PATTERN,
     ),
-    Column("value", pl.Float64, "Computed value (from range midpoints where an input is a range).", rules=(_within_unit_range("value"),)),
-    Column("value_low", pl.Float64, "Lowest value over the input ranges; equals `value` for point inputs.", rules=(_low_le_high("value_low", "value_high"),)),
-    Column("value_high", pl.Float64, "Highest value over the input ranges; equals `value` for point inputs."),
+    Column(
+        "value",
+        pl.Float64,
+        "Computed value (from range midpoints where an input is a range).",
+        rules=(_within_unit_range("value"),),
+    ),
+    Column(
+        "value_low",
+        pl.Float64,
+        "Lowest value over the input ranges; equals `value` for point inputs.",
+        rules=(_low_le_high("value_low", "value_high"),),
+    ),
+    Column(
+        "value_high",
+        pl.Float64,
+        "Highest value over the input ranges; equals `value` for point inputs.",
+    ),
     UNIT,
     Column("period", pl.String, "Period of the inputs ('A -> B' for a change from A to B)."),
     INPUTS,
     FORMULA,
-    Column("formula_text", pl.String, "The formula with the input values substituted.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "formula_text",
+        pl.String,
+        "The formula with the input values substituted.",
+        pattern=NOT_BLANK_PATTERN,
+    ),
     MEASURE,
     Column("subjects", pl.List(pl.String), "Subjects of the inputs, in formula order."),
-    Column("flags", pl.List(pl.String), "Caveats on the inputs, e.g. a figure that is only a lower bound."),
+    Column(
+        "flags",
+        pl.List(pl.String),
+        "Caveats on the inputs, e.g. a figure that is only a lower bound.",
+    ),
 )
 
 
 def _metric_table(name: str, description: str) -> Table:
-    return Table(zone="metrics", name=name, description=description, primary_key="metric_id", columns=METRIC_COLUMNS)
+    return Table(
+        zone="metrics",
+        name=name,
+        description=description,
+        primary_key="metric_id",
+        columns=METRIC_COLUMNS,
+    )
 
 
 METRICS_PAY_PREMIUMS = _metric_table(
@@ -298,20 +402,48 @@ METRICS_CLAIM_CHECKS = Table(
     description="The claim ledger: each claim recomputed from its inputs, with a status and a one-line reason.",
     primary_key="claim_id",
     columns=(
-        Column("claim_id", pl.String, "Claim identifier (core/claims).", unique=True, pattern=IDENTIFIER_PATTERN),
+        Column(
+            "claim_id",
+            pl.String,
+            "Claim identifier (core/claims).",
+            unique=True,
+            pattern=IDENTIFIER_PATTERN,
+        ),
         Column("statement", pl.String, "The claim, in our own words."),
         Column("status", pl.String, "Outcome of the check.", allowed=CLAIM_STATUSES),
         Column("stated_low", pl.Float64, "Low end of the stated value.", nullable=True),
         Column("stated_high", pl.Float64, "High end of the stated value.", nullable=True),
         Column("stated_unit", pl.String, "Unit of the stated value.", allowed=UNITS),
         Column("tolerance", pl.Float64, "Allowed absolute distance from the stated range."),
-        Column("computed_value", pl.Float64, "Value recomputed from the inputs; empty when refused.", nullable=True),
-        Column("computed_low", pl.Float64, "Lowest recomputed value over input ranges.", nullable=True),
-        Column("computed_high", pl.Float64, "Highest recomputed value over input ranges.", nullable=True),
-        Column("metric_id", pl.String, "Row of the metrics table holding the computation, if any.", nullable=True),
+        Column(
+            "computed_value",
+            pl.Float64,
+            "Value recomputed from the inputs; empty when refused.",
+            nullable=True,
+        ),
+        Column(
+            "computed_low", pl.Float64, "Lowest recomputed value over input ranges.", nullable=True
+        ),
+        Column(
+            "computed_high",
+            pl.Float64,
+            "Highest recomputed value over input ranges.",
+            nullable=True,
+        ),
+        Column(
+            "metric_id",
+            pl.String,
+            "Row of the metrics table holding the computation, if any.",
+            nullable=True,
+        ),
         FORMULA,
         INPUTS,
-        Column("explanation", pl.String, "One line saying why the claim got its status.", pattern=NOT_BLANK_PATTERN),
+        Column(
+            "explanation",
+            pl.String,
+            "One line saying why the claim got its status.",
+            pattern=NOT_BLANK_PATTERN,
+        ),
     ),
 )
 

@@ -1,0 +1,157 @@
+"""What every table asset shares: key, group, kinds, column schema, code version and a blocking
+schema check, all derived from the table's definition in `schemas/tables.py`.
+
+The schema check runs inside the asset, before the IO manager writes anything: a table that fails
+it is never written, so the last good Parquet file stays in place, and because the check is
+blocking, downstream assets do not run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from labor_lake.validation import Problem, ValidationFailed, schema_problems
+from schemas.model import Table, to_arrow, to_dagster
+
+SCHEMA_CHECK = "schema"
+_PREVIEW_ROWS = 10
+
+
+def code_version(table: Table, logic: tuple[Callable[..., Any], ...]) -> str:
+    """A hash of the table's schema and the source of the functions that compute it, so that
+    changing either marks the asset as changed in Dagster."""
+    digest = hashlib.sha256(str(to_arrow(table)).encode())
+    for column in table.columns:
+        digest.update(repr(column.constraint_notes()).encode())
+    for function in logic:
+        digest.update(inspect.getsource(function).encode())
+    return digest.hexdigest()[:16]
+
+
+def schema_check_spec(table: Table) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        SCHEMA_CHECK,
+        asset=table.asset_key,
+        blocking=True,
+        description=f"Validates {table.id} against its pandera schema before it is written.",
+    )
+
+
+def table_metadata(table: Table) -> dict[str, Any]:
+    return {
+        "dagster/column_schema": to_dagster(table),
+        "dagster/table_name": table.id,
+        "lake_path": table.relative_path,
+    }
+
+
+def asset_out(table: Table, logic: tuple[Callable[..., Any], ...]) -> dg.AssetOut:
+    """The AssetOut of a table produced by a multi-asset."""
+    return dg.AssetOut(
+        key=table.asset_key,
+        description=table.description,
+        group_name=table.zone,
+        kinds={"polars", "parquet"},
+        metadata=table_metadata(table),
+        code_version=code_version(table, logic),
+    )
+
+
+def table_asset(
+    table: Table,
+    logic: tuple[Callable[..., Any], ...],
+    inputs: Mapping[str, Table] | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for `@dg.asset` on a function that builds `table`."""
+    return {
+        "key": table.asset_key,
+        "group_name": table.zone,
+        "kinds": {"polars", "parquet"},
+        "metadata": table_metadata(table),
+        "code_version": code_version(table, logic),
+        "check_specs": [schema_check_spec(table)],
+        "ins": {
+            name: dg.AssetIn(key=upstream.asset_key) for name, upstream in (inputs or {}).items()
+        },
+    }
+
+
+def _preview(frame: pl.DataFrame) -> dg.MetadataValue:
+    with pl.Config(
+        tbl_formatting="MARKDOWN",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        fmt_str_lengths=60,
+        tbl_cols=-1,
+        tbl_rows=_PREVIEW_ROWS,
+    ):
+        return dg.MetadataValue.md(str(frame.head(_PREVIEW_ROWS)))
+
+
+def _failure_table(problems: list[Problem]) -> dg.MetadataValue:
+    columns = ("record", "line", "column", "value", "check", "file")
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord(
+                {
+                    name: "" if getattr(p, name) is None else str(getattr(p, name))
+                    for name in columns
+                }
+            )
+            for p in problems
+        ],
+        schema=dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in columns]),
+    )
+
+
+def validated_outputs(
+    tables: tuple[Table, ...],
+    build: Callable[[], Mapping[Table, pl.DataFrame]] | Callable[[], pl.DataFrame],
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """Build the frames of one asset (one table) or multi-asset (several), validate every one,
+    and only if all pass, yield their outputs and passing checks.
+
+    Any failure, whether a cell that does not parse or a failed schema check, yields a failed
+    check with its failure cases and raises: no table of the step is written.
+    """
+    try:
+        built = build()
+        frames = built if isinstance(built, Mapping) else {tables[0]: built}
+        problems = {table.id: schema_problems(frames[table], table) for table in tables}
+    except ValidationFailed as error:
+        problems = {table.id: error.problems for table in tables}
+
+    if any(problems.values()):
+        for table in tables:
+            if problems[table.id]:
+                yield dg.AssetCheckResult(
+                    asset_key=table.asset_key,
+                    check_name=SCHEMA_CHECK,
+                    passed=False,
+                    metadata={
+                        "failure_count": len(problems[table.id]),
+                        "failure_cases": _failure_table(problems[table.id]),
+                    },
+                )
+        message = "\n".join(str(ValidationFailed(t, p)) for t, p in problems.items() if p)
+        raise dg.Failure(description=message)
+
+    for table in tables:
+        frame = frames[table]
+        yield dg.Output(
+            frame,
+            output_name="result" if len(tables) == 1 else table.asset_key.to_python_identifier(),
+            metadata={"dagster/row_count": frame.height, "preview": _preview(frame)},
+        )
+        yield dg.AssetCheckResult(
+            asset_key=table.asset_key,
+            check_name=SCHEMA_CHECK,
+            passed=True,
+            metadata={"rows_checked": frame.height},
+        )

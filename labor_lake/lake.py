@@ -1,0 +1,121 @@
+"""The Parquet lake on a local path or any fsspec URL (s3://, gs://, memory://, ...).
+
+Every write is atomic: a reader sees the previous file or the new one, never a partial one. On a
+local disk the bytes go to a temporary file in the same folder, are fsynced, then renamed over the
+target; on object stores a single PUT publishes the whole object at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import fsspec
+import polars as pl
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from schemas.model import Table, to_arrow
+
+PARQUET_METADATA_KEY = "labor_lake"
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A lake rooted at `root`; table files live at `<root>/<zone>/<table>.parquet`."""
+
+    root: str
+
+    @cached_property
+    def _fs_and_root(self) -> tuple[fsspec.AbstractFileSystem, str]:
+        fs, path = fsspec.core.url_to_fs(self.root)
+        return fs, path.rstrip("/")
+
+    @property
+    def fs(self) -> fsspec.AbstractFileSystem:
+        return self._fs_and_root[0]
+
+    def path(self, relative_path: str) -> str:
+        return f"{self._fs_and_root[1]}/{relative_path}"
+
+    def url(self, relative_path: str) -> str:
+        """The address a consumer would open (keeps the protocol for remote lakes)."""
+        return f"{self.root.rstrip('/')}/{relative_path}"
+
+    def exists(self, relative_path: str) -> bool:
+        return bool(self.fs.exists(self.path(relative_path)))
+
+    def read_bytes(self, relative_path: str) -> bytes:
+        return bytes(self.fs.cat_file(self.path(relative_path)))
+
+    def write_bytes(self, relative_path: str, data: bytes) -> WrittenFile:
+        target = self.path(relative_path)
+        if isinstance(self.fs, LocalFileSystem):
+            target_path = Path(target)
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target_path.with_name(f".{target_path.name}.{uuid.uuid4().hex}.tmp")
+            try:
+                with temporary.open("wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                temporary.replace(target_path)
+            finally:
+                temporary.unlink(missing_ok=True)
+        else:
+            self.fs.pipe_file(target, data)
+        return WrittenFile(self.url(relative_path), len(data), hashlib.sha256(data).hexdigest())
+
+    def write_table(
+        self, frame: pl.DataFrame, table: Table, provenance: Mapping[str, str]
+    ) -> WrittenFile:
+        """Write `frame` as `table`: zstd, column statistics, descriptions and provenance."""
+        buffer = io.BytesIO()
+        metadata = {
+            "table": table.id,
+            "description": table.description,
+            "rows": str(frame.height),
+            **provenance,
+        }
+        frame.select(table.polars_schema.names()).write_parquet(
+            buffer,
+            compression="zstd",
+            statistics=True,
+            metadata={PARQUET_METADATA_KEY: json.dumps(metadata, sort_keys=True)},
+            arrow_schema=to_arrow(table),
+        )
+        return self.write_bytes(table.relative_path, buffer.getvalue())
+
+    def read_table(self, table: Table) -> pl.DataFrame:
+        with self.fs.open(self.path(table.relative_path), "rb") as handle:
+            return pl.read_parquet(handle)
+
+
+@dataclass(frozen=True)
+class ParquetFacts:
+    rows: int
+    provenance: dict[str, str]
+
+
+def parquet_facts(data: bytes) -> ParquetFacts:
+    """Row count and the provenance written into a table file's key-value metadata."""
+    metadata = pq.ParquetFile(io.BytesIO(data)).metadata
+    key_values = metadata.metadata or {}
+    return ParquetFacts(
+        rows=metadata.num_rows,
+        provenance=json.loads(key_values.get(PARQUET_METADATA_KEY.encode(), b"{}")),
+    )
