@@ -21,6 +21,7 @@ from schemas.model import Table, to_arrow, to_dagster
 
 SCHEMA_CHECK = "schema"
 _PREVIEW_ROWS = 10
+_PREVIEW_CELL_CHARS = 60
 
 
 def code_version(table: Table, logic: tuple[Callable[..., Any], ...]) -> str:
@@ -82,16 +83,26 @@ def table_asset(
     }
 
 
+def _markdown_cell(value: object) -> str:
+    text = (
+        ", ".join(map(str, value))
+        if isinstance(value, list)
+        else ""
+        if value is None
+        else str(value)
+    )
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= _PREVIEW_CELL_CHARS else text[: _PREVIEW_CELL_CHARS - 1] + "…"
+
+
 def _preview(frame: pl.DataFrame) -> dg.MetadataValue:
-    with pl.Config(
-        tbl_formatting="MARKDOWN",
-        tbl_hide_column_data_types=True,
-        tbl_hide_dataframe_shape=True,
-        fmt_str_lengths=60,
-        tbl_cols=-1,
-        tbl_rows=_PREVIEW_ROWS,
-    ):
-        return dg.MetadataValue.md(str(frame.head(_PREVIEW_ROWS)))
+    """The first rows as a Markdown table, for the asset's page in the UI."""
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + " --- |" * frame.width]
+    lines += [
+        "| " + " | ".join(_markdown_cell(v) for v in row) + " |"
+        for row in frame.head(_PREVIEW_ROWS).iter_rows()
+    ]
+    return dg.MetadataValue.md("\n".join(lines))
 
 
 def _failure_table(problems: list[Problem]) -> dg.MetadataValue:

@@ -39,10 +39,12 @@ def _point_bounds(text: str) -> tuple[date, date]:
 
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day covered by `period`; raises PeriodError on bad input."""
-    start_text, _, end_text = period.partition("/")
-    start, end = _point_bounds(start_text)
-    if end_text:
-        _, end = _point_bounds(end_text)
+    points = period.split("/")
+    if len(points) > 2:
+        raise PeriodError(f"not a period: {period!r} (at most one '/')")
+    start, end = _point_bounds(points[0])
+    if len(points) == 2:
+        _, end = _point_bounds(points[1])
         if end < start:
             raise PeriodError(f"period {period!r} ends before it starts")
     return start, end

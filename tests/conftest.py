@@ -1,0 +1,81 @@
+"""Shared fixtures: a private copy of the registry, a temporary lake, and a runner that
+materializes the whole graph in-process against them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from labor_lake.lake import Lake
+from pipelines import settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = REPO_ROOT / "registry"
+SHARED = REPO_ROOT.parent / "shared"
+
+
+@dataclass
+class Workspace:
+    """A lake root and registry files that a test may edit freely."""
+
+    lake_root: Path
+    figures: Path
+    claims: Path
+
+    @property
+    def lake(self) -> Lake:
+        return Lake(str(self.lake_root))
+
+    def edit_figures(self, edit: Callable[[str], str]) -> None:
+        self.figures.write_text(edit(self.figures.read_text()))
+
+    def edit_claims(self, edit: Callable[[str], str]) -> None:
+        self.claims.write_text(edit(self.claims.read_text()))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    figures = tmp_path / "registry" / "published_figures.csv"
+    claims = tmp_path / "registry" / "claims.csv"
+    figures.parent.mkdir()
+    shutil.copy(REGISTRY / "published_figures.csv", figures)
+    shutil.copy(REGISTRY / "claims.csv", claims)
+    lake_root = tmp_path / "lake"
+    monkeypatch.setenv(settings.LAKE_ROOT_ENV, str(lake_root))
+    monkeypatch.setenv(settings.FIGURES_ENV, str(figures))
+    monkeypatch.setenv(settings.CLAIMS_ENV, str(claims))
+    return Workspace(lake_root, figures, claims)
+
+
+def run_pipeline(
+    selection: str = "*", instance: dg.DagsterInstance | None = None, run_config: dict | None = None
+) -> dg.ExecuteInProcessResult:
+    """Build Definitions from the current environment and materialize `selection` in-process."""
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
+    job = defs.resolve_implicit_global_asset_job_def()
+    asset_selection = dg.AssetSelection.from_coercible(selection.split(",")).resolve(
+        defs.resolve_asset_graph()
+    )
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        asset_selection=list(asset_selection),
+        raise_on_error=False,
+        run_config=run_config,
+    )
+
+
+@pytest.fixture
+def shared_realdata() -> Path:
+    realdata = SHARED / "realdata"
+    if not realdata.is_dir():
+        pytest.skip(
+            f"recorded real data not present at {realdata} (the ../shared folder is absent)"
+        )
+    return realdata

@@ -1,0 +1,132 @@
+"""The claim ledger on the committed registry: the numbers a reader of the article would check."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from labor_lake.ledger import build_ledger, claim_problems, figures_by_id
+from labor_lake.registry import parse_registry, read_registry_csv
+from schemas.tables import CORE_CLAIMS, CORE_PUBLISHED_FIGURES, RAW_CLAIMS, RAW_PUBLISHED_FIGURES
+
+from .conftest import REGISTRY
+
+
+@pytest.fixture(scope="module")
+def figures() -> pl.DataFrame:
+    raw = read_registry_csv(REGISTRY / "published_figures.csv", RAW_PUBLISHED_FIGURES)
+    return parse_registry(raw, CORE_PUBLISHED_FIGURES)
+
+
+@pytest.fixture(scope="module")
+def claims() -> pl.DataFrame:
+    return parse_registry(read_registry_csv(REGISTRY / "claims.csv", RAW_CLAIMS), CORE_CLAIMS)
+
+
+@pytest.fixture(scope="module")
+def checks(figures: pl.DataFrame, claims: pl.DataFrame) -> dict[str, dict]:
+    ledger = build_ledger(figures, claims)
+    return {row["claim_id"]: row for row in ledger.claim_checks.iter_rows(named=True)}
+
+
+def test_committed_claims_reference_known_figures(
+    figures: pl.DataFrame, claims: pl.DataFrame
+) -> None:
+    assert claim_problems(claims, figures_by_id(figures)) == []
+
+
+def test_article_premium_recomputes_inside_its_range(checks: dict[str, dict]) -> None:
+    check = checks["ml_swe_total_comp_premium"]
+    assert check["status"] == "consistent"
+    assert check["computed_value"] == pytest.approx((261_875 / 190_000 - 1) * 100)
+
+
+def test_total_comp_against_bls_wage_is_refused_not_computed(checks: dict[str, dict]) -> None:
+    check = checks["ml_premium_over_bls_swe_wage"]
+    assert check["status"] == "unverifiable"
+    assert check["computed_value"] is None and check["metric_id"] is None
+    assert (
+        "median_total_comp" in check["explanation"] and "median_annual_wage" in check["explanation"]
+    )
+
+
+def test_official_proxies_do_not_support_the_premium(checks: dict[str, dict]) -> None:
+    research = checks["ml_premium_oews_research_scientists_proxy"]
+    assert research["status"] == "inconsistent"
+    assert research["computed_value"] == pytest.approx((140_910 / 133_080 - 1) * 100)
+    assert checks["ml_premium_oews_data_scientists_proxy"]["computed_value"] < 0
+
+
+def test_two_publishers_for_one_figure_is_a_conflict(checks: dict[str, dict]) -> None:
+    check = checks["ai_skill_requirements_yoy_111"]
+    assert check["status"] == "conflict"
+    assert "CompTIA" in check["explanation"] and "LinkedIn" in check["explanation"]
+
+
+def test_claims_without_stated_value_are_unverifiable_but_computed(checks: dict[str, dict]) -> None:
+    check = checks["linkedin_ai_vs_swe_divergence"]
+    assert check["status"] == "unverifiable"
+    assert check["computed_value"] == 355
+
+
+def test_metric_tables_hold_each_computation_once(
+    figures: pl.DataFrame, claims: pl.DataFrame
+) -> None:
+    ledger = build_ledger(figures, claims)
+    pay = ledger.metrics["pay_premiums"]
+    assert pay["metric_id"].is_unique().all()
+    # Two claims share the ML-vs-SWE total-comp inputs but use different formulas.
+    assert set(pay["formula"]) == {"premium_pct", "difference"}
+    assert ledger.metrics["unemployment_gaps"]["unit"].unique().to_list() == ["percentage_points"]
+    assert ledger.metrics["growth_rates"]["period"].to_list() == ["2024 -> 2026"]
+
+
+def test_stated_value_outside_tolerance_is_inconsistent(
+    figures: pl.DataFrame, claims: pl.DataFrame
+) -> None:
+    narrowed = claims.with_columns(
+        pl.when(pl.col("claim_id") == "dice_taxonomy_expansion_150pct")
+        .then(0.5)
+        .otherwise(pl.col("tolerance"))
+        .alias("tolerance")
+    )
+    ledger = build_ledger(figures, narrowed)
+    status = ledger.claim_checks.filter(pl.col("claim_id") == "dice_taxonomy_expansion_150pct")[
+        "status"
+    ]
+    assert status.to_list() == ["inconsistent"]  # 150.83 is 0.83 points from the stated 150
+
+
+def test_every_article_figure_cites_the_seed_article(figures: pl.DataFrame) -> None:
+    article = figures.filter(pl.col("source_kind") == "article")
+    assert article.height >= 25
+    assert set(article["source_document"]) == {"article:000_0bd9b44792e7e12f"}
+
+
+def test_article_figures_appear_in_the_seed_as_printed(
+    figures: pl.DataFrame, shared_realdata: Path
+) -> None:
+    text = (shared_realdata.parent / "seed" / "000_0bd9b44792e7e12f.txt").read_text()
+    missing = [
+        (row["figure_id"], row["as_printed"])
+        for row in figures.filter(pl.col("source_kind") == "article").iter_rows(named=True)
+        if row["as_printed"] not in text
+    ]
+    assert missing == []
+
+
+def test_official_references_match_the_recorded_oews_file(
+    figures: pl.DataFrame, shared_realdata: Path
+) -> None:
+    oews = pl.read_csv(
+        shared_realdata / "bls" / "national_M2024_excerpt_15-xxxx.csv", infer_schema=False
+    )
+    medians = {
+        code: float(median.replace(",", ""))
+        for code, median in oews.select("OCC_CODE", "A_MEDIAN").iter_rows()
+    }
+    official = figures.filter(pl.col("source_kind") == "official_reference")
+    assert official.height >= 5
+    for row in official.iter_rows(named=True):
+        soc = row["subject"].split("SOC ")[1].rstrip(")")
+        assert medians[soc] == row["value"], row["figure_id"]

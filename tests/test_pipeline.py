@@ -1,0 +1,124 @@
+"""End to end: materialize the whole graph into a temporary lake and read it back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from labor_lake.lake import PARQUET_METADATA_KEY
+from schemas.tables import ALL_TABLES, CORE_PUBLISHED_FIGURES, RAW_PUBLISHED_FIGURES
+
+from .conftest import Workspace, run_pipeline
+
+
+@pytest.fixture
+def built(workspace: Workspace) -> Workspace:
+    result = run_pipeline()
+    assert result.success
+    return workspace
+
+
+def test_every_table_reads_back_with_polars_and_duckdb(built: Workspace) -> None:
+    for table in ALL_TABLES:
+        path = built.lake_root / table.relative_path
+        frame = pl.read_parquet(path)
+        assert frame.schema == table.polars_schema, table.id
+        assert frame.height > 0, table.id
+        duck_rows = duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchall()
+        assert duck_rows == [(frame.height,)], table.id
+
+
+def test_parquet_files_are_zstd_with_statistics_and_descriptions(built: Workspace) -> None:
+    parquet = pq.ParquetFile(built.lake_root / CORE_PUBLISHED_FIGURES.relative_path)
+    column = parquet.metadata.row_group(0).column(parquet.schema_arrow.get_field_index("value"))
+    assert column.compression == "ZSTD"
+    assert column.statistics is not None and column.statistics.has_min_max
+    field = parquet.schema_arrow.field("value")
+    assert field.metadata[b"description"].startswith(b"Point value")
+    provenance = json.loads(parquet.metadata.metadata[PARQUET_METADATA_KEY.encode()])
+    assert provenance["table"] == "core/published_figures"
+    assert provenance["rows"] == str(parquet.metadata.num_rows)
+    assert len(provenance["code_version"]) == 16
+
+
+def test_datapackage_describes_every_file_exactly(built: Workspace) -> None:
+    package = json.loads((built.lake_root / "datapackage.json").read_text())
+    resources = {r["path"]: r for r in package["resources"]}
+    assert set(resources) == {t.relative_path for t in ALL_TABLES}
+    for path, resource in resources.items():
+        data = (built.lake_root / path).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource["bytes"] == len(data)
+        assert resource["rows"] == pl.read_parquet(built.lake_root / path).height
+        assert resource["schema"]["fields"]
+    figures = resources[CORE_PUBLISHED_FIGURES.relative_path]
+    assert figures["schema"]["primaryKey"] == ["figure_id"]
+    unit_field = next(f for f in figures["schema"]["fields"] if f["name"] == "unit")
+    assert "percent" in unit_field["constraints"]["enum"]
+
+
+def test_downstream_asset_loads_its_upstream_from_the_lake(built: Workspace) -> None:
+    # Only core/published_figures runs: its input must come from raw/published_figures.parquet
+    # through the IO manager, written by the earlier run.
+    raw = pl.read_parquet(built.lake_root / RAW_PUBLISHED_FIGURES.relative_path)
+    core_path = built.lake_root / CORE_PUBLISHED_FIGURES.relative_path
+    core_path.unlink()
+    result = run_pipeline("core/published_figures")
+    assert result.success
+    assert pl.read_parquet(core_path)["figure_id"].to_list() == raw["figure_id"].to_list()
+
+
+def test_checks_pass_and_metadata_reaches_the_ui(workspace: Workspace) -> None:
+    result = run_pipeline()
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.asset_key for e in evaluations} == {t.asset_key for t in ALL_TABLES}
+    assert all(e.passed for e in evaluations)
+    materialization = next(
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == CORE_PUBLISHED_FIGURES.asset_key
+    ).materialization
+    metadata = materialization.metadata
+    assert (
+        metadata["dagster/row_count"].value
+        == pl.read_parquet(workspace.lake_root / CORE_PUBLISHED_FIGURES.relative_path).height
+    )
+    assert "figure_id" in metadata["preview"].value
+    assert metadata["sha256"].value
+
+
+def build_lake_job() -> dg.JobDefinition:
+    from pipelines.definitions import build_definitions
+
+    return build_definitions().resolve_job_def("build_lake")
+
+
+def test_in_process_is_the_default_executor(workspace: Workspace) -> None:
+    job = build_lake_job()
+    assert job.executor_def.name == "in_process_or_multiprocess"
+    with dg.instance_for_test() as instance:
+        result = dg.execute_job(dg.reconstructable(build_lake_job), instance=instance)
+        assert result.success
+        messages = [e.message or "" for e in instance.all_logs(result.run_id)]
+        assert any("Executing steps in process" in m for m in messages)
+
+
+def test_multiprocess_executor_is_selectable_by_config(workspace: Workspace) -> None:
+    config = {"execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
+    with dg.instance_for_test() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(build_lake_job),
+            instance=instance,
+            run_config=config,
+            asset_selection=[RAW_PUBLISHED_FIGURES.asset_key, CORE_PUBLISHED_FIGURES.asset_key],
+        )
+        assert result.success
+        messages = [e.message or "" for e in instance.all_logs(result.run_id)]
+        assert any("multiprocess executor" in m for m in messages)
+    assert (workspace.lake_root / CORE_PUBLISHED_FIGURES.relative_path).is_file()
