@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
 
+from assets.lake_table import source_version
 from labor_lake.lake import Lake, parquet_facts
 from pipelines.resources import LakeResource
 from schemas.model import ZONES, Table, to_arrow
@@ -79,7 +79,9 @@ def build_datapackage(lake: Lake) -> dict[str, Any]:
         "name": "labor-lake",
         "title": "labor-lake: checked numbers behind claims about the tech labor market",
         "profile": "data-package",
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        # The newest table's production time, not the clock: an unchanged lake gets an
+        # unchanged datapackage.json.
+        "created": max((r["produced_at"] or "" for r in resources), default=None),
         "zones": ZONES,
         "resources": resources,
     }
@@ -90,7 +92,7 @@ def build_datapackage(lake: Lake) -> dict[str, Any]:
     group_name="publish",
     kinds={"json"},
     deps=[table.asset_key for table in ALL_TABLES],
-    code_version=hashlib.sha256(json.dumps(_FRICTIONLESS_TYPES).encode()).hexdigest()[:16],
+    code_version=source_version(build_datapackage, _field, extra=json.dumps(_FRICTIONLESS_TYPES)),
 )
 def datapackage(lake: LakeResource) -> dg.MaterializeResult:
     """A Frictionless-style `datapackage.json` at the lake root listing every table file: its

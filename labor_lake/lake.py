@@ -32,6 +32,19 @@ class WrittenFile:
     path: str
     bytes: int
     sha256: str
+    changed: bool = True
+
+
+def _parquet_bytes(frame: pl.DataFrame, table: Table, metadata: Mapping[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    frame.select(table.polars_schema.names()).write_parquet(
+        buffer,
+        compression="zstd",
+        statistics=True,
+        metadata={PARQUET_METADATA_KEY: json.dumps(dict(metadata), sort_keys=True)},
+        arrow_schema=to_arrow(table),
+    )
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -83,22 +96,27 @@ class Lake:
     def write_table(
         self, frame: pl.DataFrame, table: Table, provenance: Mapping[str, str]
     ) -> WrittenFile:
-        """Write `frame` as `table`: zstd, column statistics, descriptions and provenance."""
-        buffer = io.BytesIO()
-        metadata = {
-            "table": table.id,
-            "description": table.description,
-            "rows": str(frame.height),
-            **provenance,
-        }
-        frame.select(table.polars_schema.names()).write_parquet(
-            buffer,
-            compression="zstd",
-            statistics=True,
-            metadata={PARQUET_METADATA_KEY: json.dumps(metadata, sort_keys=True)},
-            arrow_schema=to_arrow(table),
+        """Write `frame` as `table`: zstd, column statistics, descriptions and provenance.
+
+        The file records a `content_sha256` of its data and schema (provenance aside). When the
+        file already in the lake has the same content hash, nothing is written and the existing
+        file is returned, so an unchanged re-run leaves the lake byte-identical.
+        """
+        stable = {"table": table.id, "description": table.description, "rows": str(frame.height)}
+        content_sha256 = hashlib.sha256(_parquet_bytes(frame, table, stable)).hexdigest()
+        if self.exists(table.relative_path):
+            existing = self.read_bytes(table.relative_path)
+            if parquet_facts(existing).provenance.get("content_sha256") == content_sha256:
+                return WrittenFile(
+                    self.url(table.relative_path),
+                    len(existing),
+                    hashlib.sha256(existing).hexdigest(),
+                    changed=False,
+                )
+        data = _parquet_bytes(
+            frame, table, {**stable, **provenance, "content_sha256": content_sha256}
         )
-        return self.write_bytes(table.relative_path, buffer.getvalue())
+        return self.write_bytes(table.relative_path, data)
 
     def read_table(self, table: Table) -> pl.DataFrame:
         with self.fs.open(self.path(table.relative_path), "rb") as handle:

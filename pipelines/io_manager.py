@@ -49,6 +49,7 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
                 "path": dg.MetadataValue.path(written.path),
                 "bytes": written.bytes,
                 "sha256": written.sha256,
+                "rewritten": written.changed,
             }
         )
 

@@ -63,6 +63,22 @@ def test_datapackage_describes_every_file_exactly(built: Workspace) -> None:
     assert "percent" in unit_field["constraints"]["enum"]
 
 
+def test_unchanged_rerun_leaves_the_lake_byte_identical(built: Workspace) -> None:
+    def digest() -> dict[str, bytes]:
+        return {str(p): p.read_bytes() for p in sorted(built.lake_root.rglob("*")) if p.is_file()}
+
+    before = digest()
+    result = run_pipeline()
+    assert result.success
+    assert digest() == before
+    rewritten = [
+        m.materialization.metadata["rewritten"].value
+        for m in result.get_asset_materialization_events()
+        if "rewritten" in m.materialization.metadata
+    ]
+    assert rewritten and not any(rewritten)
+
+
 def test_downstream_asset_loads_its_upstream_from_the_lake(built: Workspace) -> None:
     # Only core/published_figures runs: its input must come from raw/published_figures.parquet
     # through the IO manager, written by the earlier run.

@@ -1,0 +1,261 @@
+"""A malformed registry fails the run with a message that names the file, line, column and value,
+and loses nothing: the core and metrics tables already in the lake stay byte-identical."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipelines import settings
+
+from .conftest import REGISTRY, Workspace, run_pipeline
+
+Rows = list[dict[str, str]]
+
+
+def _rows(text: str) -> tuple[list[str], Rows]:
+    reader = csv.DictReader(io.StringIO(text))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def _text(header: list[str], rows: Rows) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def set_cell(record_id: str, column: str, value: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        header, rows = _rows(text)
+        id_column = header[0]
+        for row in rows:
+            if row[id_column] == record_id:
+                row[column] = value
+        return _text(header, rows)
+
+    return edit
+
+
+def rename_column(old: str, new: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        first, _, rest = text.partition("\n")
+        return first.replace(old, new) + "\n" + rest
+
+    return edit
+
+
+def drop_column(column: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        header, rows = _rows(text)
+        header.remove(column)
+        return _text(header, [{k: v for k, v in r.items() if k != column} for r in rows])
+
+    return edit
+
+
+def duplicate_record(record_id: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        header, rows = _rows(text)
+        return _text(header, [*rows, next(r for r in rows if r[header[0]] == record_id)])
+
+    return edit
+
+
+def _lake_digest(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def good_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("good") / "lake"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(settings.LAKE_ROOT_ENV, str(root))
+        patch.setenv(settings.FIGURES_ENV, str(REGISTRY / "published_figures.csv"))
+        patch.setenv(settings.CLAIMS_ENV, str(REGISTRY / "claims.csv"))
+        assert run_pipeline().success
+    return root
+
+
+def _failure_text(result) -> str:
+    texts = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            texts.append(data.error.to_string() if data.error else "")
+            if data.user_failure_data and data.user_failure_data.description:
+                texts.append(data.user_failure_data.description)
+    return "\n".join(texts)
+
+
+FIGURES, CLAIMS = "published_figures.csv", "claims.csv"
+
+# (case id, file edited, edit, strings the error must contain: file, line, column, value, check)
+CASES = [
+    (
+        "non_numeric_value",
+        FIGURES,
+        set_cell("swdev_unemployment_rate_2025", "value", "3.3%"),
+        ["published_figures.csv:2", "'value'", "'3.3%'", "numeric"],
+    ),
+    (
+        "unknown_unit",
+        FIGURES,
+        set_cell("computer_programmers_unemployment_rate_2025", "unit", "percnt"),
+        ["published_figures.csv:3", "'unit'", "'percnt'", "isin"],
+    ),
+    (
+        "duplicate_id",
+        FIGURES,
+        duplicate_record("dice_ai_ml_skills_2024"),
+        ["published_figures.csv:", "'figure_id'", "'dice_ai_ml_skills_2024'", "uniqueness"],
+    ),
+    (
+        "rate_above_100",
+        FIGURES,
+        set_cell("infosec_analysts_unemployment_rate_2025", "value", "210"),
+        ["published_figures.csv:4", "'value'", "'210.0'", "value_within_unit_range"],
+    ),
+    (
+        "negative_wage",
+        FIGURES,
+        set_cell("oews_15_1252_median_wage_2024", "value", "-133080"),
+        ["published_figures.csv:", "'value'", "'-133080.0'", "value_within_unit_range"],
+    ),
+    (
+        "low_above_high",
+        FIGURES,
+        set_cell("ai_tool_code_output_gain", "low", "70"),
+        ["published_figures.csv:13", "'low'", "'70.0'", "low_le_high"],
+    ),
+    (
+        "missing_publisher",
+        FIGURES,
+        set_cell("ai_postings_growth_since_2024", "publisher", ""),
+        ["published_figures.csv:9", "'publisher'", "not_nullable"],
+    ),
+    (
+        "official_without_url",
+        FIGURES,
+        set_cell("oews_15_2051_median_wage_2024", "citation_url", ""),
+        ["published_figures.csv:", "'citation_url'", "official_figure_has_url"],
+    ),
+    (
+        "bad_period",
+        FIGURES,
+        set_cell("swdev_median_wage_may2024", "period", "May 2024"),
+        ["published_figures.csv:", "'period'", "'May 2024'", "period_format"],
+    ),
+    (
+        "renamed_column",
+        FIGURES,
+        rename_column("qualifier", "qualifer"),
+        ["published_figures.csv:1", "'qualifier'", "required_column", "'qualifer'", "known_column"],
+    ),
+    (
+        "missing_column",
+        FIGURES,
+        drop_column("unit"),
+        ["published_figures.csv:1", "'unit'", "required_column"],
+    ),
+    ("empty_file", FIGURES, lambda _: "", ["published_figures.csv:1", "not_empty"]),
+    (
+        "header_only",
+        FIGURES,
+        lambda text: text.partition("\n")[0] + "\n",
+        ["published_figures.csv:1", "has_records"],
+    ),
+    (
+        "ragged_row",
+        FIGURES,
+        lambda text: text + "extra_figure,article,employment\n",
+        ["published_figures.csv:35", "'extra_figure'", "field_count"],
+    ),
+    (
+        "unknown_figure_in_claim",
+        CLAIMS,
+        set_cell(
+            "ml_swe_total_comp_premium",
+            "input_figure_ids",
+            "ml_engineer_median_total_comp_2026;swe_median_comp",
+        ),
+        ["claims.csv:2", "'input_figure_ids'", "'swe_median_comp'", "known_figure_id"],
+    ),
+    (
+        "claim_low_above_high",
+        CLAIMS,
+        set_cell("ml_swe_total_comp_premium", "stated_low", "40"),
+        ["claims.csv:2", "'stated_low'", "'40.0'", "stated_low_le_stated_high"],
+    ),
+    (
+        "claim_wrong_arity",
+        CLAIMS,
+        set_cell("dice_taxonomy_expansion_150pct", "input_figure_ids", "dice_ai_ml_skills_2026"),
+        ["claims.csv:", "'input_figure_ids'", "growth_pct_takes_2_inputs"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_malformed_registry_fails_clearly_and_keeps_the_lake(
+    workspace: Workspace,
+    good_lake: Path,
+    file: str,
+    edit: Callable[[str], str],
+    expected: list[str],
+) -> None:
+    shutil.copytree(good_lake, workspace.lake_root)
+    before = _lake_digest(workspace.lake_root)
+    (workspace.figures if file == FIGURES else workspace.claims).write_text(
+        edit((REGISTRY / file).read_text())
+    )
+
+    result = run_pipeline()
+
+    assert not result.success
+    message = _failure_text(result)
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    after = _lake_digest(workspace.lake_root)
+    # Tables downstream of the bad file keep their last good bytes. (raw/ holds inputs as read,
+    # and core/published_figures is rebuilt from a valid figures file when only claims are bad.)
+    protected = (
+        "metrics/",
+        "datapackage.json",
+        "core/claims",
+        *(("core/",) if file == FIGURES else ()),
+    )
+    kept = {p: d for p, d in before.items() if p.startswith(protected)}
+    assert len(kept) >= 7
+    assert {p: after.get(p) for p in kept} == kept, "tables downstream of the bad file changed"
+    assert not [p for p in after if p.endswith(".tmp")], "partial files left behind"
+
+
+def test_schema_failure_is_a_failed_blocking_check_with_failure_cases(workspace: Workspace) -> None:
+    workspace.edit_figures(set_cell("infosec_analysts_unemployment_rate_2025", "value", "210"))
+    result = run_pipeline()
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
+        ("core/published_figures", "schema")
+    ]
+    assert failed[0].blocking
+    records = failed[0].metadata["failure_cases"].value.records
+    assert [(r.data["record"], r.data["column"], r.data["value"]) for r in records] == [
+        ("infosec_analysts_unemployment_rate_2025", "value", "210.0")
+    ]
+    # Downstream of the failed check nothing ran.
+    materialized = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    assert materialized == {"raw/published_figures", "raw/claims"}
