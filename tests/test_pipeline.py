@@ -138,3 +138,18 @@ def test_multiprocess_executor_is_selectable_by_config(workspace: Workspace) -> 
         messages = [e.message or "" for e in instance.all_logs(result.run_id)]
         assert any("multiprocess executor" in m for m in messages)
     assert (workspace.lake_root / CORE_PUBLISHED_FIGURES.relative_path).is_file()
+
+
+def test_whole_pipeline_runs_against_an_object_store_url(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labor_lake.lake import Lake
+    from pipelines import settings
+
+    root = "memory://labor-lake-e2e/lake"
+    monkeypatch.setenv(settings.LAKE_ROOT_ENV, root)
+    assert run_pipeline().success
+    lake = Lake(root)
+    package = json.loads(lake.read_bytes("datapackage.json"))
+    assert len(package["resources"]) == len(ALL_TABLES)
+    assert lake.read_table(ALL_TABLES[-1]).height > 0

@@ -1,0 +1,166 @@
+"""The Dagster definitions: graph snapshot, automation, instance config and the CLI front door."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import build_definitions
+from schemas.tables import ALL_TABLES
+
+from .conftest import REPO_ROOT, Workspace
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+DG = Path(sys.executable).parent / "dg"
+
+
+def asset_graph_summary(defs: dg.Definitions) -> dict:
+    graph = defs.resolve_asset_graph()
+    summary = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        summary[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "kinds": sorted(node.kinds),
+            "owners": list(node.owners),
+            "checks": sorted(
+                (c.name, defs.resolve_asset_graph().get_check_spec(c).blocking)
+                for c in node.check_keys
+            ),
+            "has_description": bool(node.description),
+            "has_code_version": bool(node.code_version),
+        }
+    return json.loads(json.dumps(summary))
+
+
+def test_asset_graph_matches_snapshot() -> None:
+    """Any change to assets, deps, groups, kinds, owners or checks shows up in review here.
+    Accept an intended change with `UPDATE_SNAPSHOTS=1 uv run pytest tests/test_definitions.py`."""
+    summary = asset_graph_summary(build_definitions())
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(json.dumps(summary, indent=2) + "\n")
+    assert summary == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_table_is_an_asset_with_a_blocking_schema_check() -> None:
+    summary = asset_graph_summary(build_definitions())
+    for table in ALL_TABLES:
+        node = summary[table.id]
+        assert node["group"] == table.zone
+        assert node["checks"] == [["schema", True]]
+        assert node["has_description"] and node["has_code_version"]
+
+
+def test_sensor_requests_a_run_only_when_the_registry_changes(workspace: Workspace) -> None:
+    defs = build_definitions()
+    sensor = defs.resolve_sensor_def("registry_changed_sensor")
+    registry = defs.resources["registry"]
+
+    first = sensor(dg.build_sensor_context(cursor=None), registry=registry)
+    assert len(first.run_requests) == 1
+    unchanged = sensor(dg.build_sensor_context(cursor=first.cursor), registry=registry)
+    assert not unchanged.run_requests and unchanged.skip_reason
+
+    workspace.edit_claims(lambda text: text.replace(",0.5,", ",0.4,", 1))
+    changed = sensor(dg.build_sensor_context(cursor=first.cursor), registry=registry)
+    assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
+
+
+def test_weekly_schedule_targets_the_whole_build() -> None:
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("weekly_build")
+    assert schedule.cron_schedule == "0 6 * * 1"
+    job = defs.resolve_job_def("build_lake")
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == {
+        *(t.id for t in ALL_TABLES),
+        "datapackage",
+    }
+
+
+def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "dagster.yaml", home)
+    previous = Path.cwd()
+    os.chdir(home)  # relative storage paths resolve against the start folder, as with `dg`
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            settings = instance.get_settings("telemetry")
+            assert settings == {"enabled": False}
+            assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
+            assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2
+            assert "sqlite" in type(instance.run_storage).__name__.lower()
+    finally:
+        os.chdir(previous)
+    assert (home / ".dagster" / "storage").is_dir()
+
+
+def _cli_env(project: Path, lake: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake))
+    return env
+
+
+@pytest.fixture(scope="module")
+def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's files as a fresh clone has them: no DAGSTER_HOME exported, no
+    instance storage yet."""
+    project = tmp_path_factory.mktemp("clone")
+    tracked = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in tracked:
+        if (REPO_ROOT / name).is_file():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(REPO_ROOT / name, project / name)
+    return project
+
+
+def test_dg_check_defs_is_clean(cli_project: Path, tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [str(DG), "check", "defs"],
+        cwd=cli_project,
+        env=_cli_env(cli_project, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "All definitions loaded successfully" in completed.stdout + completed.stderr
+
+
+def test_quickstart_launch_records_the_run_in_the_repo_instance(
+    cli_project: Path, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    completed = subprocess.run(
+        [str(DG), "launch", "--assets", "*"],
+        cwd=cli_project,
+        env=_cli_env(cli_project, lake),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert (lake / "datapackage.json").is_file()
+    # The run is stored where `dg dev` (started from the same folder) will look for it.
+    previous = Path.cwd()
+    os.chdir(cli_project)
+    try:
+        with dg.DagsterInstance.from_config(str(cli_project)) as instance:
+            runs = instance.get_runs()
+            assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+    finally:
+        os.chdir(previous)
