@@ -79,3 +79,22 @@ def shared_realdata() -> Path:
             f"recorded real data not present at {realdata} (the ../shared folder is absent)"
         )
     return realdata
+
+
+def synthetic_metric_row(**overrides: object) -> dict[str, object]:
+    """A made-up but valid metrics row (synthetic test data, not a published figure)."""
+    row: dict[str, object] = {
+        "metric_id": "premium_pct:a:b",
+        "value": 37.8,
+        "value_low": 37.8,
+        "value_high": 37.8,
+        "unit": "percent_change",
+        "period": "2026",
+        "inputs": ["a", "b"],
+        "formula": "premium_pct",
+        "formula_text": "(261875 / 190000 - 1) x 100",
+        "measure": "median_total_comp",
+        "subjects": ["ML", "SWE"],
+        "flags": [],
+    }
+    return {**row, **overrides}

@@ -8,24 +8,19 @@ import pytest
 from labor_lake.lake import Lake, parquet_facts
 from schemas.tables import METRICS_GROWTH_RATES
 
+from .conftest import synthetic_metric_row
+
 PROVENANCE = {"produced_at": "2026-01-01T00:00:00+00:00", "code_version": "test", "run_id": "r1"}
 
 
 def _growth(value: float) -> pl.DataFrame:
-    row = {
-        "metric_id": "growth_pct:new:old",
-        "value": value,
-        "value_low": value,
-        "value_high": value,
-        "unit": "percent_change",
-        "period": "2024 -> 2026",
-        "inputs": ["new", "old"],
-        "formula": "growth_pct",
-        "formula_text": "(301 / 120 - 1) x 100",
-        "measure": "skill_taxonomy_size",
-        "subjects": ["s", "s"],
-        "flags": [],
-    }
+    row = synthetic_metric_row(
+        metric_id="growth_pct:new:old",
+        value=value,
+        value_low=value,
+        value_high=value,
+        formula="growth_pct",
+    )
     return pl.DataFrame([row], schema=METRICS_GROWTH_RATES.polars_schema)
 
 

@@ -15,6 +15,8 @@ from schemas.tables import (
     METRICS_PAY_PREMIUMS,
 )
 
+from .conftest import synthetic_metric_row
+
 
 @pytest.mark.parametrize("table", ALL_TABLES, ids=lambda t: t.id)
 def test_every_derivation_lists_the_same_columns(table) -> None:
@@ -33,30 +35,12 @@ def test_data_dictionary_is_current() -> None:
     )
 
 
-def _metric_row(**overrides) -> dict:
-    row = {
-        "metric_id": "premium_pct:a:b",
-        "value": 37.8,
-        "value_low": 37.8,
-        "value_high": 37.8,
-        "unit": "percent_change",
-        "period": "2026",
-        "inputs": ["a", "b"],
-        "formula": "premium_pct",
-        "formula_text": "(261875 / 190000 - 1) x 100",
-        "measure": "median_total_comp",
-        "subjects": ["ML", "SWE"],
-        "flags": [],
-    }
-    return {**row, **overrides}
-
-
 def _frame(*rows: dict) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=METRICS_PAY_PREMIUMS.polars_schema)
 
 
 def test_good_metric_frame_passes() -> None:
-    assert schema_problems(_frame(_metric_row()), METRICS_PAY_PREMIUMS) == []
+    assert schema_problems(_frame(synthetic_metric_row()), METRICS_PAY_PREMIUMS) == []
 
 
 @pytest.mark.parametrize(
@@ -75,18 +59,20 @@ def test_good_metric_frame_passes() -> None:
     ],
 )
 def test_bad_metric_rows_are_caught(overrides: dict, column: str, check: str) -> None:
-    problems = schema_problems(_frame(_metric_row(**overrides)), METRICS_PAY_PREMIUMS)
+    problems = schema_problems(_frame(synthetic_metric_row(**overrides)), METRICS_PAY_PREMIUMS)
     assert [(p.column, p.record) for p in problems] == [(column, "premium_pct:a:b")]
     assert check in problems[0].check
 
 
 def test_duplicate_metric_ids_are_caught() -> None:
-    problems = schema_problems(_frame(_metric_row(), _metric_row()), METRICS_PAY_PREMIUMS)
+    problems = schema_problems(
+        _frame(synthetic_metric_row(), synthetic_metric_row()), METRICS_PAY_PREMIUMS
+    )
     assert {p.check for p in problems} == {"field_uniqueness"}
 
 
 def test_missing_and_unexpected_columns_are_reported_alone() -> None:
-    frame = _frame(_metric_row()).drop("unit").with_columns(pl.lit(1).alias("val2"))
+    frame = _frame(synthetic_metric_row()).drop("unit").with_columns(pl.lit(1).alias("val2"))
     problems = schema_problems(frame, METRICS_PAY_PREMIUMS)
     assert {(p.check, p.column) for p in problems} == {
         ("column_in_dataframe", "unit"),
@@ -96,7 +82,7 @@ def test_missing_and_unexpected_columns_are_reported_alone() -> None:
 
 def test_data_checks_run_on_collected_frames_not_just_the_schema() -> None:
     # pandera checks only the schema of a LazyFrame by default; validate() must see the data.
-    bad = _frame(_metric_row(value=-150.0, value_low=-150.0, value_high=-150.0))
+    bad = _frame(synthetic_metric_row(value=-150.0, value_low=-150.0, value_high=-150.0))
     assert schema_problems(bad, METRICS_PAY_PREMIUMS)
     lazy_result = to_pandera(METRICS_PAY_PREMIUMS).validate(bad.lazy())
     assert isinstance(
