@@ -155,7 +155,9 @@ def validated_outputs(
                     },
                 )
         message = "\n".join(str(ValidationFailed(t, p)) for t, p in problems.items() if p)
-        raise dg.Failure(description=message)
+        raise dg.Failure(
+            description=f"{message}\nNothing was written: the lake keeps its last good tables."
+        )
 
     for table in tables:
         frame = frames[table]
