@@ -72,6 +72,7 @@ def table_asset(
     table: Table,
     logic: tuple[Callable[..., Any], ...],
     inputs: Mapping[str, Table] | None = None,
+    extra_checks: tuple[dg.AssetCheckSpec, ...] = (),
 ) -> dict[str, Any]:
     """Keyword arguments for `@dg.asset` on a function that builds `table`."""
     return {
@@ -80,7 +81,7 @@ def table_asset(
         "kinds": {"polars", "parquet"},
         "metadata": table_metadata(table),
         "code_version": code_version(table, logic),
-        "check_specs": [schema_check_spec(table)],
+        "check_specs": [schema_check_spec(table), *extra_checks],
         "ins": {
             name: dg.AssetIn(key=upstream.asset_key) for name, upstream in (inputs or {}).items()
         },

@@ -1,6 +1,6 @@
 """The Dagster Definitions for labor-lake: assets, checks, jobs, schedules, sensors, resources.
 
-Policies that apply to every asset (owner, retries) are set here, once.
+Policies that apply to every asset (owner) are set here, once.
 """
 
 from __future__ import annotations
@@ -8,28 +8,33 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.datapackage import datapackage
+from assets.indeed import raw_indeed_hiring_lab_payloads
 from assets.metrics import metrics_ledger
+from assets.observations import core_observations
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
 from pipelines import settings
 from pipelines.automation import build_lake_job, registry_changed_sensor, weekly_build_schedule
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
-from pipelines.resources import LakeResource, RegistryFiles
+from pipelines.resources import HttpClient, IndeedHiringLab, LakeResource, RegistryFiles
 
 OWNER = "team:labor-lake"
 
 _assets = [
     raw_published_figures,
     raw_claims,
+    raw_indeed_hiring_lab_payloads,
     core_published_figures,
     core_claims,
+    core_observations,
     metrics_ledger,
     datapackage,
 ]
 
 
 def build_definitions() -> dg.Definitions:
-    """Assemble the Definitions, reading lake and registry locations from the environment."""
+    """Assemble the Definitions, reading lake, registry and source locations from the
+    environment."""
     lake = LakeResource(root=settings.lake_root())
     return dg.Definitions(
         assets=dg.map_asset_specs(lambda spec: spec.merge_attributes(owners=[OWNER]), _assets),
@@ -43,6 +48,7 @@ def build_definitions() -> dg.Definitions:
             "registry": RegistryFiles(
                 figures_path=settings.figures_path(), claims_path=settings.claims_path()
             ),
+            "indeed_hiring_lab": IndeedHiringLab(base_url=settings.indeed_url(), http=HttpClient()),
         },
     )
 

@@ -10,11 +10,32 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 LAKE_ROOT_ENV = "LABOR_LAKE_ROOT"
 FIGURES_ENV = "LABOR_LAKE_FIGURES"
 CLAIMS_ENV = "LABOR_LAKE_CLAIMS"
+SOURCES_ENV = "LABOR_LAKE_SOURCES"
+INDEED_URL_ENV = "LABOR_LAKE_INDEED_URL"
+
+SOURCE_MODES = {
+    "auto": "fetch; if a source is unreachable, use its last good payload (or none) and warn",
+    "live": "fetch; fail the run if a source is unreachable",
+    "offline": "never touch the network; use the payloads already in the lake",
+}
+DEFAULT_INDEED_URL = "https://raw.githubusercontent.com/hiring-lab"
 
 
 def lake_root() -> str:
     """`$LABOR_LAKE_ROOT` (a path or fsspec URL), else `data_lake/` in the repository."""
     return os.environ.get(LAKE_ROOT_ENV) or str(REPO_ROOT / "data_lake")
+
+
+def source_mode() -> str:
+    """`$LABOR_LAKE_SOURCES`: auto (default), live or offline."""
+    mode = os.environ.get(SOURCES_ENV) or "auto"
+    if mode not in SOURCE_MODES:
+        raise ValueError(f"{SOURCES_ENV}={mode!r}: expected one of {', '.join(SOURCE_MODES)}")
+    return mode
+
+
+def indeed_url() -> str:
+    return os.environ.get(INDEED_URL_ENV) or DEFAULT_INDEED_URL
 
 
 def figures_path() -> str:

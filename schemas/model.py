@@ -67,6 +67,7 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: str | None = None
+    unique_together: tuple[str, ...] = ()
     column_lookup: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +128,7 @@ def to_pandera(table: Table) -> pa.DataFrameSchema:
         columns,
         name=table.id,
         description=table.description,
+        unique=list(table.unique_together) or None,
         strict=True,
         coerce=False,
     )

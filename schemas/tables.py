@@ -10,9 +10,11 @@ from schemas.model import Column, RowRule, Table
 from schemas.vocabulary import (
     CLAIM_STATUSES,
     FORMULAS,
+    FREQUENCIES,
     MEASURES,
     QUALIFIERS,
     SOURCE_KINDS,
+    SOURCES,
     UNITS,
 )
 
@@ -324,6 +326,110 @@ CORE_CLAIMS = Table(
     columns=(*CLAIM_REGISTRY_COLUMNS, SOURCE_FILE, SOURCE_LINE),
 )
 
+
+def _payload_manifest(source: str) -> Table:
+    return Table(
+        zone="raw",
+        name=f"{source}_payloads",
+        description=(
+            f"Every response fetched from {source}, one row per vintage: the bytes are stored as "
+            "received under raw/payloads/ and never overwritten; a fetch whose bytes equal the "
+            "newest vintage adds no row."
+        ),
+        primary_key="payload_id",
+        columns=(
+            Column(
+                "payload_id",
+                pl.String,
+                "Identifier of the vintage: '<dataset>/<fetched_at>-<sha256 prefix>'.",
+                unique=True,
+            ),
+            Column("source", pl.String, "Source the payload came from.", allowed=SOURCES),
+            Column(
+                "dataset",
+                pl.String,
+                "Dataset (file or query) within the source.",
+                pattern=IDENTIFIER_PATTERN,
+            ),
+            Column(
+                "url",
+                pl.String,
+                "Address fetched, with secret query parameters redacted.",
+                pattern=NOT_BLANK_PATTERN,
+            ),
+            Column("http_status", pl.Int64, "HTTP status of the final response."),
+            Column("fetched_at", pl.Datetime("us", "UTC"), "When the payload was received (UTC)."),
+            Column("bytes", pl.Int64, "Size of the payload.", unit="bytes"),
+            Column("sha256", pl.String, "SHA-256 of the payload bytes.", pattern=r"^[0-9a-f]{64}$"),
+            Column(
+                "path",
+                pl.String,
+                "Lake-relative path of the stored payload.",
+                pattern=NOT_BLANK_PATTERN,
+            ),
+            Column("content_type", pl.String, "Content-Type the source declared.", nullable=True),
+        ),
+    )
+
+
+RAW_INDEED_PAYLOADS = _payload_manifest("indeed_hiring_lab")
+
+CORE_OBSERVATIONS = Table(
+    zone="core",
+    name="observations",
+    description=(
+        "Official series in one long table: one row per series and period, from the newest "
+        "vintage of each dataset, with the vintage it came from."
+    ),
+    unique_together=("series_id", "period_start", "period_end"),
+    columns=(
+        Column("source", pl.String, "Publisher of the series.", allowed=SOURCES),
+        Column("dataset", pl.String, "Dataset within the source.", pattern=IDENTIFIER_PATTERN),
+        Column(
+            "series_id",
+            pl.String,
+            "Identifier of the series, prefixed by its source.",
+            pattern=NOT_BLANK_PATTERN,
+        ),
+        Column(
+            "subject",
+            pl.String,
+            "Occupation, sector or group the series describes.",
+            pattern=NOT_BLANK_PATTERN,
+        ),
+        MEASURE,
+        Column("geography", pl.String, "Country or area code (e.g. US)."),
+        Column("frequency", pl.String, "Observation frequency.", allowed=FREQUENCIES),
+        Column("period_start", pl.Date, "First day the observation covers."),
+        Column(
+            "period_end",
+            pl.Date,
+            "Last day the observation covers.",
+            rules=(_low_le_high("period_start", "period_end"),),
+        ),
+        Column(
+            "value",
+            pl.Float64,
+            "Observed value; empty where the source publishes none.",
+            nullable=True,
+            rules=(_within_unit_range("value"),),
+        ),
+        UNIT,
+        Column("footnote_codes", pl.List(pl.String), "Source footnote codes for the observation."),
+        Column(
+            "vintage_fetched_at",
+            pl.Datetime("us", "UTC"),
+            "When the payload holding this row was fetched.",
+        ),
+        Column(
+            "payload_sha256",
+            pl.String,
+            "SHA-256 of that payload (raw/<source>_payloads).",
+            pattern=r"^[0-9a-f]{64}$",
+        ),
+    ),
+)
+
 METRIC_COLUMNS: tuple[Column, ...] = (
     Column(
         "metric_id",
@@ -458,8 +564,10 @@ METRIC_TABLE_BY_FORMULA: dict[str, Table] = {
 ALL_TABLES: tuple[Table, ...] = (
     RAW_PUBLISHED_FIGURES,
     RAW_CLAIMS,
+    RAW_INDEED_PAYLOADS,
     CORE_PUBLISHED_FIGURES,
     CORE_CLAIMS,
+    CORE_OBSERVATIONS,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,
     METRICS_UNEMPLOYMENT_GAPS,

@@ -29,6 +29,7 @@ UNITS: dict[str, Unit] = {
     "usd_per_year_difference": Unit("A difference between two annual US dollar amounts."),
     "count": Unit("A number of things (people, postings, skills).", 0.0, True),
     "rank": Unit("An ordinal position, 1 = first.", 1.0, True),
+    "index": Unit("An index level relative to a base date (Indeed: 2020-02-01 = 100).", 0.0, False),
 }
 
 MEASURES: dict[str, str] = {
@@ -49,6 +50,18 @@ MEASURES: dict[str, str] = {
     "mean_base_salary": "Average base salary from salary surveys.",
     "pay_premium": "Relative pay difference of one group over another.",
     "annual_pay_gain": "Increase in annual pay after a career move.",
+    "ai_share_of_postings": "Share of job postings whose text mentions AI or GenAI terms.",
+    "postings_index": "Level of job postings relative to a base date.",
+}
+
+FREQUENCIES: dict[str, str] = {
+    "daily": "One observation per day.",
+    "monthly": "One observation per month.",
+    "annual": "One observation per year.",
+}
+
+SOURCES: dict[str, str] = {
+    "indeed_hiring_lab": "Indeed Hiring Lab public data (CC BY 4.0), github.com/hiring-lab.",
 }
 
 QUALIFIERS: dict[str, str] = {

@@ -12,11 +12,18 @@ import dagster as dg
 import pytest
 
 from labor_lake.lake import Lake
+from labor_lake.sources import indeed
 from pipelines import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = REPO_ROOT / "registry"
 SHARED = REPO_ROOT.parent / "shared"
+SYNTHETIC_INDEED = Path(__file__).parent / "data" / "indeed"
+INDEED_FILE_NAMES = {
+    indeed.AI_SHARE: "AI_posting.csv",
+    indeed.POSTINGS_BY_SECTOR: "job_postings_by_sector_US.csv",
+    indeed.AGGREGATE_POSTINGS: "aggregate_job_postings_US.csv",
+}
 
 
 @dataclass
@@ -49,6 +56,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv(settings.LAKE_ROOT_ENV, str(lake_root))
     monkeypatch.setenv(settings.FIGURES_ENV, str(figures))
     monkeypatch.setenv(settings.CLAIMS_ENV, str(claims))
+    # Tests never touch the internet; HTTP tests point the sources at a local server.
+    monkeypatch.setenv(settings.SOURCES_ENV, "offline")
     return Workspace(lake_root, figures, claims)
 
 
@@ -98,3 +107,15 @@ def synthetic_metric_row(**overrides: object) -> dict[str, object]:
         "flags": [],
     }
     return {**row, **overrides}
+
+
+def serve_indeed(httpserver, monkeypatch: pytest.MonkeyPatch, files: dict | None = None) -> None:
+    """Serve Indeed files (default: the synthetic ones) from the local test server and point the
+    pipeline at it in `live` mode."""
+    files = files or {d: SYNTHETIC_INDEED / name for d, name in INDEED_FILE_NAMES.items()}
+    for dataset, path in files.items():
+        httpserver.expect_request(f"/{dataset.path}").respond_with_data(
+            Path(path).read_bytes(), content_type="text/csv"
+        )
+    monkeypatch.setenv(settings.INDEED_URL_ENV, httpserver.url_for("/"))
+    monkeypatch.setenv(settings.SOURCES_ENV, "live")

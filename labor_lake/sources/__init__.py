@@ -1,0 +1,1 @@
+"""Connectors to official sources: each turns a raw payload into rows of core/observations."""
