@@ -35,6 +35,7 @@ def append_vintage(
     fetched: Fetched,
     fetched_at: datetime,
     extension: str,
+    complete: bool,
 ) -> pl.DataFrame:
     """Store `fetched` as a new vintage of `dataset` unless it repeats the newest one."""
     sha256 = hashlib.sha256(fetched.content).hexdigest()
@@ -57,8 +58,19 @@ def append_vintage(
                 "sha256": sha256,
                 "path": path,
                 "content_type": fetched.content_type or None,
+                "complete": complete,
             }
         ],
         schema=table.polars_schema,
     )
     return pl.concat([manifest, row])
+
+
+def vintages_to_read(manifest: pl.DataFrame) -> pl.DataFrame:
+    """Per dataset, the vintages whose rows make up its current state: newest first, down to and
+    including the newest complete one (older ones are superseded by it)."""
+    ordered = manifest.sort("fetched_at", descending=True)
+    newer_complete = (
+        pl.col("complete").cast(pl.Int32).cum_sum().shift(1, fill_value=0).over("dataset")
+    )
+    return ordered.filter(newer_complete == 0)

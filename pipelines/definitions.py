@@ -8,21 +8,27 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.datapackage import datapackage
-from assets.indeed import raw_indeed_hiring_lab_payloads
 from assets.metrics import metrics_ledger
-from assets.observations import core_observations
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
+from assets.sources import (
+    core_observations,
+    raw_bls_payloads,
+    raw_fred_payloads,
+    raw_indeed_hiring_lab_payloads,
+)
 from pipelines import settings
 from pipelines.automation import build_lake_job, registry_changed_sensor, weekly_build_schedule
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
-from pipelines.resources import HttpClient, IndeedHiringLab, LakeResource, RegistryFiles
+from pipelines.resources import Bls, Fred, HttpClient, IndeedHiringLab, LakeResource, RegistryFiles
 
 OWNER = "team:labor-lake"
 
 _assets = [
     raw_published_figures,
     raw_claims,
+    raw_bls_payloads,
+    raw_fred_payloads,
     raw_indeed_hiring_lab_payloads,
     core_published_figures,
     core_claims,
@@ -36,6 +42,7 @@ def build_definitions() -> dg.Definitions:
     """Assemble the Definitions, reading lake, registry and source locations from the
     environment."""
     lake = LakeResource(root=settings.lake_root())
+    http = HttpClient()
     return dg.Definitions(
         assets=dg.map_asset_specs(lambda spec: spec.merge_attributes(owners=[OWNER]), _assets),
         jobs=[build_lake_job],
@@ -48,7 +55,19 @@ def build_definitions() -> dg.Definitions:
             "registry": RegistryFiles(
                 figures_path=settings.figures_path(), claims_path=settings.claims_path()
             ),
-            "indeed_hiring_lab": IndeedHiringLab(base_url=settings.indeed_url(), http=HttpClient()),
+            "indeed_hiring_lab": IndeedHiringLab(base_url=settings.indeed_url(), http=http),
+            "fred": Fred(
+                api_url=settings.fred_api_url(),
+                csv_url=settings.fred_csv_url(),
+                api_key=settings.secret("FRED_API_KEY"),
+                http=http,
+            ),
+            "bls": Bls(
+                base_url=settings.bls_url(),
+                api_key=settings.secret("BLS_API_KEY"),
+                cps_series=settings.bls_cps_series(),
+                http=http,
+            ),
         },
     )
 

@@ -368,11 +368,19 @@ def _payload_manifest(source: str) -> Table:
                 pattern=NOT_BLANK_PATTERN,
             ),
             Column("content_type", pl.String, "Content-Type the source declared.", nullable=True),
+            Column(
+                "complete",
+                pl.Boolean,
+                "True when the payload holds the whole dataset; False for an incremental answer "
+                "that is merged over earlier vintages.",
+            ),
         ),
     )
 
 
 RAW_INDEED_PAYLOADS = _payload_manifest("indeed_hiring_lab")
+RAW_FRED_PAYLOADS = _payload_manifest("fred")
+RAW_BLS_PAYLOADS = _payload_manifest("bls")
 
 CORE_OBSERVATIONS = Table(
     zone="core",
@@ -564,6 +572,8 @@ METRIC_TABLE_BY_FORMULA: dict[str, Table] = {
 ALL_TABLES: tuple[Table, ...] = (
     RAW_PUBLISHED_FIGURES,
     RAW_CLAIMS,
+    RAW_BLS_PAYLOADS,
+    RAW_FRED_PAYLOADS,
     RAW_INDEED_PAYLOADS,
     CORE_PUBLISHED_FIGURES,
     CORE_CLAIMS,

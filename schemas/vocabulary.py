@@ -50,6 +50,7 @@ MEASURES: dict[str, str] = {
     "mean_base_salary": "Average base salary from salary surveys.",
     "pay_premium": "Relative pay difference of one group over another.",
     "annual_pay_gain": "Increase in annual pay after a career move.",
+    "mean_annual_wage": "BLS OEWS mean annual wage.",
     "ai_share_of_postings": "Share of job postings whose text mentions AI or GenAI terms.",
     "postings_index": "Level of job postings relative to a base date.",
 }
@@ -61,6 +62,8 @@ FREQUENCIES: dict[str, str] = {
 }
 
 SOURCES: dict[str, str] = {
+    "bls": "U.S. Bureau of Labor Statistics, Public Data API v2 (OEWS, CPS).",
+    "fred": "Federal Reserve Bank of St. Louis, FRED (Indeed job postings indexes).",
     "indeed_hiring_lab": "Indeed Hiring Lab public data (CC BY 4.0), github.com/hiring-lab.",
 }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from werkzeug import Response
 
 from labor_lake.lake import Lake
 from labor_lake.sources import indeed
@@ -18,7 +19,10 @@ from pipelines import settings
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = REPO_ROOT / "registry"
 SHARED = REPO_ROOT.parent / "shared"
-SYNTHETIC_INDEED = Path(__file__).parent / "data" / "indeed"
+SYNTHETIC = Path(__file__).parent / "data"
+SYNTHETIC_INDEED = SYNTHETIC / "indeed"
+SYNTHETIC_FRED = SYNTHETIC / "fred"
+SYNTHETIC_BLS = SYNTHETIC / "bls"
 INDEED_FILE_NAMES = {
     indeed.AI_SHARE: "AI_posting.csv",
     indeed.POSTINGS_BY_SECTOR: "job_postings_by_sector_US.csv",
@@ -109,13 +113,30 @@ def synthetic_metric_row(**overrides: object) -> dict[str, object]:
     return {**row, **overrides}
 
 
-def serve_indeed(httpserver, monkeypatch: pytest.MonkeyPatch, files: dict | None = None) -> None:
-    """Serve Indeed files (default: the synthetic ones) from the local test server and point the
-    pipeline at it in `live` mode."""
-    files = files or {d: SYNTHETIC_INDEED / name for d, name in INDEED_FILE_NAMES.items()}
-    for dataset, path in files.items():
+def serve_sources(
+    httpserver,
+    monkeypatch: pytest.MonkeyPatch,
+    indeed_files: dict | None = None,
+    bls_answer: Callable | None = None,
+) -> None:
+    """Serve every source from the local test server (synthetic files unless told otherwise)
+    and point the pipeline at it in `live` mode."""
+    indeed_files = indeed_files or {
+        d: SYNTHETIC_INDEED / name for d, name in INDEED_FILE_NAMES.items()
+    }
+    for dataset, path in indeed_files.items():
         httpserver.expect_request(f"/{dataset.path}").respond_with_data(
             Path(path).read_bytes(), content_type="text/csv"
         )
-    monkeypatch.setenv(settings.INDEED_URL_ENV, httpserver.url_for("/"))
+    for series_file in sorted(SYNTHETIC_FRED.glob("*.csv")):
+        httpserver.expect_request(
+            "/graph/fredgraph.csv", query_string=f"id={series_file.stem}"
+        ).respond_with_data(series_file.read_bytes(), content_type="text/csv")
+    synthetic_oews = (SYNTHETIC_BLS / "oews_synthetic.json").read_bytes()
+    httpserver.expect_request("/publicAPI/v2/timeseries/data/", method="POST").respond_with_handler(
+        bls_answer or (lambda _request: Response(synthetic_oews, content_type="application/json"))
+    )
+    url = httpserver.url_for("/").rstrip("/")
+    for variable in (settings.INDEED_URL_ENV, settings.FRED_URL_ENV, settings.BLS_URL_ENV):
+        monkeypatch.setenv(variable, url)
     monkeypatch.setenv(settings.SOURCES_ENV, "live")

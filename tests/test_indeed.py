@@ -17,7 +17,7 @@ from pipelines import settings
 from pipelines.resources import HttpClient
 from schemas.tables import CORE_OBSERVATIONS, RAW_INDEED_PAYLOADS
 
-from .conftest import INDEED_FILE_NAMES, SYNTHETIC_INDEED, Workspace, run_pipeline, serve_indeed
+from .conftest import INDEED_FILE_NAMES, SYNTHETIC_INDEED, Workspace, run_pipeline, serve_sources
 
 CHECK = "sources_reachable"
 
@@ -47,7 +47,16 @@ def _failure_text(result) -> str:
 
 
 def _check(result, name: str = CHECK):
-    return next(e for e in result.get_asset_check_evaluations() if e.check_name == name)
+    return next(
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == name and e.asset_key == RAW_INDEED_PAYLOADS.asset_key
+    )
+
+
+def _point_every_source_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    for variable in (settings.INDEED_URL_ENV, settings.FRED_URL_ENV, settings.BLS_URL_ENV):
+        monkeypatch.setenv(variable, url)
 
 
 def test_recorded_indeed_files_land_in_core_observations(
@@ -61,7 +70,7 @@ def test_recorded_indeed_files_land_in_core_observations(
         / "job_postings_by_sector_US.csv",
         indeed.AGGREGATE_POSTINGS: shared_realdata / "indeed" / "aggregate_job_postings_US.csv",
     }
-    serve_indeed(httpserver, monkeypatch, files)
+    serve_sources(httpserver, monkeypatch, indeed_files=files)
     result = run_pipeline()
     assert result.success
 
@@ -89,7 +98,7 @@ def test_recorded_indeed_files_land_in_core_observations(
 def test_unchanged_upstream_adds_no_vintage_and_changes_nothing(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     assert run_pipeline().success
     before = _digest(workspace.lake_root)
     assert run_pipeline().success
@@ -99,7 +108,7 @@ def test_unchanged_upstream_adds_no_vintage_and_changes_nothing(
 def test_revised_upstream_adds_a_vintage_and_core_uses_it(
     workspace: Workspace, httpserver, monkeypatch, tmp_path: Path
 ) -> None:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     assert run_pipeline().success
     revised = tmp_path / "AI_posting.csv"
     revised.write_text(
@@ -108,7 +117,7 @@ def test_revised_upstream_adds_a_vintage_and_core_uses_it(
         .replace("2024-01-10,US,2.90", "2024-01-10,US,3.15")
     )
     httpserver.clear()
-    serve_indeed(
+    serve_sources(
         httpserver,
         monkeypatch,
         {
@@ -136,7 +145,7 @@ def test_429_then_success_is_retried(workspace: Workspace, httpserver, monkeypat
     httpserver.expect_oneshot_request(f"/{indeed.AI_SHARE.path}").respond_with_data(
         "slow down", status=429, headers={"Retry-After": "1"}
     )
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     started = time.monotonic()
     assert run_pipeline().success
     assert time.monotonic() - started >= 1.0  # Retry-After was honoured
@@ -148,7 +157,7 @@ def test_429_then_success_is_retried(workspace: Workspace, httpserver, monkeypat
 def test_server_errors_until_retries_run_out_fail_clearly_and_keep_the_lake(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     assert run_pipeline().success
     before = _digest(workspace.lake_root)
     httpserver.clear()
@@ -183,22 +192,22 @@ def test_a_payload_that_is_not_the_expected_csv_is_refused(
     httpserver.expect_request(f"/{indeed.AI_SHARE.path}").respond_with_data(
         body, content_type="text/html"
     )
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     result = run_pipeline()
     assert not result.success
     message = _failure_text(result)
     assert "ai_share_postings" in message and expected in message
-    assert not (workspace.lake_root / "raw" / "payloads").exists()  # nothing stored
+    assert not (workspace.lake_root / "raw" / "payloads" / indeed.SOURCE).exists()  # nothing stored
 
 
 def test_auto_mode_falls_back_to_the_last_good_payload_with_a_warning(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     assert run_pipeline().success
     observations = _observations(workspace)
     monkeypatch.setenv(settings.SOURCES_ENV, "auto")
-    monkeypatch.setenv(settings.INDEED_URL_ENV, "http://127.0.0.1:9")  # nothing listens there
+    _point_every_source_at(monkeypatch, "http://127.0.0.1:9")  # nothing listens there
 
     result = run_pipeline()
 
@@ -207,14 +216,14 @@ def test_auto_mode_falls_back_to_the_last_good_payload_with_a_warning(
     assert not check.passed and check.severity.value == "WARN"
     reasons = [v.value for k, v in check.metadata.items() if k.startswith("missing:")]
     assert len(reasons) == 3 and all("using the payload fetched" in r for r in reasons)
-    assert _observations(workspace).equals(observations)
+    assert _observations(workspace).equals(observations)  # every source kept its last vintages
 
 
 def test_auto_mode_without_any_payload_gives_empty_tables_and_says_so(
     workspace: Workspace, monkeypatch
 ) -> None:
     monkeypatch.setenv(settings.SOURCES_ENV, "auto")
-    monkeypatch.setenv(settings.INDEED_URL_ENV, "http://127.0.0.1:9")
+    _point_every_source_at(monkeypatch, "http://127.0.0.1:9")
     result = run_pipeline()
     assert result.success
     assert _observations(workspace).height == 0
@@ -224,7 +233,7 @@ def test_auto_mode_without_any_payload_gives_empty_tables_and_says_so(
 
 def test_live_mode_fails_loudly_when_unreachable(workspace: Workspace, monkeypatch) -> None:
     monkeypatch.setenv(settings.SOURCES_ENV, "live")
-    monkeypatch.setenv(settings.INDEED_URL_ENV, "http://127.0.0.1:9")
+    _point_every_source_at(monkeypatch, "http://127.0.0.1:9")
     result = run_pipeline()
     assert not result.success
     assert "unreachable" in _failure_text(result) and "LABOR_LAKE_SOURCES=live" in _failure_text(
@@ -235,7 +244,7 @@ def test_live_mode_fails_loudly_when_unreachable(workspace: Workspace, monkeypat
 def test_offline_mode_never_touches_the_network(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     monkeypatch.setenv(settings.SOURCES_ENV, "offline")
     assert run_pipeline().success
     assert len(httpserver.log) == 0

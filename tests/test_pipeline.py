@@ -14,12 +14,12 @@ import pytest
 from labor_lake.lake import PARQUET_METADATA_KEY
 from schemas.tables import ALL_TABLES, CORE_PUBLISHED_FIGURES, RAW_PUBLISHED_FIGURES
 
-from .conftest import Workspace, run_pipeline, serve_indeed
+from .conftest import Workspace, run_pipeline, serve_sources
 
 
 @pytest.fixture
 def built(workspace: Workspace, httpserver, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     result = run_pipeline()
     assert result.success
     return workspace
@@ -94,7 +94,7 @@ def test_downstream_asset_loads_its_upstream_from_the_lake(built: Workspace) -> 
 def test_checks_pass_and_metadata_reaches_the_ui(
     workspace: Workspace, httpserver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serve_indeed(httpserver, monkeypatch)
+    serve_sources(httpserver, monkeypatch)
     result = run_pipeline()
     evaluations = result.get_asset_check_evaluations()
     assert {e.asset_key for e in evaluations} == {t.asset_key for t in ALL_TABLES}

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from labor_lake.http import SourceError
-from schemas.tables import CORE_OBSERVATIONS
+from labor_lake.sources import OBSERVATION_COLUMNS
 
 SOURCE = "indeed_hiring_lab"
-# Everything but the vintage columns, which the caller adds.
-OBSERVATION_COLUMNS = [
-    c
-    for c in CORE_OBSERVATIONS.polars_schema.names()
-    if c not in ("vintage_fetched_at", "payload_sha256")
-]
 
 
 @dataclass(frozen=True)
