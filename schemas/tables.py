@@ -20,6 +20,7 @@ from schemas.vocabulary import (
 
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
 NOT_BLANK_PATTERN = r"\S"
+OFFICIAL_SERIES_PATTERN = r"^(bls|fred|indeed):\S+$"
 
 
 def _within_unit_range(column: str, unit_column: str = "unit") -> RowRule:
@@ -208,6 +209,19 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
         "Records that are one figure attributed to different publishers share a conflict group.",
         nullable=True,
         pattern=IDENTIFIER_PATTERN,
+    ),
+    Column(
+        "official_series_id",
+        pl.String,
+        "Series in core/observations that officially measures this figure, if any.",
+        nullable=True,
+        pattern=OFFICIAL_SERIES_PATTERN,
+    ),
+    Column(
+        "official_note",
+        pl.String,
+        "Why no official series is given, or what to know when comparing with it.",
+        nullable=True,
     ),
     Column("notes", pl.String, "Reading notes, in our own words.", nullable=True),
 )

@@ -136,9 +136,9 @@ def test_oews_lands_in_core_observations_and_refreshes_incrementally(
     assert (
         observations.height == 7 * 3 * 2
     )  # occupations x datatypes x years in the synthetic answer
-    median = observations.filter(pl.col("series_id") == bls.oews_series_id("151221", "13")).sort(
-        "period_start"
-    )
+    median = observations.filter(
+        pl.col("series_id") == "bls:" + bls.oews_series_id("151221", "13")
+    ).sort("period_start")
     assert median["value"].to_list() == [53007.0, None]  # 2024 is top-coded: empty, footnote 5
     assert median["footnote_codes"].to_list()[-1] == ["5"]
     first_request = _bls_requests(httpserver)[0]

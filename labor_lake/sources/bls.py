@@ -142,7 +142,7 @@ def parse(
                 {
                     "source": SOURCE,
                     "dataset": dataset,
-                    "series_id": series_id,
+                    "series_id": f"{SOURCE}:{series_id}",
                     "subject": info.subject,
                     "measure": info.measure,
                     "geography": "US",
