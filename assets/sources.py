@@ -9,7 +9,7 @@ when a source cannot be reached: `auto` keeps the last good payloads and warns, 
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -144,17 +144,27 @@ raw_bls_payloads = _payload_asset(
     "mathematical occupations, and configured CPS unemployment-rate series. One request at a "
     "time (pool `bls_api`); refreshes ask only for years from the newest vintage on.",
     pool="bls_api",
+    # CPS is monthly, OEWS yearly: stale after a missed monthly release.
+    freshness_policy=dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(days=62), warn_window=timedelta(days=35)
+    ),
 )
 raw_fred_payloads = _payload_asset(
     RAW_FRED_PAYLOADS,
     "fred",
     "FRED: Indeed job postings indexes (all postings and selected sectors), by the JSON API "
     "when FRED_API_KEY is set (incremental from the newest vintage), else the keyless CSV.",
+    freshness_policy=dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(days=7), warn_window=timedelta(days=2)
+    ),
 )
 raw_indeed_hiring_lab_payloads = _payload_asset(
     RAW_INDEED_PAYLOADS,
     "indeed_hiring_lab",
     "Indeed Hiring Lab public CSVs: AI share of postings, postings by sector, aggregate postings.",
+    freshness_policy=dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(days=7), warn_window=timedelta(days=2)
+    ),
 )
 
 PAYLOAD_TABLES: dict[str, Table] = {

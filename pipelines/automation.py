@@ -21,6 +21,37 @@ weekly_build_schedule = dg.ScheduleDefinition(
 )
 
 
+_bls = dg.AssetSelection.assets(["raw", "bls_payloads"])
+_postings = dg.AssetSelection.assets(
+    ["raw", "fred_payloads"], ["raw", "indeed_hiring_lab_payloads"]
+)
+
+refresh_bls_job = dg.define_asset_job(
+    name="refresh_bls",
+    selection=_bls.downstream(),
+    description="Fetch BLS (OEWS, CPS) and rebuild everything that depends on it.",
+)
+refresh_postings_job = dg.define_asset_job(
+    name="refresh_postings",
+    selection=_postings.downstream(),
+    description="Fetch Indeed Hiring Lab and FRED postings data and rebuild what depends on it.",
+)
+
+# Release cadences: Indeed's trackers and FRED's copies update daily; the CPS monthly (the
+# Employment Situation comes out early in the month). OEWS is yearly: the monthly BLS refresh asks
+# for the current year and picks it up when it appears.
+daily_postings_schedule = dg.ScheduleDefinition(
+    name="daily_postings",
+    job=refresh_postings_job,
+    cron_schedule="0 13 * * *",
+    execution_timezone="UTC",
+)
+monthly_cps_schedule = dg.ScheduleDefinition(
+    name="monthly_bls", job=refresh_bls_job, cron_schedule="0 15 10 * *", execution_timezone="UTC"
+)
+SCHEDULES = [weekly_build_schedule, daily_postings_schedule, monthly_cps_schedule]
+
+
 @dg.sensor(
     job=build_lake_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING
 )

@@ -17,7 +17,13 @@ from assets.sources import (
     raw_indeed_hiring_lab_payloads,
 )
 from pipelines import settings
-from pipelines.automation import build_lake_job, registry_changed_sensor, weekly_build_schedule
+from pipelines.automation import (
+    SCHEDULES,
+    build_lake_job,
+    refresh_bls_job,
+    refresh_postings_job,
+    registry_changed_sensor,
+)
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
 from pipelines.resources import Bls, Fred, HttpClient, IndeedHiringLab, LakeResource, RegistryFiles
@@ -45,8 +51,8 @@ def build_definitions() -> dg.Definitions:
     http = HttpClient()
     return dg.Definitions(
         assets=dg.map_asset_specs(lambda spec: spec.merge_attributes(owners=[OWNER]), _assets),
-        jobs=[build_lake_job],
-        schedules=[weekly_build_schedule],
+        jobs=[build_lake_job, refresh_bls_job, refresh_postings_job],
+        schedules=SCHEDULES,
         sensors=[registry_changed_sensor],
         executor=in_process_or_multiprocess_executor,
         resources={

@@ -85,6 +85,20 @@ def test_weekly_schedule_targets_the_whole_build() -> None:
     }
 
 
+def test_each_source_has_a_schedule_for_its_cadence_and_a_freshness_policy() -> None:
+    defs = build_definitions()
+    schedules = {s.name: (s.cron_schedule, s.job_name) for s in defs.schedules}
+    assert schedules["daily_postings"] == ("0 13 * * *", "refresh_postings")
+    assert schedules["monthly_bls"] == ("0 15 10 * *", "refresh_bls")
+    graph = defs.resolve_asset_graph()
+    for key in ("raw/bls_payloads", "raw/fred_payloads", "raw/indeed_hiring_lab_payloads"):
+        assert graph.get(dg.AssetKey.from_user_string(key)).freshness_policy is not None, key
+    refresh_postings = defs.resolve_job_def("refresh_postings")
+    assert "metrics/postings_divergence" in {
+        k.to_user_string() for k in refresh_postings.asset_layer.selected_asset_keys
+    }
+
+
 def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
@@ -96,7 +110,9 @@ def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None
             settings = instance.get_settings("telemetry")
             assert settings == {"enabled": False}
             assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
-            assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2
+            concurrency = instance.get_concurrency_config()
+            assert concurrency.run_queue_config.max_concurrent_runs == 2
+            assert concurrency.pool_config.default_pool_limit == 1
             assert "sqlite" in type(instance.run_storage).__name__.lower()
     finally:
         os.chdir(previous)
