@@ -140,3 +140,26 @@ def serve_sources(
     for variable in (settings.INDEED_URL_ENV, settings.FRED_URL_ENV, settings.BLS_URL_ENV):
         monkeypatch.setenv(variable, url)
     monkeypatch.setenv(settings.SOURCES_ENV, "live")
+
+
+@pytest.fixture
+def recorded_indeed_files(shared_realdata: Path) -> dict:
+    """The real Indeed Hiring Lab files recorded in ../shared (sector data as of 2024-10-03)."""
+    folder = shared_realdata / "indeed"
+    return {
+        indeed.AI_SHARE: folder / "AI_posting.csv",
+        indeed.POSTINGS_BY_SECTOR: folder / "as_of_2024-10-03" / "job_postings_by_sector_US.csv",
+        indeed.AGGREGATE_POSTINGS: folder / "aggregate_job_postings_US.csv",
+    }
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    """Everything a user is told about the run's failed steps: errors and failure descriptions."""
+    texts = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            texts.append(data.error.to_string() if data.error else "")
+            if data.user_failure_data and data.user_failure_data.description:
+                texts.append(data.user_failure_data.description)
+    return "\n".join(texts)

@@ -17,21 +17,13 @@ from labor_lake.http import SourceError
 from labor_lake.sources import bls, fred
 from schemas.tables import CORE_OBSERVATIONS, RAW_BLS_PAYLOADS, RAW_FRED_PAYLOADS
 
-from .conftest import SYNTHETIC_FRED, Workspace, run_pipeline, serve_sources
+from .conftest import SYNTHETIC_FRED, Workspace, failure_text, run_pipeline, serve_sources
 
 BLS_PATH = "/publicAPI/v2/timeseries/data/"
 
 
 def _observations(workspace: Workspace) -> pl.DataFrame:
     return pl.read_parquet(workspace.lake_root / CORE_OBSERVATIONS.relative_path)
-
-
-def _failure_text(result) -> str:
-    return "\n".join(
-        (e.step_failure_data.user_failure_data.description or "")
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data.user_failure_data
-    )
 
 
 def _bls_requests(httpserver) -> list[dict]:
@@ -169,7 +161,7 @@ def test_quota_refusal_fails_the_run_without_retrying(
     )
     result = run_pipeline()
     assert not result.success
-    assert "refused the request, not retrying" in _failure_text(result)
+    assert "refused the request, not retrying" in failure_text(result)
     assert len(_bls_requests(httpserver)) == 1
 
 

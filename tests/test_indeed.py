@@ -17,7 +17,14 @@ from pipelines import settings
 from pipelines.resources import HttpClient
 from schemas.tables import CORE_OBSERVATIONS, RAW_INDEED_PAYLOADS
 
-from .conftest import INDEED_FILE_NAMES, SYNTHETIC_INDEED, Workspace, run_pipeline, serve_sources
+from .conftest import (
+    INDEED_FILE_NAMES,
+    SYNTHETIC_INDEED,
+    Workspace,
+    failure_text,
+    run_pipeline,
+    serve_sources,
+)
 
 CHECK = "sources_reachable"
 
@@ -38,14 +45,6 @@ def _digest(root: Path) -> dict[str, str]:
     }
 
 
-def _failure_text(result) -> str:
-    return "\n".join(
-        (e.step_failure_data.user_failure_data.description or "")
-        for e in result.all_events
-        if e.is_step_failure and e.step_failure_data.user_failure_data
-    )
-
-
 def _check(result, name: str = CHECK):
     return next(
         e
@@ -60,16 +59,9 @@ def _point_every_source_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 
 def test_recorded_indeed_files_land_in_core_observations(
-    workspace: Workspace, httpserver, monkeypatch: pytest.MonkeyPatch, shared_realdata: Path
+    workspace: Workspace, httpserver, monkeypatch: pytest.MonkeyPatch, recorded_indeed_files: dict
 ) -> None:
-    files = {
-        indeed.AI_SHARE: shared_realdata / "indeed" / "AI_posting.csv",
-        indeed.POSTINGS_BY_SECTOR: shared_realdata
-        / "indeed"
-        / "as_of_2024-10-03"
-        / "job_postings_by_sector_US.csv",
-        indeed.AGGREGATE_POSTINGS: shared_realdata / "indeed" / "aggregate_job_postings_US.csv",
-    }
+    files = recorded_indeed_files
     serve_sources(httpserver, monkeypatch, indeed_files=files)
     result = run_pipeline()
     assert result.success
@@ -166,7 +158,7 @@ def test_server_errors_until_retries_run_out_fail_clearly_and_keep_the_lake(
     result = run_pipeline()
 
     assert not result.success
-    message = _failure_text(result)
+    message = failure_text(result)
     assert f"{indeed.AI_SHARE.path}" in message and "after retries" in message
     assert (
         len([r for r, _ in httpserver.log if r.path.endswith("AI_posting.csv")]) == 4
@@ -195,7 +187,7 @@ def test_a_payload_that_is_not_the_expected_csv_is_refused(
     serve_sources(httpserver, monkeypatch)
     result = run_pipeline()
     assert not result.success
-    message = _failure_text(result)
+    message = failure_text(result)
     assert "ai_share_postings" in message and expected in message
     assert not (workspace.lake_root / "raw" / "payloads" / indeed.SOURCE).exists()  # nothing stored
 
@@ -236,7 +228,7 @@ def test_live_mode_fails_loudly_when_unreachable(workspace: Workspace, monkeypat
     _point_every_source_at(monkeypatch, "http://127.0.0.1:9")
     result = run_pipeline()
     assert not result.success
-    assert "unreachable" in _failure_text(result) and "LABOR_LAKE_SOURCES=live" in _failure_text(
+    assert "unreachable" in failure_text(result) and "LABOR_LAKE_SOURCES=live" in failure_text(
         result
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -153,18 +152,11 @@ def test_divergence_refuses_to_splice_across_the_2024_revision() -> None:
 
 
 def test_recorded_indeed_divergence_is_measured_twice(
-    workspace: Workspace, httpserver, monkeypatch, shared_realdata: Path
+    workspace: Workspace, httpserver, monkeypatch, recorded_indeed_files: dict
 ) -> None:
     from labor_lake.sources import indeed
 
-    files = {
-        indeed.AI_SHARE: shared_realdata / "indeed" / "AI_posting.csv",
-        indeed.POSTINGS_BY_SECTOR: shared_realdata
-        / "indeed"
-        / "as_of_2024-10-03"
-        / "job_postings_by_sector_US.csv",
-        indeed.AGGREGATE_POSTINGS: shared_realdata / "indeed" / "aggregate_job_postings_US.csv",
-    }
+    files = recorded_indeed_files
     serve_sources(httpserver, monkeypatch, indeed_files=files)
     assert run_pipeline().success
     divergence = pl.read_parquet(workspace.lake_root / METRICS_POSTINGS_DIVERGENCE.relative_path)

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines import settings
 
-from .conftest import REGISTRY, Workspace, run_pipeline
+from .conftest import REGISTRY, Workspace, failure_text, run_pipeline
 
 Rows = list[dict[str, str]]
 
@@ -87,17 +87,6 @@ def good_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv(settings.SOURCES_ENV, "offline")
         assert run_pipeline().success
     return root
-
-
-def _failure_text(result) -> str:
-    texts = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            data = event.step_failure_data
-            texts.append(data.error.to_string() if data.error else "")
-            if data.user_failure_data and data.user_failure_data.description:
-                texts.append(data.user_failure_data.description)
-    return "\n".join(texts)
 
 
 FIGURES, CLAIMS = "published_figures.csv", "claims.csv"
@@ -227,7 +216,7 @@ def test_malformed_registry_fails_clearly_and_keeps_the_lake(
     result = run_pipeline()
 
     assert not result.success
-    message = _failure_text(result)
+    message = failure_text(result)
     for fragment in expected:
         assert fragment in message, f"{fragment!r} not in:\n{message}"
     after = _lake_digest(workspace.lake_root)
