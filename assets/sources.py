@@ -167,12 +167,6 @@ raw_indeed_hiring_lab_payloads = _payload_asset(
     ),
 )
 
-PAYLOAD_TABLES: dict[str, Table] = {
-    "bls": RAW_BLS_PAYLOADS,
-    "fred": RAW_FRED_PAYLOADS,
-    "indeed_hiring_lab": RAW_INDEED_PAYLOADS,
-}
-
 
 def observations_from(manifest: pl.DataFrame, connector: Connector, lake: Lake) -> pl.DataFrame:
     """The current rows of every dataset in `manifest`: newest vintage first, each period taken

@@ -1,7 +1,8 @@
-"""Dagster resources: where the lake lives and where the registry files are."""
+"""Dagster resources: the lake, the registry files, and the official-source connectors."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, ClassVar
 import dagster as dg
 import polars as pl
 import requests
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from labor_lake.http import Fetched, build_session, fetch
 from labor_lake.lake import Lake
@@ -48,19 +49,23 @@ class RegistryFiles(dg.ConfigurableResource):
         return digest.hexdigest()
 
 
+@functools.cache
+def _shared_session(retries: int, backoff_factor: float) -> requests.Session:
+    # Dagster hands each connector its own copy of a nested resource; caching here keeps one
+    # session (one connection pool) per process for every connector with the same settings.
+    return build_session(retries, backoff_factor)
+
+
 class HttpClient(dg.ConfigurableResource):
-    """One `requests.Session` shared by every connector in a run: timeouts on every call,
+    """One `requests.Session` shared by every connector in a process: timeouts on every call,
     retries with exponential backoff on connection errors, 429 and 5xx, honouring Retry-After."""
 
     timeout_seconds: float = 30.0
     retries: int = 3
     backoff_factor: float = 0.3
-    _session: requests.Session | None = PrivateAttr(default=None)
 
     def session(self) -> requests.Session:
-        if self._session is None:
-            self._session = build_session(self.retries, self.backoff_factor)
-        return self._session
+        return _shared_session(self.retries, self.backoff_factor)
 
     def get(self, url: str) -> Fetched:
         return fetch(self.session(), url, timeout=self.timeout_seconds)

@@ -236,3 +236,13 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
             assert secret not in logs
             for path in written:
                 assert secret.encode() not in path.read_bytes(), path
+
+
+def test_connectors_share_one_http_session() -> None:
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()
+    connectors = {key: defs.resources[key] for key in ("bls", "fred", "indeed_hiring_lab")}
+    with dg.build_resources(connectors) as resources:
+        sessions = {id(getattr(resources, key).http.session()) for key in connectors}
+    assert len(sessions) == 1
