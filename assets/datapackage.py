@@ -64,6 +64,7 @@ def build_datapackage(lake: Lake) -> dict[str, Any]:
                 "mediatype": "application/vnd.apache.parquet",
                 "description": table.description,
                 "zone": table.zone,
+                **({"schema_version": table.schema_version} if table.published else {}),
                 "rows": facts.rows,
                 "bytes": len(data),
                 "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",

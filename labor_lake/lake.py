@@ -102,7 +102,12 @@ class Lake:
         file already in the lake has the same content hash, nothing is written and the existing
         file is returned, so an unchanged re-run leaves the lake byte-identical.
         """
-        stable = {"table": table.id, "description": table.description, "rows": str(frame.height)}
+        stable = {
+            "table": table.id,
+            "description": table.description,
+            "rows": str(frame.height),
+            **({"schema_version": table.schema_version} if table.published else {}),
+        }
         content_sha256 = hashlib.sha256(_parquet_bytes(frame, table, stable)).hexdigest()
         if self.exists(table.relative_path):
             existing = self.read_bytes(table.relative_path)

@@ -68,6 +68,8 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: str | None = None
     unique_together: tuple[str, ...] = ()
+    # Semantic version of the published contract (core and metrics zones): see schemas/contract.py.
+    schema_version: str = "1.0.0"
     column_lookup: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +83,11 @@ class Table:
     @property
     def id(self) -> str:
         return f"{self.zone}/{self.name}"
+
+    @property
+    def published(self) -> bool:
+        """Core and metrics tables are the contract with consumers; raw tables are not."""
+        return self.zone in ("core", "metrics")
 
     @property
     def relative_path(self) -> str:

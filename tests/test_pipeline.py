@@ -46,6 +46,7 @@ def test_parquet_files_are_zstd_with_statistics_and_descriptions(built: Workspac
     assert provenance["table"] == "core/published_figures"
     assert provenance["rows"] == str(parquet.metadata.num_rows)
     assert len(provenance["code_version"]) == 16
+    assert provenance["schema_version"] == CORE_PUBLISHED_FIGURES.schema_version
 
 
 def test_datapackage_describes_every_file_exactly(built: Workspace) -> None:
@@ -58,6 +59,10 @@ def test_datapackage_describes_every_file_exactly(built: Workspace) -> None:
         assert resource["bytes"] == len(data)
         assert resource["rows"] == pl.read_parquet(built.lake_root / path).height
         assert resource["schema"]["fields"]
+    for table in ALL_TABLES:
+        assert resources[table.relative_path].get("schema_version") == (
+            table.schema_version if table.published else None
+        )
     figures = resources[CORE_PUBLISHED_FIGURES.relative_path]
     assert figures["schema"]["primaryKey"] == ["figure_id"]
     unit_field = next(f for f in figures["schema"]["fields"] if f["name"] == "unit")
