@@ -129,17 +129,24 @@ def _failure_table(problems: list[Problem]) -> dg.MetadataValue:
 def validated_outputs(
     tables: tuple[Table, ...],
     build: Callable[[], Mapping[Table, pl.DataFrame]] | Callable[[], pl.DataFrame],
+    references: Callable[[Table, pl.DataFrame], list[Problem]] | None = None,
+    output_metadata: Mapping[Table, Mapping[str, Any]] | None = None,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Build the frames of one asset (one table) or multi-asset (several), validate every one,
     and only if all pass, yield their outputs and passing checks.
 
-    Any failure, whether a cell that does not parse or a failed schema check, yields a failed
-    check with its failure cases and raises: no table of the step is written.
+    Validation is the table's schema plus, if given, `references` (e.g. ids that must resolve to
+    rows upstream). Any failure, whether a cell that does not parse or a failed check, yields a
+    failed check with its failure cases and raises: no table of the step is written.
     """
     try:
         built = build()
         frames = built if isinstance(built, Mapping) else {tables[0]: built}
-        problems = {table.id: schema_problems(frames[table], table) for table in tables}
+        problems = {
+            table.id: schema_problems(frames[table], table)
+            + (references(table, frames[table]) if references else [])
+            for table in tables
+        }
     except ValidationFailed as error:
         problems = {table.id: error.problems for table in tables}
 
@@ -165,7 +172,11 @@ def validated_outputs(
         yield dg.Output(
             frame,
             output_name="result" if len(tables) == 1 else table.asset_key.to_python_identifier(),
-            metadata={"dagster/row_count": frame.height, "preview": _preview(frame)},
+            metadata={
+                "dagster/row_count": frame.height,
+                "preview": _preview(frame),
+                **(output_metadata or {}).get(table, {}),
+            },
         )
         yield dg.AssetCheckResult(
             asset_key=table.asset_key,

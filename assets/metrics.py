@@ -11,7 +11,10 @@ from assets.lake_table import asset_out, schema_check_spec, validated_outputs
 from labor_lake.comparability import input_flags, refusal_reasons
 from labor_lake.formulas import evaluate
 from labor_lake.ledger import build_ledger
+from labor_lake.lineage import unresolved_inputs
 from labor_lake.official import counterpart_checks, postings_divergence, proxy_premiums
+from labor_lake.validation import Problem
+from schemas.model import Table
 from schemas.tables import (
     CORE_CLAIMS,
     CORE_OBSERVATIONS,
@@ -23,6 +26,61 @@ from schemas.tables import (
 )
 
 METRIC_TABLES = (*dict.fromkeys(METRIC_TABLE_BY_FORMULA.values()), METRICS_CLAIM_CHECKS)
+
+
+def _from(*columns: tuple[Table, str]) -> list[dg.TableColumnDep]:
+    return [
+        dg.TableColumnDep(asset_key=table.asset_key, column_name=name) for table, name in columns
+    ]
+
+
+_FIGURE_VALUES = (
+    (CORE_PUBLISHED_FIGURES, "value"),
+    (CORE_PUBLISHED_FIGURES, "low"),
+    (CORE_PUBLISHED_FIGURES, "high"),
+)
+_OBSERVATION_VALUE = ((CORE_OBSERVATIONS, "value"),)
+# Which upstream columns feed each metric column (shown as column lineage in the UI).
+_COLUMN_DEPS: dict[str, list[dg.TableColumnDep]] = {
+    "value": _from(*_FIGURE_VALUES, *_OBSERVATION_VALUE),
+    "value_low": _from(*_FIGURE_VALUES, *_OBSERVATION_VALUE),
+    "value_high": _from(*_FIGURE_VALUES, *_OBSERVATION_VALUE),
+    "computed_value": _from(*_FIGURE_VALUES, *_OBSERVATION_VALUE),
+    "stated_low": _from(
+        (CORE_CLAIMS, "stated_low"),
+        (CORE_PUBLISHED_FIGURES, "value"),
+        (CORE_PUBLISHED_FIGURES, "low"),
+    ),
+    "stated_high": _from(
+        (CORE_CLAIMS, "stated_high"),
+        (CORE_PUBLISHED_FIGURES, "value"),
+        (CORE_PUBLISHED_FIGURES, "high"),
+    ),
+    "inputs": _from(
+        (CORE_CLAIMS, "input_figure_ids"),
+        (CORE_OBSERVATIONS, "series_id"),
+        (CORE_OBSERVATIONS, "period_start"),
+    ),
+    "period": _from(
+        (CORE_PUBLISHED_FIGURES, "period"),
+        (CORE_OBSERVATIONS, "period_start"),
+        (CORE_OBSERVATIONS, "period_end"),
+    ),
+    "measure": _from((CORE_PUBLISHED_FIGURES, "measure"), (CORE_OBSERVATIONS, "measure")),
+    "subjects": _from((CORE_PUBLISHED_FIGURES, "subject"), (CORE_OBSERVATIONS, "subject")),
+    "unit": _from((CORE_PUBLISHED_FIGURES, "unit"), (CORE_OBSERVATIONS, "unit")),
+    "formula": _from((CORE_CLAIMS, "formula")),
+}
+
+
+def _lineage(table: Table) -> dg.TableColumnLineage:
+    return dg.TableColumnLineage(
+        deps_by_column={
+            column: deps for column, deps in _COLUMN_DEPS.items() if column in table.column_lookup
+        }
+    )
+
+
 _LOGIC = (
     build_ledger,
     evaluate,
@@ -31,6 +89,7 @@ _LOGIC = (
     counterpart_checks,
     proxy_premiums,
     postings_divergence,
+    unresolved_inputs,
 )
 
 
@@ -70,4 +129,16 @@ def metrics_ledger(
         )
         return frames
 
-    yield from validated_outputs(METRIC_TABLES, build)
+    def references(table: Table, frame: pl.DataFrame) -> list[Problem]:
+        return unresolved_inputs(
+            frame, table.primary_key or "metric_id", core_published_figures, core_observations
+        )
+
+    yield from validated_outputs(
+        METRIC_TABLES,
+        build,
+        references=references,
+        output_metadata={
+            table: {"dagster/column_lineage": _lineage(table)} for table in METRIC_TABLES
+        },
+    )

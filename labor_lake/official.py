@@ -14,6 +14,7 @@ from decimal import Decimal
 import polars as pl
 
 from labor_lake.formulas import growth_pct, premium_pct, spread_pp
+from labor_lake.lineage import observation_reference
 from labor_lake.sources import bls
 from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
 
@@ -215,10 +216,10 @@ def postings_divergence(observations: pl.DataFrame) -> pl.DataFrame:
             ai_growth = growth_pct(ai_end["value"], ai_start["value"])
             software_growth = growth_pct(sw_end["value"], sw_start["value"])
             inputs = [
-                f"{AI_SHARE}@{ai_end['period_start']}",
-                f"{AI_SHARE}@{ai_start['period_start']}",
-                f"{software_id}@{sw_end['period_start']}",
-                f"{software_id}@{sw_start['period_start']}",
+                observation_reference(AI_SHARE, ai_end["period_start"]),
+                observation_reference(AI_SHARE, ai_start["period_start"]),
+                observation_reference(software_id, sw_end["period_start"]),
+                observation_reference(software_id, sw_start["period_start"]),
             ]
             flags = ["each series from a single vintage"] + (
                 ["window crosses Indeed's November 2024 revision"] if crosses else []
