@@ -6,10 +6,17 @@ import dagster as dg
 
 from pipelines.resources import RegistryFiles
 
+_release = dg.AssetSelection.assets(["release"])
+
 build_lake_job = dg.define_asset_job(
     name="build_lake",
+    selection=dg.AssetSelection.all() - _release,
+    description="Build the whole lake: sources and registry -> core -> metrics -> catalogs.",
+)
+publish_job = dg.define_asset_job(
+    name="publish",
     selection=dg.AssetSelection.all(),
-    description="Build the whole lake: registry -> core -> metrics -> datapackage.json.",
+    description="Build everything and, only if every step and blocking check passed, release it.",
 )
 
 weekly_build_schedule = dg.ScheduleDefinition(

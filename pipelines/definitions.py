@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets.datapackage import datapackage
 from assets.metrics import metrics_ledger
+from assets.publish import duckdb_views, release
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
 from assets.sources import (
     core_observations,
@@ -20,6 +21,7 @@ from pipelines import settings
 from pipelines.automation import (
     SCHEDULES,
     build_lake_job,
+    publish_job,
     refresh_bls_job,
     refresh_postings_job,
     registry_changed_sensor,
@@ -41,6 +43,8 @@ _assets = [
     core_observations,
     metrics_ledger,
     datapackage,
+    duckdb_views,
+    release,
 ]
 
 
@@ -51,7 +55,7 @@ def build_definitions() -> dg.Definitions:
     http = HttpClient()
     return dg.Definitions(
         assets=dg.map_asset_specs(lambda spec: spec.merge_attributes(owners=[OWNER]), _assets),
-        jobs=[build_lake_job, refresh_bls_job, refresh_postings_job],
+        jobs=[build_lake_job, publish_job, refresh_bls_job, refresh_postings_job],
         schedules=SCHEDULES,
         sensors=[registry_changed_sensor],
         executor=in_process_or_multiprocess_executor,
