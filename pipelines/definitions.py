@@ -1,9 +1,11 @@
 """The Dagster Definitions for labor-lake: assets, checks, jobs, schedules, sensors, resources.
 
-Policies that apply to every asset (owner) are set here, once.
+Policies that apply across assets (owner, metrics freshness) are set here, once.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import dagster as dg
 
@@ -31,6 +33,20 @@ from pipelines.io_manager import ParquetLakeIOManager
 from pipelines.resources import Bls, Fred, HttpClient, IndeedHiringLab, LakeResource, RegistryFiles
 
 OWNER = "team:labor-lake"
+# Metrics are rebuilt by the daily postings refresh and the weekly build: warn after two days
+# without a new materialization, fail after a missed weekly build.
+METRICS_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(days=8), warn_window=timedelta(days=2)
+)
+
+
+def _apply_policies(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Policies for every asset, set once here."""
+    spec = spec.merge_attributes(owners=[OWNER])
+    if spec.key.path[0] == "metrics":
+        spec = spec.replace_attributes(freshness_policy=METRICS_FRESHNESS)
+    return spec
+
 
 _assets = [
     raw_published_figures,
@@ -54,7 +70,7 @@ def build_definitions() -> dg.Definitions:
     lake = LakeResource(root=settings.lake_root())
     http = HttpClient()
     return dg.Definitions(
-        assets=dg.map_asset_specs(lambda spec: spec.merge_attributes(owners=[OWNER]), _assets),
+        assets=dg.map_asset_specs(_apply_policies, _assets),
         jobs=[build_lake_job, publish_job, refresh_bls_job, refresh_postings_job],
         schedules=SCHEDULES,
         sensors=[registry_changed_sensor],

@@ -4,6 +4,7 @@ materializes the whole graph in-process against them."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,3 +164,20 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
             if data.user_failure_data and data.user_failure_data.description:
                 texts.append(data.user_failure_data.description)
     return "\n".join(texts)
+
+
+def copy_repository(destination: Path) -> Path:
+    """The repository's files as a fresh clone has them (tracked and new, not ignored): no
+    instance storage, no lake, no exported DAGSTER_HOME."""
+    names = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in names:
+        if (REPO_ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(REPO_ROOT / name, destination / name)
+    return destination

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
+import requests
 
 from pipelines.definitions import build_definitions
 from schemas.tables import ALL_TABLES
 
-from .conftest import REPO_ROOT, Workspace
+from .conftest import REPO_ROOT, Workspace, copy_repository
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 DG = Path(sys.executable).parent / "dg"
@@ -94,7 +97,13 @@ def test_each_source_has_a_schedule_for_its_cadence_and_a_freshness_policy() -> 
     assert schedules["daily_postings"] == ("0 13 * * *", "refresh_postings")
     assert schedules["monthly_bls"] == ("0 15 10 * *", "refresh_bls")
     graph = defs.resolve_asset_graph()
-    for key in ("raw/bls_payloads", "raw/fred_payloads", "raw/indeed_hiring_lab_payloads"):
+    metrics = [t.id for t in ALL_TABLES if t.zone == "metrics"]
+    for key in (
+        "raw/bls_payloads",
+        "raw/fred_payloads",
+        "raw/indeed_hiring_lab_payloads",
+        *metrics,
+    ):
         assert graph.get(dg.AssetKey.from_user_string(key)).freshness_policy is not None, key
     refresh_postings = defs.resolve_job_def("refresh_postings")
     assert "metrics/postings_divergence" in {
@@ -132,18 +141,7 @@ def _cli_env(project: Path, lake: Path) -> dict[str, str]:
 def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository's files as a fresh clone has them: no DAGSTER_HOME exported, no
     instance storage yet."""
-    project = tmp_path_factory.mktemp("clone")
-    tracked = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for name in tracked:
-        if (REPO_ROOT / name).is_file():
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(REPO_ROOT / name, project / name)
+    project = copy_repository(tmp_path_factory.mktemp("clone"))
     return project
 
 
@@ -183,3 +181,74 @@ def test_quickstart_launch_records_the_run_in_the_repo_instance(
             assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
     finally:
         os.chdir(previous)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+ASSETS_QUERY = """
+{
+  assetNodes {
+    assetKey { path }
+    assetMaterializations(limit: 1) { runId }
+    assetChecksOrError {
+      ... on AssetChecks { checks { name blocking executionForLatestMaterialization { status } } }
+    }
+  }
+}
+"""
+
+
+def test_webserver_graphql_shows_every_asset_its_materialization_and_checks(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    project = copy_repository(tmp_path_factory.mktemp("ui"))
+    env = _cli_env(project, tmp_path / "lake")
+    launched = subprocess.run(
+        [str(DG), "launch", "--assets", "*"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert launched.returncode == 0, launched.stderr[-2000:]
+
+    port = _free_port()
+    webserver = Path(sys.executable).parent / "dagster-webserver"
+    server = subprocess.Popen(
+        [str(webserver), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/graphql"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                answer = requests.post(url, json={"query": ASSETS_QUERY}, timeout=10).json()
+                if answer.get("data", {}).get("assetNodes"):
+                    break
+            except requests.exceptions.RequestException:
+                pass
+            assert time.monotonic() < deadline, "webserver did not answer"
+            time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in answer["data"]["assetNodes"]}
+    assert {t.id for t in ALL_TABLES} <= set(nodes)
+    for table in ALL_TABLES:
+        node = nodes[table.id]
+        assert node["assetMaterializations"], f"{table.id} has no materialization"
+        checks = {c["name"]: c for c in node["assetChecksOrError"]["checks"]}
+        assert checks["schema"]["blocking"]
+        assert checks["schema"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED", (
+            table.id
+        )
