@@ -12,7 +12,12 @@ from labor_lake.comparability import input_flags, refusal_reasons
 from labor_lake.formulas import evaluate
 from labor_lake.ledger import build_ledger
 from labor_lake.lineage import unresolved_inputs
-from labor_lake.official import counterpart_checks, postings_divergence, proxy_premiums
+from labor_lake.official import (
+    counterpart_checks,
+    postings_divergence,
+    postings_growth_series,
+    proxy_premiums,
+)
 from labor_lake.validation import Problem
 from schemas.model import Table
 from schemas.tables import (
@@ -21,6 +26,7 @@ from schemas.tables import (
     CORE_PUBLISHED_FIGURES,
     METRIC_TABLE_BY_FORMULA,
     METRICS_CLAIM_CHECKS,
+    METRICS_GROWTH_RATES,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,
 )
@@ -89,6 +95,7 @@ _LOGIC = (
     counterpart_checks,
     proxy_premiums,
     postings_divergence,
+    postings_growth_series,
     unresolved_inputs,
 )
 
@@ -121,6 +128,7 @@ def metrics_ledger(
         official = {
             METRICS_PAY_PREMIUMS: proxy_premiums(core_observations),
             METRICS_POSTINGS_DIVERGENCE: postings_divergence(core_observations),
+            METRICS_GROWTH_RATES: postings_growth_series(core_observations),
         }
         for table, rows in official.items():
             frames[table] = pl.concat([frames[table], rows]).sort("metric_id")

@@ -240,3 +240,44 @@ def postings_divergence(observations: pl.DataFrame) -> pl.DataFrame:
                 )
             )
     return pl.DataFrame(rows, schema=_METRIC_SCHEMA)
+
+
+def postings_growth_series(observations: pl.DataFrame) -> pl.DataFrame:
+    """Day-by-day growth since each window start of the AI share of postings and of
+    software-development postings: the divergence drawn over time. A series whose window would
+    splice vintages across Indeed's revision is left out."""
+    rows = []
+    for series_id in (AI_SHARE, *SOFTWARE_POSTINGS):
+        series = (
+            observations.filter(pl.col("series_id") == series_id)
+            .drop_nulls("value")
+            .sort("period_start")
+        )
+        for start in WINDOW_STARTS:
+            base = _value_at(series, start)
+            if base is None:
+                continue
+            window = series.filter(pl.col("period_start") >= base["period_start"])
+            crosses = window["period_start"].max() >= INDEED_REVISION
+            if crosses and window["payload_sha256"].n_unique() > 1:
+                continue
+            base_ref = observation_reference(series_id, base["period_start"])
+            for day, value, subject, measure in window.select(
+                "period_start", "value", "subject", "measure"
+            ).iter_rows():
+                reference = observation_reference(series_id, day)
+                rows.append(
+                    _metric(
+                        f"growth_pct:{reference}:{base_ref}",
+                        growth_pct(value, base["value"]),
+                        "percent_change",
+                        f"{base['period_start']} -> {day}",
+                        [reference, base_ref],
+                        "growth_pct",
+                        f"({value:g} / {base['value']:g} - 1) x 100",
+                        measure,
+                        [subject, subject],
+                        [f"growth since window start {start}"],
+                    )
+                )
+    return pl.DataFrame(rows, schema=_METRIC_SCHEMA)

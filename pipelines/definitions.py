@@ -13,6 +13,7 @@ from assets.datapackage import datapackage
 from assets.metrics import metrics_ledger
 from assets.publish import duckdb_views, release
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
+from assets.report import report
 from assets.sources import (
     core_observations,
     raw_bls_payloads,
@@ -60,6 +61,7 @@ _assets = [
     metrics_ledger,
     datapackage,
     duckdb_views,
+    report,
     release,
 ]
 

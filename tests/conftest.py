@@ -67,22 +67,53 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 
 
 def run_pipeline(
-    selection: str = "*", instance: dg.DagsterInstance | None = None, run_config: dict | None = None
+    selection: str = "*",
+    instance: dg.DagsterInstance | None = None,
+    run_config: dict | None = None,
+    without: tuple[str, ...] = ("report",),
 ) -> dg.ExecuteInProcessResult:
-    """Build Definitions from the current environment and materialize `selection` in-process."""
+    """Build Definitions from the current environment and materialize `selection` in-process.
+
+    The report (charts, about a second and a half) is left out unless a test asks for it with
+    `without=()`."""
     from pipelines.definitions import build_definitions
 
     defs = build_definitions()
     job = defs.resolve_implicit_global_asset_job_def()
-    asset_selection = dg.AssetSelection.from_coercible(selection.split(",")).resolve(
-        defs.resolve_asset_graph()
-    )
+    graph = defs.resolve_asset_graph()
+    keys = dg.AssetSelection.from_coercible(selection.split(",")).resolve(graph)
+    keys -= {dg.AssetKey.from_user_string(name) for name in without}
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
-        asset_selection=list(asset_selection),
+        asset_selection=list(keys),
         raise_on_error=False,
         run_config=run_config,
     )
+
+
+@pytest.fixture(scope="session")
+def published_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A lake built once by the `publish` job (whole graph, report and release included) from the
+    committed registry and the synthetic sources. Read-only: tests that change a lake build their
+    own."""
+    from pytest_httpserver import HTTPServer
+
+    from pipelines.definitions import build_definitions
+
+    root = tmp_path_factory.mktemp("published") / "lake"
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(settings.LAKE_ROOT_ENV, str(root))
+            patch.setenv(settings.FIGURES_ENV, str(REGISTRY / "published_figures.csv"))
+            patch.setenv(settings.CLAIMS_ENV, str(REGISTRY / "claims.csv"))
+            serve_sources(server, patch)
+            job = build_definitions().resolve_job_def("publish")
+            assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    finally:
+        server.stop()
+    return root
 
 
 @pytest.fixture
