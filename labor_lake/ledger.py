@@ -143,7 +143,7 @@ def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Led
                 "unit": unit,
                 "period": inputs[0].period
                 if formula != "growth_pct"
-                else f"{inputs[1].period} -> {inputs[0].period}",
+                else f"{inputs[1].period}/{inputs[0].period}",
                 "inputs": input_ids,
                 "formula": formula,
                 "formula_text": result.text,

@@ -229,7 +229,7 @@ def postings_divergence(observations: pl.DataFrame) -> pl.DataFrame:
                     f"spread_pp:{AI_SHARE}:{software_id}:{start}..{end}",
                     spread_pp(ai_growth, software_growth),
                     "percentage_points",
-                    f"{start} -> {end}",
+                    f"{start}/{end}",
                     inputs,
                     "spread_pp",
                     f"({ai_end['value']:g} / {ai_start['value']:g} - 1) x 100 - "
@@ -271,7 +271,7 @@ def postings_growth_series(observations: pl.DataFrame) -> pl.DataFrame:
                         f"growth_pct:{reference}:{base_ref}",
                         growth_pct(value, base["value"]),
                         "percent_change",
-                        f"{base['period_start']} -> {day}",
+                        f"{base['period_start']}/{day}",
                         [reference, base_ref],
                         "growth_pct",
                         f"({value:g} / {base['value']:g} - 1) x 100",

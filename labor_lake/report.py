@@ -76,8 +76,13 @@ def pay_premium_chart(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) ->
     return _render("pay_premiums", "Pay premiums", figure)
 
 
-def _end_day(period: str) -> date:
-    return date.fromisoformat(period.split(" -> ")[-1])
+def _window(period: str) -> tuple[date, date] | None:
+    """The days of a `start/end` period of two ISO dates; None for coarser periods."""
+    try:
+        start, end = (date.fromisoformat(part) for part in period.split("/"))
+    except ValueError:
+        return None
+    return start, end
 
 
 def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame) -> Chart:
@@ -89,13 +94,19 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
     figure = Figure(figsize=(9, 4), layout="constrained")
     axes = figure.subplots()
     for name, group in series.group_by("series", maintain_order=True):
-        days = [_end_day(p) for p in group["period"]]
-        axes.plot(days, group["value"].to_list(), linewidth=1.2, label=str(name[0]))
-    for window in postings_divergence.filter(pl.col("period").str.contains(" -> ")).iter_rows(
-        named=True
-    ):
-        start, end = (date.fromisoformat(part) for part in window["period"].split(" -> "))
-        axes.axvspan(start, end, color="#fee08b", alpha=0.25)
+        points = [
+            (w[1], v)
+            for w, v in zip(map(_window, group["period"]), group["value"], strict=True)
+            if w
+        ]
+        axes.plot(
+            [day for day, _ in points],
+            [value for _, value in points],
+            linewidth=1.2,
+            label=str(name[0]),
+        )
+    for window in filter(None, map(_window, postings_divergence["period"])):
+        axes.axvspan(*window, color="#fee08b", alpha=0.25)
     axes.axhline(0, color="#444444", linewidth=0.8)
     axes.set_ylabel("% change since window start")
     if series.height:

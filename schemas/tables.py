@@ -478,7 +478,11 @@ METRIC_COLUMNS: tuple[Column, ...] = (
         "Highest value over the input ranges; equals `value` for point inputs.",
     ),
     UNIT,
-    Column("period", pl.String, "Period of the inputs ('A -> B' for a change from A to B)."),
+    Column(
+        "period",
+        pl.String,
+        "Period of the inputs: as in the registry, or an ISO 8601 interval 'start/end' for a change.",
+    ),
     INPUTS,
     FORMULA,
     Column(

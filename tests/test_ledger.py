@@ -78,7 +78,7 @@ def test_metric_tables_hold_each_computation_once(
     # Two claims share the ML-vs-SWE total-comp inputs but use different formulas.
     assert set(pay["formula"]) == {"premium_pct", "difference"}
     assert ledger.metrics["unemployment_gaps"]["unit"].unique().to_list() == ["percentage_points"]
-    assert ledger.metrics["growth_rates"]["period"].to_list() == ["2024 -> 2026"]
+    assert ledger.metrics["growth_rates"]["period"].to_list() == ["2024/2026"]
 
 
 def test_stated_value_outside_tolerance_is_inconsistent(

@@ -135,7 +135,7 @@ def test_divergence_spread_over_the_common_window() -> None:
     row = postings_divergence(observations).row(0, named=True)
     # AI share 2.0 -> 3.0 (+50%), software 100 -> 90 (-10%) over 2024-01-01 -> 2024-01-03
     assert row["value"] == pytest.approx(60.0)
-    assert row["period"] == "2024-01-01 -> 2024-01-03"
+    assert row["period"] == "2024-01-01/2024-01-03"
     assert row["unit"] == "percentage_points"
 
 
@@ -161,7 +161,7 @@ def test_recorded_indeed_divergence_is_measured_twice(
     assert run_pipeline().success
     divergence = pl.read_parquet(workspace.lake_root / METRICS_POSTINGS_DIVERGENCE.relative_path)
     row = divergence.filter(pl.col("metric_id").str.contains(SOFTWARE_INDEX)).row(0, named=True)
-    assert row["period"] == "2024-01-01 -> 2024-09-27"  # the sector file ends 2024-09-27
+    assert row["period"] == "2024-01-01/2024-09-27"  # the sector file ends 2024-09-27
 
     # Second measurement, straight from the CSVs with polars.
     ai = pl.read_csv(files[indeed.AI_SHARE]).filter(pl.col("jobcountry") == "US")
