@@ -87,12 +87,10 @@ def build_definitions() -> dg.Definitions:
             "fred": Fred(
                 api_url=settings.fred_api_url(),
                 csv_url=settings.fred_csv_url(),
-                api_key=settings.secret("FRED_API_KEY"),
                 http=http,
             ),
             "bls": Bls(
                 base_url=settings.bls_url(),
-                api_key=settings.secret("BLS_API_KEY"),
                 cps_series=settings.bls_cps_series(),
                 http=http,
             ),

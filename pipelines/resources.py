@@ -18,6 +18,7 @@ from labor_lake.lake import Lake
 from labor_lake.payloads import newest_vintages
 from labor_lake.sources import DatasetRequest, bls, fred, indeed
 from labor_lake.sources.indeed import IndeedSelection
+from pipelines.settings import secret
 
 Parsed = tuple[pl.DataFrame, list[str]]  # observations, and the source's warnings
 _INDEED = {dataset.name: dataset for dataset in indeed.DATASETS}
@@ -106,10 +107,14 @@ class Fred(dg.ConfigurableResource):
     api_url: str
     csv_url: str
     http: HttpClient
-    api_key: str | None = None
     series: list[str] = Field(default_factory=lambda: list(fred.SERIES))
 
     source: ClassVar[str] = fred.SOURCE
+
+    @property
+    def api_key(self) -> str | None:
+        # Read at use, never stored in resource config: config is shown in the UI and run records.
+        return secret("FRED_API_KEY")
 
     def plan(self, manifest: pl.DataFrame, today: date) -> list[DatasetRequest]:
         newest = {
@@ -156,10 +161,14 @@ class Bls(dg.ConfigurableResource):
 
     base_url: str
     http: HttpClient
-    api_key: str | None = None
     cps_series: dict[str, str] = Field(default_factory=dict)
 
     source: ClassVar[str] = bls.SOURCE
+
+    @property
+    def api_key(self) -> str | None:
+        # Read at use, never stored in resource config: config is shown in the UI and run records.
+        return secret("BLS_API_KEY")
 
     @property
     def catalog(self) -> dict[str, bls.SeriesInfo]:

@@ -232,8 +232,12 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
         )
         written = [p for p in workspace.lake_root.rglob("*") if p.is_file()]
         assert written
+        from pipelines.definitions import build_definitions
+
+        resource_config = repr({key: r for key, r in build_definitions().resources.items()})
         for secret in (fred_key, bls_key):
             assert secret not in logs
+            assert secret not in resource_config  # config is shown in the UI
             for path in written:
                 assert secret.encode() not in path.read_bytes(), path
 
