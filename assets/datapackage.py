@@ -27,14 +27,20 @@ _FRICTIONLESS_TYPES = {
 }
 
 
+def _frictionless_type(arrow_type: str) -> str:
+    if arrow_type.startswith(("large_list", "list")):
+        return "array"
+    if arrow_type.startswith("timestamp"):
+        return "datetime"
+    return _FRICTIONLESS_TYPES.get(arrow_type, "any")
+
+
 def _field(arrow_field: Any, table: Table) -> dict[str, Any]:
     column = table.column_lookup[arrow_field.name]
     arrow_type = str(arrow_field.type)
     field: dict[str, Any] = {
         "name": column.name,
-        "type": _FRICTIONLESS_TYPES.get(
-            arrow_type, "array" if arrow_type.startswith("large_list") else "any"
-        ),
+        "type": _frictionless_type(arrow_type),
         "description": column.description,
         "constraints": {"required": not column.nullable, "unique": column.unique},
     }
@@ -93,7 +99,9 @@ def build_datapackage(lake: Lake) -> dict[str, Any]:
     group_name="publish",
     kinds={"json"},
     deps=[table.asset_key for table in ALL_TABLES],
-    code_version=source_version(build_datapackage, _field, extra=json.dumps(_FRICTIONLESS_TYPES)),
+    code_version=source_version(
+        build_datapackage, _field, _frictionless_type, extra=json.dumps(_FRICTIONLESS_TYPES)
+    ),
 )
 def datapackage(lake: LakeResource) -> dg.MaterializeResult:
     """A Frictionless-style `datapackage.json` at the lake root listing every table file: its

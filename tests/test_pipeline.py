@@ -66,6 +66,8 @@ def test_datapackage_describes_every_file_exactly(published_lake: Path) -> None:
         )
     figures = resources[CORE_PUBLISHED_FIGURES.relative_path]
     assert figures["schema"]["primaryKey"] == ["figure_id"]
+    every_type = {f["type"] for r in resources.values() for f in r["schema"]["fields"]}
+    assert "any" not in every_type, "a column type has no Frictionless equivalent"
     unit_field = next(f for f in figures["schema"]["fields"] if f["name"] == "unit")
     assert "percent" in unit_field["constraints"]["enum"]
 
