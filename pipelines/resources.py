@@ -189,13 +189,13 @@ class Bls(dg.ConfigurableResource):
                 dataset = f"{group}_{number}"
                 # Incremental: ask again from the year of the newest vintage (it may be revised).
                 first_year = newest[dataset].year if dataset in newest else None
-                start, _ = bls.year_span(today.year, first_year, bool(self.api_key))
-                requests.append(DatasetRequest(dataset, "json", False, batch, str(start)))
+                start, end = bls.year_span(today.year, first_year, bool(self.api_key))
+                requests.append(DatasetRequest(dataset, "json", False, batch, str(start), str(end)))
         return requests
 
     def fetch(self, request: DatasetRequest) -> Fetched:
-        assert request.start is not None
-        body = bls.request_body(request.detail, int(request.start), date.today().year, self.api_key)
+        assert request.start is not None and request.end is not None
+        body = bls.request_body(request.detail, int(request.start), int(request.end), self.api_key)
         url = f"{self.base_url.rstrip('/')}/publicAPI/v2/timeseries/data/"
         return self.http.post_json(url, body)
 

@@ -30,3 +30,4 @@ class DatasetRequest:
     complete: bool = True
     detail: tuple[str, ...] = ()  # e.g. BLS series ids, or a FRED series id
     start: str | None = None  # first year or date asked for (incremental requests)
+    end: str | None = None  # last year asked for, where the API needs one (BLS)
