@@ -15,15 +15,14 @@ import polars as pl
 
 from labor_lake.formulas import growth_pct, premium_pct, spread_pp
 from labor_lake.lineage import observation_reference
-from labor_lake.sources import bls
 from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
 
 # OEWS median annual wages (datatype 13): candidate proxies for "ML engineer" against software
 # developers. No SOC code is "machine learning engineer", so these are labelled proxies.
-SOFTWARE_DEVELOPERS_MEDIAN = f"{bls.SOURCE}:{bls.oews_series_id('151252', '13')}"
+SOFTWARE_DEVELOPERS_MEDIAN = "bls:OEUN000000000000015125213"
 PROXY_PREMIUMS: dict[str, str] = {
-    f"{bls.SOURCE}:{bls.oews_series_id('151221', '13')}": "Computer and information research scientists",
-    f"{bls.SOURCE}:{bls.oews_series_id('152051', '13')}": "Data scientists",
+    "bls:OEUN000000000000015122113": "Computer and information research scientists",
+    "bls:OEUN000000000000015205113": "Data scientists",
 }
 PROXY_FLAG = "official proxy: no SOC code is 'ML engineer'"
 

@@ -36,6 +36,8 @@ def append_vintage(
     fetched_at: datetime,
     extension: str,
     complete: bool,
+    origin: str,
+    rows: int,
 ) -> pl.DataFrame:
     """Store `fetched` as a new vintage of `dataset` unless it repeats the newest one."""
     sha256 = hashlib.sha256(fetched.content).hexdigest()
@@ -58,6 +60,8 @@ def append_vintage(
                 "sha256": sha256,
                 "path": path,
                 "content_type": fetched.content_type or None,
+                "origin": origin,
+                "rows": rows,
                 "complete": complete,
             }
         ],

@@ -14,12 +14,7 @@ from assets.metrics import metrics_ledger
 from assets.publish import duckdb_views, release
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
 from assets.report import report
-from assets.sources import (
-    core_observations,
-    raw_bls_payloads,
-    raw_fred_payloads,
-    raw_indeed_hiring_lab_payloads,
-)
+from assets.sources import PAYLOAD_ASSETS, core_observations
 from pipelines import settings
 from pipelines.automation import (
     SCHEDULES,
@@ -31,7 +26,7 @@ from pipelines.automation import (
 )
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
-from pipelines.resources import Bls, Fred, HttpClient, IndeedHiringLab, LakeResource, RegistryFiles
+from pipelines.resources import HttpClient, LakeResource, OfficialSources, RegistryFiles
 
 OWNER = "team:labor-lake"
 # Metrics are rebuilt by the daily postings refresh and the weekly build: warn after two days
@@ -52,9 +47,7 @@ def _apply_policies(spec: dg.AssetSpec) -> dg.AssetSpec:
 _assets = [
     raw_published_figures,
     raw_claims,
-    raw_bls_payloads,
-    raw_fred_payloads,
-    raw_indeed_hiring_lab_payloads,
+    *PAYLOAD_ASSETS,
     core_published_figures,
     core_claims,
     core_observations,
@@ -70,7 +63,6 @@ def build_definitions() -> dg.Definitions:
     """Assemble the Definitions, reading lake, registry and source locations from the
     environment."""
     lake = LakeResource(root=settings.lake_root())
-    http = HttpClient()
     return dg.Definitions(
         assets=dg.map_asset_specs(_apply_policies, _assets),
         jobs=[build_lake_job, publish_job, refresh_bls_job, refresh_postings_job],
@@ -83,16 +75,11 @@ def build_definitions() -> dg.Definitions:
             "registry": RegistryFiles(
                 figures_path=settings.figures_path(), claims_path=settings.claims_path()
             ),
-            "indeed_hiring_lab": IndeedHiringLab(base_url=settings.indeed_url(), http=http),
-            "fred": Fred(
-                api_url=settings.fred_api_url(),
-                csv_url=settings.fred_csv_url(),
-                http=http,
-            ),
-            "bls": Bls(
-                base_url=settings.bls_url(),
-                cps_series=settings.bls_cps_series(),
-                http=http,
+            "official_sources": OfficialSources(
+                catalog_path=settings.catalog_path(),
+                snapshot_manifest=str(settings.SNAPSHOT_MANIFEST),
+                host_overrides=settings.host_overrides(),
+                http=HttpClient(),
             ),
         },
     )

@@ -14,17 +14,15 @@ SOURCES_ENV = "LABOR_LAKE_SOURCES"
 INDEED_URL_ENV = "LABOR_LAKE_INDEED_URL"
 FRED_URL_ENV = "LABOR_LAKE_FRED_URL"
 BLS_URL_ENV = "LABOR_LAKE_BLS_URL"
-BLS_CPS_SERIES_ENV = "LABOR_LAKE_BLS_CPS_SERIES"
+CATALOG_ENV = "LABOR_LAKE_CATALOG"
+USER_AGENT_ENV = "LABOR_LAKE_USER_AGENT"
 
-SOURCE_MODES = {
-    "auto": "fetch; if a source is unreachable, use its last good payload (or none) and warn",
-    "live": "fetch; fail the run if a source is unreachable",
-    "offline": "never touch the network; use the payloads already in the lake",
-}
-DEFAULT_INDEED_URL = "https://raw.githubusercontent.com/hiring-lab"
-DEFAULT_FRED_API_URL = "https://api.stlouisfed.org"
-DEFAULT_FRED_CSV_URL = "https://fred.stlouisfed.org"
-DEFAULT_BLS_URL = "https://api.bls.gov"
+# bls.gov refuses clients without a descriptive User-Agent; set one that names you.
+DEFAULT_USER_AGENT = (
+    "labor-lake/0.2 (open data pipeline checking published labor-market figures; "
+    "set LABOR_LAKE_USER_AGENT to name a contact)"
+)
+SNAPSHOT_MANIFEST = REPO_ROOT / "snapshots" / "manifest.csv"
 
 
 def lake_root() -> str:
@@ -33,41 +31,23 @@ def lake_root() -> str:
 
 
 def source_mode() -> str:
-    """`$LABOR_LAKE_SOURCES`: auto (default), live or offline."""
-    mode = os.environ.get(SOURCES_ENV) or "auto"
-    if mode not in SOURCE_MODES:
-        raise ValueError(f"{SOURCES_ENV}={mode!r}: expected one of {', '.join(SOURCE_MODES)}")
-    return mode
+    """`$LABOR_LAKE_SOURCES`: auto (default), live or offline (see labor_lake.refresh.MODES)."""
+    return os.environ.get(SOURCES_ENV) or "auto"
 
 
-def indeed_url() -> str:
-    return os.environ.get(INDEED_URL_ENV) or DEFAULT_INDEED_URL
+def catalog_path() -> str:
+    """`$LABOR_LAKE_CATALOG`, else the repository's catalog/datasets.toml."""
+    return os.environ.get(CATALOG_ENV) or str(REPO_ROOT / "catalog" / "datasets.toml")
 
 
-def fred_api_url() -> str:
-    """`$LABOR_LAKE_FRED_URL` (a mirror serving both the API and the CSV paths), else FRED's API."""
-    return os.environ.get(FRED_URL_ENV) or DEFAULT_FRED_API_URL
+def host_overrides() -> dict[str, str]:
+    """Base URLs that replace the real hosts (mirrors, tests), by environment variable."""
+    names = (INDEED_URL_ENV, FRED_URL_ENV, BLS_URL_ENV)
+    return {name: os.environ[name] for name in names if os.environ.get(name)}
 
 
-def fred_csv_url() -> str:
-    return os.environ.get(FRED_URL_ENV) or DEFAULT_FRED_CSV_URL
-
-
-def bls_url() -> str:
-    return os.environ.get(BLS_URL_ENV) or DEFAULT_BLS_URL
-
-
-def bls_cps_series() -> dict[str, str]:
-    """CPS series to fetch, as `SERIES_ID=subject` pairs separated by `;` in
-    `$LABOR_LAKE_BLS_CPS_SERIES`. None by default: see docs/SOURCES.md."""
-    pairs = [p for p in (os.environ.get(BLS_CPS_SERIES_ENV) or "").split(";") if p.strip()]
-    series = {}
-    for pair in pairs:
-        series_id, separator, subject = pair.partition("=")
-        if not separator or not series_id.strip() or not subject.strip():
-            raise ValueError(f"{BLS_CPS_SERIES_ENV}: {pair!r} is not SERIES_ID=subject")
-        series[series_id.strip()] = subject.strip()
-    return series
+def user_agent() -> str:
+    return os.environ.get(USER_AGENT_ENV) or DEFAULT_USER_AGENT
 
 
 def secret(name: str) -> str | None:

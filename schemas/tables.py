@@ -16,6 +16,7 @@ from schemas.vocabulary import (
     SOURCE_KINDS,
     SOURCES,
     UNITS,
+    VINTAGE_ORIGINS,
 )
 
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -383,6 +384,18 @@ def _payload_manifest(source: str) -> Table:
             ),
             Column("content_type", pl.String, "Content-Type the source declared.", nullable=True),
             Column(
+                "origin",
+                pl.String,
+                "fetched: answered by the source to this lake; recorded_snapshot: seeded from the "
+                "repository's snapshots/ (no network, or the source failed and the lake had none).",
+                allowed=VINTAGE_ORIGINS,
+            ),
+            Column(
+                "rows",
+                pl.Int64,
+                "Observations the payload holds for the dataset, as parsed when it was stored.",
+            ),
+            Column(
                 "complete",
                 pl.Boolean,
                 "True when the payload holds the whole dataset; False for an incremental answer "
@@ -392,9 +405,11 @@ def _payload_manifest(source: str) -> Table:
     )
 
 
-RAW_INDEED_PAYLOADS = _payload_manifest("indeed_hiring_lab")
-RAW_FRED_PAYLOADS = _payload_manifest("fred")
-RAW_BLS_PAYLOADS = _payload_manifest("bls")
+# One payload manifest per source in the vocabulary: a new source is a vocabulary entry.
+PAYLOAD_MANIFESTS: dict[str, Table] = {source: _payload_manifest(source) for source in SOURCES}
+RAW_INDEED_PAYLOADS = PAYLOAD_MANIFESTS["indeed_hiring_lab"]
+RAW_FRED_PAYLOADS = PAYLOAD_MANIFESTS["fred"]
+RAW_BLS_PAYLOADS = PAYLOAD_MANIFESTS["bls"]
 
 CORE_OBSERVATIONS = Table(
     zone="core",
@@ -404,6 +419,7 @@ CORE_OBSERVATIONS = Table(
         "vintage of each dataset, with the vintage it came from."
     ),
     unique_together=("series_id", "period_start", "period_end"),
+    schema_version="1.1.0",
     columns=(
         Column("source", pl.String, "Publisher of the series.", allowed=SOURCES),
         Column("dataset", pl.String, "Dataset within the source.", pattern=IDENTIFIER_PATTERN),
@@ -439,9 +455,25 @@ CORE_OBSERVATIONS = Table(
         UNIT,
         Column("footnote_codes", pl.List(pl.String), "Source footnote codes for the observation."),
         Column(
+            "release",
+            pl.String,
+            "The publication the value comes from, where the source names one (e.g. 'OEWS May "
+            "2024 estimates').",
+            nullable=True,
+        ),
+        Column(
             "vintage_fetched_at",
             pl.Datetime("us", "UTC"),
             "When the payload holding this row was fetched.",
+        ),
+        Column(
+            "vintage_origin",
+            pl.String,
+            "Where that payload came from: fetched by this lake, or a recorded snapshot shipped "
+            "with the repository (offline, or when the source failed and the lake had none); its "
+            "vintage_fetched_at is then the day it was recorded.",
+            allowed=VINTAGE_ORIGINS,
+            nullable=True,
         ),
         Column(
             "payload_sha256",
@@ -590,9 +622,7 @@ METRIC_TABLE_BY_FORMULA: dict[str, Table] = {
 ALL_TABLES: tuple[Table, ...] = (
     RAW_PUBLISHED_FIGURES,
     RAW_CLAIMS,
-    RAW_BLS_PAYLOADS,
-    RAW_FRED_PAYLOADS,
-    RAW_INDEED_PAYLOADS,
+    *PAYLOAD_MANIFESTS.values(),
     CORE_PUBLISHED_FIGURES,
     CORE_CLAIMS,
     CORE_OBSERVATIONS,

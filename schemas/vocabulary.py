@@ -67,6 +67,11 @@ SOURCES: dict[str, str] = {
     "indeed_hiring_lab": "Indeed Hiring Lab public data (CC BY 4.0), github.com/hiring-lab.",
 }
 
+VINTAGE_ORIGINS: dict[str, str] = {
+    "fetched": "Answered by the source to this lake.",
+    "recorded_snapshot": "A recorded real payload shipped in the repository's snapshots/.",
+}
+
 QUALIFIERS: dict[str, str] = {
     "exact": "The figure is stated as a point value.",
     "at_least": "The figure is a lower bound ('over', 'more than').",

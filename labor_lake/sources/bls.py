@@ -1,159 +1,154 @@
-"""BLS Public Data API v2: OEWS national wages and CPS unemployment rates.
+"""BLS Public Data API v2: series POSTed as JSON, at most 50 series and 20 years a request with a
+registration key (25 and 10 without).
 
-Requests are POSTed as JSON, at most 50 series and 20 years each with a registration key (25 and
-10 without). The API answers HTTP 200 even when it refuses a request: `REQUEST_NOT_PROCESSED`
-(the daily quota) is an error, never retried; "Series does not exist" and "No Data Available"
-messages are kept as warnings. Values are strings; `-` means not published (top-coded wages, the
-2025 appropriations lapse) and becomes an empty value with its footnote codes.
+The API answers HTTP 200 even when it refuses: `REQUEST_NOT_PROCESSED` (the daily quota) is an
+error, never retried. "No Data Available for Series … Year: …" only says a series has no value in
+a year it was asked for and is not a warning; "Series does not exist" is. Values are strings; `-`
+means not published (top-coded wages, the 2025 appropriations lapse) and becomes an empty value
+with its footnote codes. OEWS estimates (`A01`) refer to May of the year.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 
+from labor_lake.catalog import Dataset
 from labor_lake.http import SourceError
-from labor_lake.sources import OBSERVATION_SCHEMA
+from labor_lake.sources import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
 
-SOURCE = "bls"
-
-# OEWS national cross-industry series: OEU N 0000000 000000 <SOC> <datatype>.
-OEWS_OCCUPATIONS: dict[str, str] = {
-    "150000": "Computer and mathematical occupations (SOC 15-0000)",
-    "151200": "Computer occupations (SOC 15-1200)",
-    "151212": "Information security analysts (SOC 15-1212)",
-    "151221": "Computer and information research scientists (SOC 15-1221)",
-    "151251": "Computer programmers (SOC 15-1251)",
-    "151252": "Software developers (SOC 15-1252)",
-    "152051": "Data scientists (SOC 15-2051)",
-}
-OEWS_DATATYPES: dict[str, tuple[str, str]] = {
-    "01": ("employment", "count"),
-    "04": ("mean_annual_wage", "usd_per_year"),
-    "13": ("median_annual_wage", "usd_per_year"),
-}
+KEY_VARIABLE = "BLS_API_KEY"
+_NO_DATA = re.compile(r"^No Data Available for Series \S+ Year: \d{4}$")
+_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
-def oews_series_id(occupation: str, datatype: str) -> str:
-    return f"OEUN0000000000000{occupation}{datatype}"
-
-
-@dataclass(frozen=True)
-class SeriesInfo:
-    subject: str
-    measure: str
-    unit: str
-
-
-def series_catalog(cps_series: Mapping[str, str]) -> dict[str, SeriesInfo]:
-    """Every series we ask BLS for, with what it measures. CPS series ids are configuration."""
-    catalog = {
-        oews_series_id(occupation, datatype): SeriesInfo(subject, measure, unit)
-        for occupation, subject in OEWS_OCCUPATIONS.items()
-        for datatype, (measure, unit) in OEWS_DATATYPES.items()
-    }
-    catalog.update(
-        {
-            series: SeriesInfo(subject, "unemployment_rate", "percent")
-            for series, subject in cps_series.items()
-        }
-    )
-    return catalog
-
-
-def batches(series: Sequence[str], with_key: bool) -> list[tuple[str, ...]]:
-    size = 50 if with_key else 25
-    return [tuple(series[i : i + size]) for i in range(0, len(series), size)]
+def limits(with_key: bool) -> tuple[int, int]:
+    """Series and years one request may ask for."""
+    return (50, 20) if with_key else (25, 10)
 
 
 def year_span(end_year: int, first_year: int | None, with_key: bool) -> tuple[int, int]:
     """Years to ask for: from `first_year` (incremental) or as far back as one request allows."""
-    limit = 20 if with_key else 10
-    start = end_year - limit + 1 if first_year is None else max(first_year, end_year - limit + 1)
+    span = limits(with_key)[1]
+    start = end_year - span + 1 if first_year is None else max(first_year, end_year - span + 1)
     return start, end_year
 
 
-def request_body(
-    series: Sequence[str], start_year: int, end_year: int, api_key: str | None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "seriesid": list(series),
-        "startyear": str(start_year),
-        "endyear": str(end_year),
-    }
-    if api_key:
-        body["registrationkey"] = api_key
-    return body
+class BlsApiConnector:
+    """Plans one POST per batch of series, incremental from the last year of data held."""
+
+    def __init__(self, secret: SecretLookup) -> None:
+        self._secret = secret
+
+    def plan(self, dataset: Dataset, held: pl.DataFrame, today: date) -> list[DatasetRequest]:
+        with_key = self._secret(KEY_VARIABLE) is not None
+        size = limits(with_key)[0]
+        # Ask again from the last year held (it may be revised); from scratch if a series is new.
+        held_years = held.group_by("series_id").agg(pl.col("period_end").max().dt.year())
+        last_year = dict(held_years.iter_rows())
+        requests = []
+        ids = [spec.id for spec in dataset.series]
+        for first in range(0, len(ids), size):
+            batch = ids[first : first + size]
+            years = [last_year.get(f"{dataset.source}:{series}") for series in batch]
+            first_year = None if None in years else min(y for y in years if y is not None)
+            start, end = year_span(today.year, first_year, with_key)
+            body = {"seriesid": batch, "startyear": str(start), "endyear": str(end)}
+            requests.append(
+                DatasetRequest(dataset.id, dataset.url, body, str(start), str(end), "json")
+            )
+        return requests
+
+    def with_secrets(self, request: DatasetRequest) -> DatasetRequest:
+        key = self._secret(KEY_VARIABLE)
+        if key is None or request.body is None:
+            return request
+        return replace(request, body={**request.body, "registrationkey": key})
+
+    def parse(self, dataset: Dataset, content: bytes, url: str, extension: str) -> Parsed:
+        return parse(dataset, content, url)
 
 
-def _period(year: int, period: str) -> tuple[date, date, str]:
-    if period == "A01" or period == "M13":  # annual data, or the annual average of monthly data
+def _period(year: int, period: str, reference_period: str) -> tuple[date, date, str]:
+    if period == "A01" and reference_period == "may_of_year":
+        return date(year, 5, 1), date(year, 5, 31), "annual"
+    if period in ("A01", "M13"):  # annual data, or the annual average of monthly data
         return date(year, 1, 1), date(year, 12, 31), "annual"
     if period.startswith("M") and period[1:].isdigit() and 1 <= int(period[1:]) <= 12:
         month = int(period[1:])
-        return (
-            date(year, month, 1),
-            date(year, month, calendar.monthrange(year, month)[1]),
-            "monthly",
-        )
-    raise SourceError(f"BLS period {period!r} is not supported (expected A01 or M01-M13)")
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, 1), date(year, month, last), "monthly"
+    raise ValueError(f"period {period!r} is not supported (expected A01 or M01-M13)")
 
 
-def parse(
-    dataset: str, content: bytes, url: str, catalog: Mapping[str, SeriesInfo]
-) -> tuple[pl.DataFrame, list[str]]:
-    """Observations and the API's messages (warnings) from one BLS response."""
+def _field(item: Mapping[str, Any], name: str, where: str) -> Any:
+    if not isinstance(item, Mapping) or name not in item:
+        raise SourceError(f"{where}: field {name!r} is missing")
+    return item[name]
+
+
+def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
+    """Observations and the API's warnings from one BLS answer for `dataset`."""
+    where = f"{dataset.id} ({url})"
     try:
         document = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise SourceError(f"BLS ({url}): response is not JSON ({type(error).__name__})") from None
-    if not isinstance(document, dict) or "status" not in document:
-        raise SourceError(f"BLS ({url}): unexpected response shape")
+        raise SourceError(f"{where}: answer is not JSON ({type(error).__name__})") from None
+    status = _field(document, "status", where)
     messages = [str(m) for m in document.get("message") or []]
-    if document["status"] == "REQUEST_NOT_PROCESSED":
-        raise SourceError(f"BLS ({url}) refused the request, not retrying: {' '.join(messages)}")
-    if document["status"] != "REQUEST_SUCCEEDED":
-        raise SourceError(f"BLS ({url}): status {document['status']}: {' '.join(messages)}")
-
+    if status == "REQUEST_NOT_PROCESSED":
+        raise SourceError(f"{where}: BLS refused the request, not retrying: {' '.join(messages)}")
+    if status != "REQUEST_SUCCEEDED":
+        raise SourceError(f"{where}: status {status}: {' '.join(messages)}")
+    series_list = _field(_field(document, "Results", where), "series", f"{where} Results")
+    if not isinstance(series_list, list):
+        raise SourceError(f"{where}: Results.series is not a list")
+    specs = {spec.id: spec for spec in dataset.series}
     rows = []
-    for series in document.get("Results", {}).get("series", []):
-        series_id = series["seriesID"]
-        info = catalog.get(series_id)
-        if info is None:
-            raise SourceError(
-                f"BLS ({url}): answered for series {series_id}, which was not asked for"
-            )
-        for item in series.get("data", []):
-            start, end, frequency = _period(int(item["year"]), item["period"])
-            text = str(item["value"]).replace(",", "").strip()
+    for number, series in enumerate(series_list):
+        series_id = _field(series, "seriesID", f"{where} Results.series[{number}]")
+        spec = specs.get(series_id)
+        if spec is None:
+            raise SourceError(f"{where}: answered for series {series_id}, which was not asked for")
+        data = _field(series, "data", f"{where} series {series_id}")
+        if not isinstance(data, list):
+            raise SourceError(f"{where} series {series_id}: field 'data' is not a list")
+        for item in data:
+            at = f"{where} series {series_id}"
+            year_text, period = _field(item, "year", at), _field(item, "period", at)
+            text = str(_field(item, "value", at)).replace(",", "").strip()
             try:
-                value = None if text in ("-", "") else float(text)
-            except ValueError:
-                raise SourceError(
-                    f"BLS ({url}): series {series_id} {item['year']} {item['period']}: value {text!r} is not a number"
-                ) from None
+                year = int(year_text)
+                start, end, frequency = _period(year, period, dataset.reference_period)
+            except ValueError as error:
+                raise SourceError(f"{at} {year_text} {period}: {error}") from None
+            if text not in ("-", "") and not _NUMBER.match(text):
+                raise SourceError(f"{at} {year} {period}: value {text!r} is not a number")
             rows.append(
                 {
-                    "source": SOURCE,
-                    "dataset": dataset,
-                    "series_id": f"{SOURCE}:{series_id}",
-                    "subject": info.subject,
-                    "measure": info.measure,
+                    "source": dataset.source,
+                    "dataset": dataset.id,
+                    "series_id": f"{dataset.source}:{series_id}",
+                    "subject": spec.subject,
+                    "measure": spec.measure,
                     "geography": "US",
                     "frequency": frequency,
                     "period_start": start,
                     "period_end": end,
-                    "value": value,
-                    "unit": info.unit,
+                    "value": None if text in ("-", "") else float(text),
+                    "unit": spec.unit,
                     "footnote_codes": [
-                        f["code"] for f in item.get("footnotes") or [] if f.get("code")
+                        f["code"] for f in item.get("footnotes") or [] if f and f.get("code")
                     ],
+                    "release": dataset.release.format(year=year) if dataset.release else None,
                 }
             )
-    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA), messages
+    warnings = tuple(f"{dataset.id}: {m}" for m in messages if not _NO_DATA.match(m))
+    return Parsed(pl.DataFrame(rows, schema=OBSERVATION_SCHEMA), warnings)

@@ -1,99 +1,117 @@
-"""FRED: Indeed job postings indexes by sector, republished by the St. Louis Fed.
+"""FRED: Indeed job postings indexes republished by the St. Louis Fed.
 
 With `FRED_API_KEY` set, the JSON API (`/fred/series/observations`) is used and refreshes are
-incremental from a start date; without a key, the keyless CSV download (`/graph/fredgraph.csv`).
-FRED writes `.` for a missing value.
+incremental from the last day held; without a key, the keyless CSV download at the catalog's
+address. FRED writes `.` for a missing value.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 
+from labor_lake.catalog import Dataset
 from labor_lake.http import SourceError
-from labor_lake.sources import OBSERVATION_SCHEMA
+from labor_lake.sources import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
 
-SOURCE = "fred"
-
-# Indeed Job Postings Index series on FRED (daily, 2020-02-01 = 100).
-SERIES: dict[str, str] = {
-    "IHLIDXUS": "All job postings (US)",
-    "IHLIDXUSTPSOFTDEVE": "Software Development",
-    "IHLIDXUSTPMATH": "Mathematics",
-    "IHLIDXUSTPSCREDE": "Scientific Research & Development",
-    "IHLIDXUSTPITOPHE": "IT Operations & Helpdesk",
-}
+KEY_VARIABLE = "FRED_API_KEY"
+API_URL = "https://api.stlouisfed.org/fred/series/observations"
+_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
-def api_path(series_id: str, api_key: str, start: date | None) -> str:
-    path = f"/fred/series/observations?series_id={series_id}&api_key={api_key}&file_type=json"
-    return path + (f"&observation_start={start.isoformat()}" if start else "")
+class FredConnector:
+    def __init__(self, secret: SecretLookup) -> None:
+        self._secret = secret
 
+    def plan(self, dataset: Dataset, held: pl.DataFrame, today: date) -> list[DatasetRequest]:
+        (series,) = dataset.series
+        if self._secret(KEY_VARIABLE) is None:
+            return [DatasetRequest(dataset.id, dataset.url, extension="csv")]
+        last = held["period_end"].max() if held.height else None
+        url = f"{API_URL}?series_id={series.id}&file_type=json"
+        url += f"&observation_start={last.isoformat()}" if last else ""
+        return [DatasetRequest(dataset.id, url, start=last and last.isoformat(), extension="json")]
 
-def csv_path(series_id: str) -> str:
-    return f"/graph/fredgraph.csv?id={series_id}"
+    def with_secrets(self, request: DatasetRequest) -> DatasetRequest:
+        key = self._secret(KEY_VARIABLE)
+        if key is None or request.extension != "json":
+            return request
+        return replace(request, url=f"{request.url}&api_key={key}")
+
+    def parse(self, dataset: Dataset, content: bytes, url: str, extension: str) -> Parsed:
+        if extension == "json":
+            return Parsed(parse_json(dataset, content, url))
+        return Parsed(parse_csv(dataset, content, url))
 
 
 def _rows(
-    dataset: str, series_id: str, dates: list[str], values: list[str | None], url: str
+    dataset: Dataset, dates: list[str], values: list[str | None], url: str
 ) -> pl.DataFrame:
+    (series,) = dataset.series
     parsed: list[float | None] = []
-    for day, text in zip(dates, values, strict=True):
-        text = (text or "").strip()
-        try:
-            parsed.append(None if text in (".", "") else float(text))
-        except ValueError:
-            raise SourceError(
-                f"FRED ({url}): {series_id} {day}: value {text!r} is not a number"
-            ) from None
+    for day, raw in zip(dates, values, strict=True):
+        text = (raw or "").strip()
+        if text not in (".", "") and not _NUMBER.match(text):
+            raise SourceError(f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number")
+        parsed.append(None if text in (".", "") else float(text))
     try:
         days = pl.Series(dates, dtype=pl.String).str.to_date("%Y-%m-%d", strict=True)
     except pl.exceptions.PolarsError:
-        raise SourceError(f"FRED ({url}): {series_id}: dates are not YYYY-MM-DD") from None
+        raise SourceError(f"{dataset.id} ({url}): {series.id}: dates are not YYYY-MM-DD") from None
     return pl.DataFrame(
         {
-            "source": SOURCE,
-            "dataset": dataset,
-            "series_id": f"fred:{series_id}",
-            "subject": SERIES.get(series_id, series_id),
-            "measure": "postings_index",
+            "source": dataset.source,
+            "dataset": dataset.id,
+            "series_id": f"fred:{series.id}",
+            "subject": series.subject,
+            "measure": series.measure,
             "geography": "US",
-            "frequency": "daily",
+            "frequency": dataset.frequency,
             "period_start": days,
             "period_end": days,
             "value": pl.Series(parsed, dtype=pl.Float64),
-            "unit": "index",
+            "unit": series.unit,
             "footnote_codes": pl.Series([[] for _ in dates], dtype=pl.List(pl.String)),
+            "release": pl.Series([dataset.release] * len(dates), dtype=pl.String),
         },
         schema=OBSERVATION_SCHEMA,
     )
 
 
-def parse_json(dataset: str, series_id: str, content: bytes, url: str) -> pl.DataFrame:
+def parse_json(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
     try:
         observations = json.loads(content)["observations"]
         dates = [o["date"] for o in observations]
         values = [o["value"] for o in observations]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-        raise SourceError(f"FRED ({url}): not a FRED observations JSON document") from None
-    return _rows(dataset, series_id, dates, values, url)
+        raise SourceError(
+            f"{dataset.id} ({url}): not a FRED observations document (expected "
+            "{'observations': [{'date', 'value'}, ...]})"
+        ) from None
+    return _rows(dataset, dates, values, url)
 
 
-def parse_csv(dataset: str, series_id: str, content: bytes, url: str) -> pl.DataFrame:
+def parse_csv(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
+    (series,) = dataset.series
     try:
         frame = pl.read_csv(io.BytesIO(content), infer_schema=False)
     except pl.exceptions.PolarsError:
-        raise SourceError(f"FRED ({url}): not a CSV") from None
+        raise SourceError(f"{dataset.id} ({url}): not a CSV") from None
     # FRED has named the date column both `DATE` and `observation_date`.
     if (
         len(frame.columns) != 2
         or frame.columns[0] not in ("DATE", "observation_date")
-        or frame.columns[1] != series_id
+        or frame.columns[1] != series.id
     ):
         raise SourceError(
-            f"FRED ({url}): columns changed: expected ['observation_date', '{series_id}'], got {frame.columns[:5]}"
+            f"{dataset.id} ({url}): columns changed: expected ['observation_date', "
+            f"'{series.id}'], got {frame.columns[:5]}"
         )
-    return _rows(dataset, series_id, frame[:, 0].to_list(), frame[:, 1].to_list(), url)
+    if frame.height == 0:
+        raise SourceError(f"{dataset.id} ({url}): the file has a header and no rows")
+    return _rows(dataset, frame[:, 0].to_list(), frame[:, 1].to_list(), url)

@@ -1,0 +1,260 @@
+"""Refreshing a source: fetch each catalog dataset, keep what is new and plausible, fall back
+dataset by dataset when something fails, and read the current state back from the vintages.
+
+The policy, per dataset:
+- `live`: any failure fails the run, with the same one-line message `auto` would warn with.
+- `auto`: a failure (unreachable, 4xx, 5xx, a payload that does not parse, an implausible one)
+  keeps the dataset's last good vintage in use, or seeds it from its recorded snapshot when the
+  lake has none; the run goes on and the outcome says what happened and how stale the data is.
+- `offline`: nothing is fetched; a dataset the lake has never held is seeded from its snapshot.
+
+A new answer becomes a vintage only when its observations differ from what the lake holds (an
+API envelope that changed only its `responseTime` adds nothing). A new complete answer that loses
+series, or more rows than the dataset's `max_loss_share`, is refused as implausible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from labor_lake.catalog import Catalog, Dataset
+from labor_lake.http import Fetched, SourceError, SourceUnreachable
+from labor_lake.lake import Lake
+from labor_lake.payloads import append_vintage, newest_vintages, vintages_to_read
+from labor_lake.snapshots import Snapshot
+from labor_lake.sources import OBSERVATION_COLUMNS, Connector, DatasetRequest
+from schemas.model import Table
+from schemas.tables import CORE_OBSERVATIONS
+
+MODES = {
+    "auto": "fetch; when a dataset fails, use its last good vintage (or its recorded snapshot) "
+    "and warn",
+    "live": "fetch; fail the run when a dataset fails",
+    "offline": "never touch the network; use the vintages in the lake, or the recorded snapshots",
+}
+# Outcomes that leave a dataset as fresh as its source: anything else is reported as a warning.
+FRESH = ("fetched", "unchanged")
+Send = Callable[[DatasetRequest, str, int], Fetched]  # request, address, max_bytes
+
+
+class Implausible(SourceError):
+    """A complete answer that loses what the previous vintage had: refused, never stored."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one dataset in one refresh, in one line a person can act on."""
+
+    dataset: str
+    status: str  # fetched | unchanged | fallback | snapshot | offline | missing
+    detail: str
+    in_use: datetime | None  # fetched_at of the newest vintage in use
+
+    def line(self, now: datetime) -> str:
+        age = f"{(now - self.in_use).days} days old" if self.in_use else "no data"
+        return f"{self.dataset}: {self.status}: {self.detail} ({age})"
+
+
+@dataclass
+class Refreshed:
+    manifest: pl.DataFrame
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status not in FRESH]
+
+
+def current_observations(
+    manifest: pl.DataFrame,
+    lake: Lake,
+    catalog: Catalog,
+    connectors: Mapping[str, Connector],
+) -> pl.DataFrame:
+    """The current rows of every catalog dataset in `manifest`, with their vintage columns: each
+    period from the newest vintage that has it, down to the newest complete vintage. Vintages of
+    datasets no longer in the catalog are left out."""
+    frames = [CORE_OBSERVATIONS.empty_frame()]
+    for vintage in vintages_to_read(manifest).iter_rows(named=True):
+        dataset = catalog.get(vintage["dataset"])
+        if dataset is None:
+            continue
+        extension = vintage["path"].rsplit(".", 1)[-1]
+        parsed = connectors[dataset.protocol].parse(
+            dataset, lake.read_bytes(vintage["path"]), vintage["url"], extension
+        )
+        frames.append(
+            parsed.observations.with_columns(
+                vintage_fetched_at=pl.lit(vintage["fetched_at"], dtype=pl.Datetime("us", "UTC")),
+                vintage_origin=pl.lit(vintage["origin"]),
+                payload_sha256=pl.lit(vintage["sha256"]),
+            ).select(CORE_OBSERVATIONS.polars_schema.names())
+        )
+    return (
+        pl.concat(frames)
+        .sort("vintage_fetched_at", descending=True, maintain_order=True)
+        .unique(["series_id", "period_start", "period_end"], keep="first", maintain_order=True)
+        .sort("series_id", "period_start")
+    )
+
+
+def _row_hashes(frame: pl.DataFrame) -> pl.Series:
+    comparable = frame.select(OBSERVATION_COLUMNS).with_columns(
+        pl.col("footnote_codes").list.join(",")
+    )
+    return comparable.hash_rows(seed=0)
+
+
+def adds_nothing(held: pl.DataFrame, new: pl.DataFrame, complete: bool) -> bool:
+    """True when every observation in `new` is already held as is (and, for a complete
+    answer, nothing held is missing from it)."""
+    if complete and new.height != held.height:
+        return False
+    return bool(_row_hashes(new).is_in(_row_hashes(held).implode()).all())
+
+
+def check_plausible(dataset: Dataset, held: pl.DataFrame, new: pl.DataFrame, url: str) -> None:
+    """Refuse a complete answer that loses series, or more rows than `max_loss_share` allows."""
+    if not held.height:
+        return
+    where = f"{dataset.id} ({url})"
+    if not new.height:
+        raise Implausible(f"{where}: refused: the answer holds no rows; the lake holds {held.height}")
+    lost_series = sorted(set(held["series_id"]) - set(new["series_id"]))
+    if lost_series:
+        raise Implausible(f"{where}: refused: the answer lacks series {lost_series[:5]} that the "
+                          "lake holds")  # fmt: skip
+    keys = ["series_id", "period_start"]
+    lost = held.select(keys).join(new.select(keys), on=keys, how="anti")
+    if lost.height > dataset.max_loss_share * held.height:
+        first = lost.sort(keys).row(0, named=True)
+        raise Implausible(
+            f"{where}: refused: the answer lacks {lost.height} of the {held.height} rows the lake "
+            f"holds (e.g. {first['series_id']} on {first['period_start']}); at most "
+            f"{dataset.max_loss_share:.0%} may go"
+        )
+
+
+def _in_use(manifest: pl.DataFrame, dataset: str) -> datetime | None:
+    newest = newest_vintages(manifest).filter(pl.col("dataset") == dataset)
+    return newest["fetched_at"][0] if newest.height else None
+
+
+@dataclass
+class SourceRefresh:
+    """Everything one source's refresh needs; `run` does it."""
+
+    source: str
+    table: Table
+    lake: Lake
+    catalog: Catalog
+    connectors: Mapping[str, Connector]
+    snapshots: tuple[Snapshot, ...]
+    send: Send
+    address: Callable[[Dataset, str], str]  # the real address -> the one to use (host override)
+    mode: str
+    today: date
+    unreachable: set[str] = field(default_factory=set)  # origins that failed to connect
+
+    def run(self) -> Refreshed:
+        if self.mode not in MODES:
+            raise ValueError(f"source mode {self.mode!r}: expected one of {', '.join(MODES)}")
+        previous = (
+            self.lake.read_table(self.table)
+            if self.lake.exists(self.table.relative_path)
+            else self.table.empty_frame()
+        )
+        result = Refreshed(previous)
+        for dataset in self.catalog.by_source(self.source):
+            self._refresh(dataset, result)
+        return result
+
+    def _held(self, manifest: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+        own = manifest.filter(pl.col("dataset") == dataset.id)
+        return current_observations(own, self.lake, self.catalog, self.connectors)
+
+    def _refresh(self, dataset: Dataset, result: Refreshed) -> None:
+        if self.mode == "offline":
+            if _in_use(result.manifest, dataset.id) is None:
+                self._seed(dataset, result)
+            else:
+                in_use = _in_use(result.manifest, dataset.id)
+                result.outcomes.append(Outcome(dataset.id, "offline", "not fetched (offline mode); "
+                                               "using the lake's newest vintage", in_use))  # fmt: skip
+            return
+        connector = self.connectors[dataset.protocol]
+        held = self._held(result.manifest, dataset)
+        statuses = []
+        try:
+            for request in connector.plan(dataset, held, self.today):
+                address = self.address(dataset, request.url)
+                origin = "{0.scheme}://{0.netloc}".format(urlsplit(address))
+                if origin in self.unreachable:
+                    raise SourceUnreachable(f"{origin}: unreachable earlier in this run; not asked again")
+                try:
+                    fetched = self.send(connector.with_secrets(request), address, dataset.max_bytes)
+                except SourceUnreachable:
+                    self.unreachable.add(origin)
+                    raise
+                parsed = connector.parse(dataset, fetched.content, fetched.url, request.extension)
+                if dataset.complete:
+                    check_plausible(dataset, held, parsed.observations, fetched.url)
+                result.warnings += parsed.warnings
+                if adds_nothing(held, parsed.observations, dataset.complete):
+                    statuses.append("unchanged")
+                    continue
+                result.manifest = append_vintage(
+                    self.lake, result.manifest, self.table, source=self.source,
+                    dataset=dataset.id, fetched=fetched, fetched_at=datetime.now(UTC),
+                    extension=request.extension, complete=dataset.complete, origin="fetched",
+                    rows=parsed.observations.height,
+                )  # fmt: skip
+                held = self._held(result.manifest, dataset)
+                statuses.append("fetched")
+        except SourceError as error:
+            if self.mode == "live":
+                raise SourceError(f"{dataset.id}: {error} (LABOR_LAKE_SOURCES=live)") from None
+            if _in_use(result.manifest, dataset.id) is None:
+                self._seed(dataset, result, reason=str(error))
+            else:
+                in_use = _in_use(result.manifest, dataset.id)
+                result.outcomes.append(Outcome(dataset.id, "fallback", f"{error}; using the "
+                                               "lake's last good vintage", in_use))  # fmt: skip
+            return
+        status = "fetched" if "fetched" in statuses else "unchanged"
+        detail = "new vintage stored" if status == "fetched" else "the source has nothing new"
+        result.outcomes.append(
+            Outcome(dataset.id, status, detail, _in_use(result.manifest, dataset.id))
+        )
+
+    def _seed(self, dataset: Dataset, result: Refreshed, reason: str = "") -> None:
+        """Seed a dataset the lake has never held from its recorded snapshots."""
+        prefix = f"{reason}; " if reason else "not fetched (offline mode); "
+        snapshots = [s for s in self.snapshots if s.dataset == dataset.id]
+        if not snapshots:
+            why = dataset.no_snapshot or "no recorded snapshot"
+            result.outcomes.append(
+                Outcome(dataset.id, "missing", f"{prefix}no data: {why}", None)
+            )
+            return
+        for snapshot in snapshots:
+            content = snapshot.read()
+            extension = dataset.format
+            parsed = self.connectors[dataset.protocol].parse(dataset, content, snapshot.url, extension)
+            fetched = Fetched(url=snapshot.url, status=200, content=content, content_type="")
+            result.manifest = append_vintage(
+                self.lake, result.manifest, self.table, source=self.source, dataset=dataset.id,
+                fetched=fetched, fetched_at=datetime.combine(snapshot.retrieved, time(), UTC),
+                extension=extension, complete=dataset.complete, origin="recorded_snapshot",
+                rows=parsed.observations.height,
+            )  # fmt: skip
+        labels = ", ".join(sorted({s.label for s in snapshots}))
+        in_use = _in_use(result.manifest, dataset.id)
+        result.outcomes.append(Outcome(dataset.id, "snapshot", f"{prefix}using the {labels}", in_use))
+

@@ -1,0 +1,147 @@
+"""Files fetched whole over HTTP (Indeed Hiring Lab's CSVs), mapped to observations by their
+catalog entry: the expected header, the period and geography columns, the rows to keep, the
+value columns, and templates for series ids and subjects.
+
+A file whose header changed is refused with both headers. A value to keep that the file does not
+have (a misspelt sector or country) is a configuration error listing the values it does have; a
+kept value that leaves no rows after the other filters is a warning.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import polars as pl
+
+from labor_lake.catalog import CatalogError, Dataset
+from labor_lake.http import SourceError
+from labor_lake.sources import OBSERVATION_COLUMNS, DatasetRequest, Parsed
+
+# A number as data publishers write it: optional sign, digits, optional decimals and exponent.
+_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+_TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+_PERIOD_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m"}
+
+
+class HttpFileConnector:
+    """GET the file at the dataset's address; every answer holds the whole dataset."""
+
+    def plan(self, dataset: Dataset, held: pl.DataFrame, today: date) -> list[DatasetRequest]:
+        return [DatasetRequest(dataset.id, dataset.url, extension=dataset.format)]
+
+    def with_secrets(self, request: DatasetRequest) -> DatasetRequest:
+        return request
+
+    def parse(self, dataset: Dataset, content: bytes, url: str, extension: str) -> Parsed:
+        return parse_csv(dataset, content, url)
+
+
+def _template(template: str, value_name: str) -> pl.Expr:
+    """`'indeed:sector:{display_name}'` as a polars expression over the row's columns."""
+    pieces = _TEMPLATE_FIELD.split(template)  # text, field, text, field, ..., text
+    parts = [
+        (pl.lit(value_name) if piece == "value" else pl.col(piece)) if odd else pl.lit(piece)
+        for odd, piece in ((i % 2 == 1, piece) for i, piece in enumerate(pieces))
+        if odd or piece
+    ]
+    return pl.concat_str(parts) if parts else pl.lit("")
+
+
+def _read(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(io.BytesIO(content), infer_schema=False)
+    except pl.exceptions.PolarsError as error:
+        raise SourceError(f"{dataset.id} ({url}): not a CSV: {type(error).__name__}") from None
+    if tuple(frame.columns) != dataset.columns:
+        raise SourceError(
+            f"{dataset.id} ({url}): columns changed: expected {list(dataset.columns)}, "
+            f"got {frame.columns[:10]}"
+        )
+    if frame.height == 0:
+        raise SourceError(f"{dataset.id} ({url}): the file has a header and no rows")
+    return frame.with_row_index("line", offset=2)
+
+
+def _kept(dataset: Dataset, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    warnings = []
+    for column, wanted in dataset.keep.items():
+        present = set(frame[column].unique().to_list())
+        missing = [value for value in wanted if value not in present]
+        if missing:
+            raise CatalogError(
+                f"{dataset.id}: keep.{column} lists {missing}, which the file does not have; "
+                f"it has: {sorted(v for v in present if v is not None)}"
+            )
+    kept = frame
+    for column, wanted in dataset.keep.items():
+        kept = kept.filter(pl.col(column).is_in(wanted))
+    for column, wanted in dataset.keep.items():
+        left = set(kept[column].unique().to_list())
+        warnings += [
+            f"{dataset.id}: {column} {value!r} has no rows once the other filters apply"
+            for value in wanted
+            if value not in left
+        ]
+    return kept, warnings
+
+
+def _check_values(dataset: Dataset, frame: pl.DataFrame, url: str) -> None:
+    for value in dataset.values:
+        bad = frame.filter(
+            pl.col(value.column).is_not_null() & ~pl.col(value.column).str.contains(_NUMBER)
+        )
+        if bad.height:
+            line, text = bad.row(0, named=True)["line"], bad[value.column][0]
+            raise SourceError(
+                f"{dataset.id} ({url}): line {line}, column {value.column!r}, value {text!r} "
+                "is not a number"
+            )
+
+
+def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
+    """Observations (without vintage columns) from one CSV payload of `dataset`."""
+    frame, warnings = _kept(dataset, _read(dataset, content, url))
+    _check_values(dataset, frame, url)
+    period_format = _PERIOD_FORMATS.get(dataset.reference_period)
+    if period_format is None:
+        raise CatalogError(f"{dataset.id}: reference_period {dataset.reference_period!r} is not "
+                           f"one of {sorted(_PERIOD_FORMATS)} for a CSV file")  # fmt: skip
+    try:
+        start = pl.col(dataset.period_column).str.to_date(period_format, strict=True)
+        frame = frame.with_columns(period_start=start)
+    except pl.exceptions.PolarsError:
+        bad = frame.filter(
+            pl.col(dataset.period_column).str.to_date(period_format, strict=False).is_null()
+        )
+        line, text = bad["line"][0], bad[dataset.period_column][0]
+        raise SourceError(
+            f"{dataset.id} ({url}): line {line}, column {dataset.period_column!r}, value {text!r} "
+            f"is not a date ({period_format})"
+        ) from None
+    end = pl.col("period_start") if dataset.reference_period == "day" else (
+        pl.col("period_start").dt.month_end()
+    )  # fmt: skip
+    geography = (
+        pl.col(dataset.geography_column) if dataset.geography_column else pl.lit(dataset.geography)
+    )
+    frames = [
+        frame.select(
+            source=pl.lit(dataset.source),
+            dataset=pl.lit(dataset.id),
+            series_id=_template(dataset.series_id or "", value.name),
+            subject=_template(dataset.subject or "", value.name),
+            measure=pl.lit(dataset.measure),
+            geography=geography,
+            frequency=pl.lit(dataset.frequency),
+            period_start=pl.col("period_start"),
+            period_end=end,
+            value=pl.col(value.column).cast(pl.Float64),
+            unit=pl.lit(dataset.unit),
+            footnote_codes=pl.lit([], dtype=pl.List(pl.String)),
+            release=pl.lit(dataset.release, dtype=pl.String),
+        )
+        for value in dataset.values
+    ]
+    return Parsed(pl.concat(frames).select(OBSERVATION_COLUMNS), tuple(warnings))

@@ -1,0 +1,18 @@
+"""One connector per catalog protocol."""
+
+from __future__ import annotations
+
+from labor_lake.sources import Connector, SecretLookup
+from labor_lake.sources.bls import BlsApiConnector
+from labor_lake.sources.fred import FredConnector
+from labor_lake.sources.http_file import HttpFileConnector
+
+
+def connectors(secret: SecretLookup) -> dict[str, Connector]:
+    """The connector of each protocol named in labor_lake.catalog.PROTOCOLS; API keys are looked
+    up through `secret` at the moment a request is sent."""
+    return {
+        "http_file": HttpFileConnector(),
+        "bls_api_v2": BlsApiConnector(secret),
+        "fred": FredConnector(secret),
+    }
