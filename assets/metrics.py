@@ -1,14 +1,15 @@
 """The metrics zone: derived metric tables and the claim ledger, computed together."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import dagster as dg
 import polars as pl
 
 from assets.lake_table import asset_out, schema_check_spec, validated_outputs
 from labor_lake.comparability import input_flags, refusal_reasons
+from labor_lake.comparisons import read_postings_windows
 from labor_lake.formulas import evaluate
 from labor_lake.ledger import build_ledger
 from labor_lake.lineage import unresolved_inputs
@@ -19,6 +20,7 @@ from labor_lake.official import (
     proxy_premiums,
 )
 from labor_lake.validation import Problem
+from pipelines.resources import OfficialSources, RegistryFiles
 from schemas.model import Table
 from schemas.tables import (
     CORE_CLAIMS,
@@ -31,6 +33,7 @@ from schemas.tables import (
     METRICS_POSTINGS_DIVERGENCE,
 )
 
+WINDOWS_CHECK = "windows_computed"
 METRIC_TABLES = (*dict.fromkeys(METRIC_TABLE_BY_FORMULA.values()), METRICS_CLAIM_CHECKS)
 
 
@@ -97,6 +100,7 @@ _LOGIC = (
     postings_divergence,
     postings_growth_series,
     unresolved_inputs,
+    read_postings_windows,
 )
 
 
@@ -105,7 +109,16 @@ _LOGIC = (
     outs={
         table.asset_key.to_python_identifier(): asset_out(table, _LOGIC) for table in METRIC_TABLES
     },
-    check_specs=[schema_check_spec(table) for table in METRIC_TABLES],
+    check_specs=[
+        *(schema_check_spec(table) for table in METRIC_TABLES),
+        dg.AssetCheckSpec(
+            WINDOWS_CHECK,
+            asset=METRICS_POSTINGS_DIVERGENCE.asset_key,
+            description="Warns when a window of registry/postings_windows.csv cannot be "
+            "computed (a series missing from core/observations, or a revision in the way), "
+            "saying which and why.",
+        ),
+    ],
     ins={
         "core_published_figures": dg.AssetIn(key=CORE_PUBLISHED_FIGURES.asset_key),
         "core_claims": dg.AssetIn(key=CORE_CLAIMS.asset_key),
@@ -113,7 +126,12 @@ _LOGIC = (
     },
 )
 def metrics_ledger(
-    core_published_figures: pl.DataFrame, core_claims: pl.DataFrame, core_observations: pl.DataFrame
+    context: dg.AssetExecutionContext,
+    core_published_figures: pl.DataFrame,
+    core_claims: pl.DataFrame,
+    core_observations: pl.DataFrame,
+    registry: RegistryFiles,
+    official_sources: OfficialSources,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Recompute every claim from its input figures. Like-for-like computations become rows of
     pay_premiums, postings_divergence, unemployment_gaps and growth_rates; every claim gets a row
@@ -122,13 +140,20 @@ def metrics_ledger(
     official data: OEWS proxy premiums, the AI-share vs software-postings divergence over
     matched windows, and a check of every published figure against its official series."""
 
+    windows = read_postings_windows(registry.windows_path)
+    revisions = {
+        d.id: tuple(date.fromisoformat(r) for r in d.revisions)
+        for d in official_sources.catalog.datasets
+    }
+    divergence, gaps = postings_divergence(core_observations, windows, revisions)
+
     def build() -> dict:
         ledger = build_ledger(core_published_figures, core_claims)
         frames = {table: ledger.metrics[table.name] for table in METRIC_TABLES[:-1]}
         official = {
             METRICS_PAY_PREMIUMS: proxy_premiums(core_observations),
-            METRICS_POSTINGS_DIVERGENCE: postings_divergence(core_observations),
-            METRICS_GROWTH_RATES: postings_growth_series(core_observations),
+            METRICS_POSTINGS_DIVERGENCE: divergence,
+            METRICS_GROWTH_RATES: postings_growth_series(core_observations, windows, revisions),
         }
         for table, rows in official.items():
             frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
@@ -148,5 +173,17 @@ def metrics_ledger(
         references=references,
         output_metadata={
             table: {"dagster/column_lineage": _lineage(table)} for table in METRIC_TABLES
+        },
+    )
+    for gap in gaps:
+        context.log.warning(gap)
+    yield dg.AssetCheckResult(
+        asset_key=METRICS_POSTINGS_DIVERGENCE.asset_key,
+        check_name=WINDOWS_CHECK,
+        passed=not gaps,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "windows": len(windows),
+            "not computed": dg.MetadataValue.md("\n".join(f"- {g}" for g in gaps) or "none"),
         },
     )

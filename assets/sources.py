@@ -30,19 +30,25 @@ _SOURCE_ASSETS = {
         "BLS: OEWS employment and wages, CPS unemployment rates (Public Data API v2). One request "
         "at a time (pool `bls_api`); refreshes ask only from the last year of data held.",
         # CPS is monthly, OEWS yearly: stale after a missed monthly release.
-        dg.FreshnessPolicy.time_window(fail_window=timedelta(days=62), warn_window=timedelta(days=35)),
+        dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(days=62), warn_window=timedelta(days=35)
+        ),
         "bls_api",
     ),
     "fred": (
         "FRED: Indeed job postings indexes, by the JSON API when FRED_API_KEY is set (incremental "
         "from the last day held), else the keyless CSV.",
-        dg.FreshnessPolicy.time_window(fail_window=timedelta(days=7), warn_window=timedelta(days=2)),
+        dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(days=7), warn_window=timedelta(days=2)
+        ),
         None,
     ),
     "indeed_hiring_lab": (
         "Indeed Hiring Lab public files: AI share of postings, postings by sector, aggregate "
         "postings.",
-        dg.FreshnessPolicy.time_window(fail_window=timedelta(days=7), warn_window=timedelta(days=2)),
+        dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(days=7), warn_window=timedelta(days=2)
+        ),
         None,
     ),
 }
@@ -129,7 +135,9 @@ def core_observations(
     published (empty where the source publishes none, with its footnote codes), unit and
     frequency, and the vintage each row came from (fetched, or a recorded snapshot)."""
     manifests = [
-        lake.lake.read_table(table) if lake.lake.exists(table.relative_path) else table.empty_frame()
+        lake.lake.read_table(table)
+        if lake.lake.exists(table.relative_path)
+        else table.empty_frame()
         for table in PAYLOAD_MANIFESTS.values()
     ]
     yield from validated_outputs(

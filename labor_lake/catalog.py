@@ -117,7 +117,9 @@ class Catalog:
     def get(self, dataset_id: str) -> Dataset | None:
         return next((d for d in self.datasets if d.id == dataset_id), None)
 
-    def address(self, dataset: Dataset, overrides: Mapping[str, str], url: str | None = None) -> str:
+    def address(
+        self, dataset: Dataset, overrides: Mapping[str, str], url: str | None = None
+    ) -> str:
         """`url` (default: the dataset's) with its scheme and host replaced by the override set
         in the environment variable [hosts] names for it, if any."""
         url = url or dataset.url
@@ -206,7 +208,10 @@ def _check_csv_mapping(entry: _Entry, dataset: Dataset) -> None:
     known = set(dataset.columns)
     if not known:
         raise entry.fail("columns", "a CSV dataset lists its expected header")
-    named = [("period_column", dataset.period_column), ("geography_column", dataset.geography_column)]
+    named = [
+        ("period_column", dataset.period_column),
+        ("geography_column", dataset.geography_column),
+    ]
     named += [("values", v.column) for v in dataset.values]
     named += [("keep", column) for column in dataset.keep]
     for key, column in named:
@@ -229,8 +234,13 @@ def _check_csv_mapping(entry: _Entry, dataset: Dataset) -> None:
         raise entry.fail("unit", f"must be one of {', '.join(sorted(UNITS))}")
 
 
-def _dataset(path: str, number: int, table: Mapping[str, Any], hosts: Mapping[str, str],
-             publishers: Mapping[str, Publisher]) -> Dataset:  # fmt: skip
+def _dataset(
+    path: str,
+    number: int,
+    table: Mapping[str, Any],
+    hosts: Mapping[str, str],
+    publishers: Mapping[str, Publisher],
+) -> Dataset:
     entry = _Entry(path, f"dataset {table.get('id', number)!r}", table)
     dataset_id = entry.get("id", str)
     if not _ID.match(dataset_id):
@@ -243,7 +253,11 @@ def _dataset(path: str, number: int, table: Mapping[str, Any], hosts: Mapping[st
         raise entry.fail("url", f"host {_origin(url)} has no entry in [hosts]")
     keep = entry.get("keep", dict, {})
     for column, wanted in keep.items():
-        if not isinstance(wanted, list) or not all(isinstance(w, str) for w in wanted) or not wanted:
+        if (
+            not isinstance(wanted, list)
+            or not all(isinstance(w, str) for w in wanted)
+            or not wanted
+        ):
             raise entry.fail("keep", f"{column!r} must list the values to keep")
     dataset = Dataset(
         id=dataset_id,

@@ -7,12 +7,13 @@ figure, or the series has no value for its period, the answer is `unverifiable` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
 import polars as pl
 
+from labor_lake.comparisons import PostingsWindow
 from labor_lake.formulas import growth_pct, premium_pct, spread_pp
 from labor_lake.lineage import observation_reference
 from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
@@ -26,14 +27,10 @@ PROXY_PREMIUMS: dict[str, str] = {
 }
 PROXY_FLAG = "official proxy: no SOC code is 'ML engineer'"
 
-# AI share of postings against software-development postings, over windows starting here (the
-# article's LinkedIn claim runs "since 2024") and ending at the last date both series cover.
-AI_SHARE = "indeed:ai_share:US"
-SOFTWARE_POSTINGS = ("indeed:sector:Software Development:total postings", "fred:IHLIDXUSTPSOFTDEVE")
-WINDOW_STARTS = (date(2024, 1, 1),)
-# Indeed revised its seasonal adjustment (and history) in November 2024: a window that crosses
-# it must take each series from one vintage, never splice two.
-INDEED_REVISION = date(2024, 11, 1)
+# Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
+# from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
+# November 2024).
+Revisions = Mapping[str, tuple[date, ...]]
 
 _METRIC_SCHEMA = pl.Schema({c.name: c.dtype for c in METRIC_COLUMNS})
 
@@ -52,6 +49,15 @@ def _covering(observations: pl.DataFrame, series_id: str, start: date, end: date
         & (pl.col("period_end") >= end)
     ).sort(pl.col("period_end") - pl.col("period_start"))
     return rows.row(0, named=True) if rows.height else None
+
+
+def vintage_label(observation: Mapping) -> str:
+    """Where an observation's value came from, in words: 'fetched 2026-11-29' or 'recorded
+    snapshot of 2026-07-21'."""
+    day = f"{observation['vintage_fetched_at']:%Y-%m-%d}"
+    if observation["vintage_origin"] == "recorded_snapshot":
+        return f"recorded snapshot of {day}"
+    return f"fetched {day}"
 
 
 def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
@@ -122,11 +128,13 @@ def counterpart_checks(figures: pl.DataFrame, observations: pl.DataFrame) -> pl.
             continue
         official = observation["value"]
         row.update(computed_value=official, computed_low=official, computed_high=official)
+        row["inputs"].append(observation_reference(series_id, observation["period_start"]))
         row["tolerance"] = rounding_tolerance(row["stated_high"])
         row["status"], how = _verdict(figure, official)
+        release = f"{observation['release']}, " if observation["release"] else ""
         row["explanation"] = (
             f"Official {series_id} for {observation['period_start']}..{observation['period_end']} is "
-            f"{official:,.10g} ({how}; vintage {observation['vintage_fetched_at']:%Y-%m-%d})."
+            f"{official:,.10g} ({how}; {release}{vintage_label(observation)})."
         )
     return pl.DataFrame(rows, schema=METRICS_CLAIM_CHECKS.polars_schema)
 
@@ -189,94 +197,121 @@ def _value_at(series: pl.DataFrame, day: date) -> dict | None:
     return rows.sort("period_start").row(-1, named=True) if rows.height else None
 
 
-def postings_divergence(observations: pl.DataFrame) -> pl.DataFrame:
-    """Spread between the growth of the AI share of postings and of software-development
-    postings over each window, in percentage points, with the window in the row."""
-    ai_share = observations.filter(pl.col("series_id") == AI_SHARE)
+def _series(observations: pl.DataFrame, series_id: str) -> pl.DataFrame:
+    return (
+        observations.filter(pl.col("series_id") == series_id)
+        .drop_nulls("value")
+        .sort("period_start")
+    )
+
+
+def _crossed(series: pl.DataFrame, start: date, end: date, revisions: Revisions) -> list[date]:
+    datasets = series["dataset"].unique().to_list()
+    return sorted({r for d in datasets for r in revisions.get(d, ()) if start < r <= end})
+
+
+def _window_rows(
+    observations: pl.DataFrame, window: PostingsWindow, revisions: Revisions
+) -> tuple[dict | None, str]:
+    """The divergence row of one window, or None and why it cannot be computed."""
+    series, baseline = (
+        _series(observations, s) for s in (window.series_id, window.baseline_series_id)
+    )
+    for name, frame in ((window.series_id, series), (window.baseline_series_id, baseline)):
+        if not frame.height:
+            return None, f"{window.window_id}: {name} has no observations in core/observations"
+    end = min(series["period_start"].max(), baseline["period_start"].max())
+    start = window.start
+    points = [_value_at(s, d) for s in (series, baseline) for d in (start, end)]
+    if start >= end or any(p is None for p in points):
+        return None, f"{window.window_id}: the series do not both cover {start} and {end}"
+    a_start, a_end, b_start, b_end = points
+    inside = pl.col("period_start").is_between(start, end)
+    crossed = _crossed(pl.concat([series, baseline]), start, end, revisions)
+    spliced = [f.filter(inside)["payload_sha256"].n_unique() > 1 for f in (series, baseline)]
+    if crossed and any(spliced):
+        return None, (
+            f"{window.window_id}: {start}..{end} crosses the revision of {crossed[0]} and would "
+            "splice two vintages"
+        )
+    a_growth = growth_pct(a_end["value"], a_start["value"])
+    b_growth = growth_pct(b_end["value"], b_start["value"])
+    flags = ["each series from a single vintage"] + [
+        f"window crosses the source's revision of {r}" for r in crossed
+    ]
+    row = _metric(
+        f"spread_pp:{window.series_id}:{window.baseline_series_id}:{start}..{end}",
+        spread_pp(a_growth, b_growth),
+        "percentage_points",
+        f"{start}/{end}",
+        [
+            observation_reference(window.series_id, a_end["period_start"]),
+            observation_reference(window.series_id, a_start["period_start"]),
+            observation_reference(window.baseline_series_id, b_end["period_start"]),
+            observation_reference(window.baseline_series_id, b_start["period_start"]),
+        ],
+        "spread_pp",
+        f"({a_end['value']:g} / {a_start['value']:g} - 1) x 100 - "
+        f"({b_end['value']:g} / {b_start['value']:g} - 1) x 100",
+        "postings_growth",
+        [series["subject"][0], baseline["subject"][0]],
+        flags,
+    )
+    return row, ""
+
+
+def postings_divergence(
+    observations: pl.DataFrame, windows: Sequence[PostingsWindow], revisions: Revisions
+) -> tuple[pl.DataFrame, list[str]]:
+    """Spread between the growth of each window's series and of its baseline, in percentage
+    points, from the window's start to the last day both cover; and, for each window that cannot
+    be computed, why."""
+    rows, gaps = [], []
+    for window in windows:
+        row, why = _window_rows(observations, window, revisions)
+        if row is None:
+            gaps.append(why)
+        else:
+            rows.append(row)
+    return pl.DataFrame(rows, schema=_METRIC_SCHEMA), gaps
+
+
+def postings_growth_series(
+    observations: pl.DataFrame, windows: Sequence[PostingsWindow], revisions: Revisions
+) -> pl.DataFrame:
+    """Day-by-day growth since each window start of every series the windows compare: the
+    divergence drawn over time. A series whose window would splice vintages across a revision
+    is left out."""
     rows = []
-    for software_id in SOFTWARE_POSTINGS:
-        software = observations.filter(pl.col("series_id") == software_id)
-        if not ai_share.height or not software.height:
+    starts = dict.fromkeys(
+        (series_id, w.start) for w in windows for series_id in (w.series_id, w.baseline_series_id)
+    )
+    for series_id, start in starts:
+        series = _series(observations, series_id)
+        base = _value_at(series, start)
+        if base is None:
             continue
-        end = min(ai_share["period_start"].max(), software["period_start"].max())
-        for start in WINDOW_STARTS:
-            points = [_value_at(s, d) for s in (ai_share, software) for d in (start, end)]
-            if any(p is None for p in points) or start >= end:
-                continue
-            ai_start, ai_end, sw_start, sw_end = points
-            window = pl.col("period_start").is_between(start, end)
-            vintages = {
-                name: s.filter(window)["payload_sha256"].n_unique()
-                for name, s in (("ai", ai_share), ("sw", software))
-            }
-            crosses = start < INDEED_REVISION <= end
-            if crosses and max(vintages.values()) > 1:
-                continue  # would splice values from before and after Indeed's revision
-            ai_growth = growth_pct(ai_end["value"], ai_start["value"])
-            software_growth = growth_pct(sw_end["value"], sw_start["value"])
-            inputs = [
-                observation_reference(AI_SHARE, ai_end["period_start"]),
-                observation_reference(AI_SHARE, ai_start["period_start"]),
-                observation_reference(software_id, sw_end["period_start"]),
-                observation_reference(software_id, sw_start["period_start"]),
-            ]
-            flags = ["each series from a single vintage"] + (
-                ["window crosses Indeed's November 2024 revision"] if crosses else []
-            )
+        window = series.filter(pl.col("period_start") >= base["period_start"])
+        crossed = _crossed(window, start, window["period_start"].max(), revisions)
+        if crossed and window["payload_sha256"].n_unique() > 1:
+            continue
+        base_ref = observation_reference(series_id, base["period_start"])
+        for day, value, subject, measure in window.select(
+            "period_start", "value", "subject", "measure"
+        ).iter_rows():
+            reference = observation_reference(series_id, day)
             rows.append(
                 _metric(
-                    f"spread_pp:{AI_SHARE}:{software_id}:{start}..{end}",
-                    spread_pp(ai_growth, software_growth),
-                    "percentage_points",
-                    f"{start}/{end}",
-                    inputs,
-                    "spread_pp",
-                    f"({ai_end['value']:g} / {ai_start['value']:g} - 1) x 100 - "
-                    f"({sw_end['value']:g} / {sw_start['value']:g} - 1) x 100",
-                    "postings_growth",
-                    ["AI share of postings (US)", software["subject"][0]],
-                    flags,
+                    f"growth_pct:{reference}:{base_ref}",
+                    growth_pct(value, base["value"]),
+                    "percent_change",
+                    f"{base['period_start']}/{day}",
+                    [reference, base_ref],
+                    "growth_pct",
+                    f"({value:g} / {base['value']:g} - 1) x 100",
+                    measure,
+                    [subject, subject],
+                    [f"growth since window start {start}"],
                 )
             )
-    return pl.DataFrame(rows, schema=_METRIC_SCHEMA)
-
-
-def postings_growth_series(observations: pl.DataFrame) -> pl.DataFrame:
-    """Day-by-day growth since each window start of the AI share of postings and of
-    software-development postings: the divergence drawn over time. A series whose window would
-    splice vintages across Indeed's revision is left out."""
-    rows = []
-    for series_id in (AI_SHARE, *SOFTWARE_POSTINGS):
-        series = (
-            observations.filter(pl.col("series_id") == series_id)
-            .drop_nulls("value")
-            .sort("period_start")
-        )
-        for start in WINDOW_STARTS:
-            base = _value_at(series, start)
-            if base is None:
-                continue
-            window = series.filter(pl.col("period_start") >= base["period_start"])
-            crosses = window["period_start"].max() >= INDEED_REVISION
-            if crosses and window["payload_sha256"].n_unique() > 1:
-                continue
-            base_ref = observation_reference(series_id, base["period_start"])
-            for day, value, subject, measure in window.select(
-                "period_start", "value", "subject", "measure"
-            ).iter_rows():
-                reference = observation_reference(series_id, day)
-                rows.append(
-                    _metric(
-                        f"growth_pct:{reference}:{base_ref}",
-                        growth_pct(value, base["value"]),
-                        "percent_change",
-                        f"{base['period_start']}/{day}",
-                        [reference, base_ref],
-                        "growth_pct",
-                        f"({value:g} / {base['value']:g} - 1) x 100",
-                        measure,
-                        [subject, subject],
-                        [f"growth since window start {start}"],
-                    )
-                )
     return pl.DataFrame(rows, schema=_METRIC_SCHEMA)

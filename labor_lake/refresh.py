@@ -125,11 +125,14 @@ def check_plausible(dataset: Dataset, held: pl.DataFrame, new: pl.DataFrame, url
         return
     where = f"{dataset.id} ({url})"
     if not new.height:
-        raise Implausible(f"{where}: refused: the answer holds no rows; the lake holds {held.height}")
+        raise Implausible(
+            f"{where}: refused: the answer holds no rows; the lake holds {held.height}"
+        )
     lost_series = sorted(set(held["series_id"]) - set(new["series_id"]))
     if lost_series:
-        raise Implausible(f"{where}: refused: the answer lacks series {lost_series[:5]} that the "
-                          "lake holds")  # fmt: skip
+        raise Implausible(
+            f"{where}: refused: the answer lacks series {lost_series[:5]} that the lake holds"
+        )
     keys = ["series_id", "period_start"]
     lost = held.select(keys).join(new.select(keys), on=keys, how="anti")
     if lost.height > dataset.max_loss_share * held.height:
@@ -185,8 +188,14 @@ class SourceRefresh:
                 self._seed(dataset, result)
             else:
                 in_use = _in_use(result.manifest, dataset.id)
-                result.outcomes.append(Outcome(dataset.id, "offline", "not fetched (offline mode); "
-                                               "using the lake's newest vintage", in_use))  # fmt: skip
+                result.outcomes.append(
+                    Outcome(
+                        dataset.id,
+                        "offline",
+                        "not fetched (offline mode); using the lake's newest vintage",
+                        in_use,
+                    )
+                )
             return
         connector = self.connectors[dataset.protocol]
         held = self._held(result.manifest, dataset)
@@ -196,7 +205,9 @@ class SourceRefresh:
                 address = self.address(dataset, request.url)
                 origin = "{0.scheme}://{0.netloc}".format(urlsplit(address))
                 if origin in self.unreachable:
-                    raise SourceUnreachable(f"{origin}: unreachable earlier in this run; not asked again")
+                    raise SourceUnreachable(
+                        f"{origin}: unreachable earlier in this run; not asked again"
+                    )
                 try:
                     fetched = self.send(connector.with_secrets(request), address, dataset.max_bytes)
                 except SourceUnreachable:
@@ -210,11 +221,18 @@ class SourceRefresh:
                     statuses.append("unchanged")
                     continue
                 result.manifest = append_vintage(
-                    self.lake, result.manifest, self.table, source=self.source,
-                    dataset=dataset.id, fetched=fetched, fetched_at=datetime.now(UTC),
-                    extension=request.extension, complete=dataset.complete, origin="fetched",
+                    self.lake,
+                    result.manifest,
+                    self.table,
+                    source=self.source,
+                    dataset=dataset.id,
+                    fetched=fetched,
+                    fetched_at=datetime.now(UTC),
+                    extension=request.extension,
+                    complete=dataset.complete,
+                    origin="fetched",
                     rows=parsed.observations.height,
-                )  # fmt: skip
+                )
                 held = self._held(result.manifest, dataset)
                 statuses.append("fetched")
         except SourceError as error:
@@ -224,8 +242,14 @@ class SourceRefresh:
                 self._seed(dataset, result, reason=str(error))
             else:
                 in_use = _in_use(result.manifest, dataset.id)
-                result.outcomes.append(Outcome(dataset.id, "fallback", f"{error}; using the "
-                                               "lake's last good vintage", in_use))  # fmt: skip
+                result.outcomes.append(
+                    Outcome(
+                        dataset.id,
+                        "fallback",
+                        f"{error}; using the lake's last good vintage",
+                        in_use,
+                    )
+                )
             return
         status = "fetched" if "fetched" in statuses else "unchanged"
         detail = "new vintage stored" if status == "fetched" else "the source has nothing new"
@@ -239,22 +263,30 @@ class SourceRefresh:
         snapshots = [s for s in self.snapshots if s.dataset == dataset.id]
         if not snapshots:
             why = dataset.no_snapshot or "no recorded snapshot"
-            result.outcomes.append(
-                Outcome(dataset.id, "missing", f"{prefix}no data: {why}", None)
-            )
+            result.outcomes.append(Outcome(dataset.id, "missing", f"{prefix}no data: {why}", None))
             return
         for snapshot in snapshots:
             content = snapshot.read()
             extension = dataset.format
-            parsed = self.connectors[dataset.protocol].parse(dataset, content, snapshot.url, extension)
+            parsed = self.connectors[dataset.protocol].parse(
+                dataset, content, snapshot.url, extension
+            )
             fetched = Fetched(url=snapshot.url, status=200, content=content, content_type="")
             result.manifest = append_vintage(
-                self.lake, result.manifest, self.table, source=self.source, dataset=dataset.id,
-                fetched=fetched, fetched_at=datetime.combine(snapshot.retrieved, time(), UTC),
-                extension=extension, complete=dataset.complete, origin="recorded_snapshot",
+                self.lake,
+                result.manifest,
+                self.table,
+                source=self.source,
+                dataset=dataset.id,
+                fetched=fetched,
+                fetched_at=datetime.combine(snapshot.retrieved, time(), UTC),
+                extension=extension,
+                complete=dataset.complete,
+                origin="recorded_snapshot",
                 rows=parsed.observations.height,
-            )  # fmt: skip
+            )
         labels = ", ".join(sorted({s.label for s in snapshots}))
         in_use = _in_use(result.manifest, dataset.id)
-        result.outcomes.append(Outcome(dataset.id, "snapshot", f"{prefix}using the {labels}", in_use))
-
+        result.outcomes.append(
+            Outcome(dataset.id, "snapshot", f"{prefix}using the {labels}", in_use)
+        )

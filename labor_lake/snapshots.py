@@ -20,9 +20,18 @@ from datetime import date
 from pathlib import Path
 
 MANIFEST_COLUMNS = (
-    "dataset", "url", "member", "path", "retrieved", "sha256", "bytes", "stored_as", "licence",
-    "citation", "origin",
-)  # fmt: skip
+    "dataset",
+    "url",
+    "member",
+    "path",
+    "retrieved",
+    "sha256",
+    "bytes",
+    "stored_as",
+    "licence",
+    "citation",
+    "origin",
+)
 STORAGE = ("identity", "gzip")
 
 

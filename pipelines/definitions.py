@@ -73,7 +73,9 @@ def build_definitions() -> dg.Definitions:
             "io_manager": ParquetLakeIOManager(lake_resource=lake),
             "lake": lake,
             "registry": RegistryFiles(
-                figures_path=settings.figures_path(), claims_path=settings.claims_path()
+                figures_path=settings.figures_path(),
+                claims_path=settings.claims_path(),
+                windows_path=settings.windows_path(),
             ),
             "official_sources": OfficialSources(
                 catalog_path=settings.catalog_path(),

@@ -39,11 +39,12 @@ class RegistryFiles(dg.ConfigurableResource):
 
     figures_path: str
     claims_path: str
+    windows_path: str
 
     def fingerprint(self) -> str:
         """SHA-256 over both files' bytes; changes whenever either file changes."""
         digest = hashlib.sha256()
-        for path in (self.figures_path, self.claims_path):
+        for path in (self.figures_path, self.claims_path, self.windows_path):
             file = Path(path)
             digest.update(path.encode())
             digest.update(file.read_bytes() if file.is_file() else b"<missing>")
@@ -80,7 +81,9 @@ class HttpClient(dg.ConfigurableResource):
         """GET `address`, or POST the request's JSON body to it; refuse an answer over
         `max_bytes`."""
         fetched = (
-            self.get(address) if request.body is None else self.post_json(address, dict(request.body))
+            self.get(address)
+            if request.body is None
+            else self.post_json(address, dict(request.body))
         )
         if len(fetched.content) > max_bytes:
             raise SourceError(
@@ -113,10 +116,17 @@ class OfficialSources(dg.ConfigurableResource):
 
     def refresh(self, source: str, table: Table, lake: Lake, mode: str) -> Refreshed:
         return SourceRefresh(
-            source=source, table=table, lake=lake, catalog=self.catalog,
-            connectors=self.connectors, snapshots=load_manifest(Path(self.snapshot_manifest)),
-            send=self.http.send, address=self.address, mode=mode, today=datetime.now(UTC).date(),
-        ).run()  # fmt: skip
+            source=source,
+            table=table,
+            lake=lake,
+            catalog=self.catalog,
+            connectors=self.connectors,
+            snapshots=load_manifest(Path(self.snapshot_manifest)),
+            send=self.http.send,
+            address=self.address,
+            mode=mode,
+            today=datetime.now(UTC).date(),
+        ).run()
 
     def observations(self, manifest: pl.DataFrame, lake: Lake) -> pl.DataFrame:
         return current_observations(manifest, lake, self.catalog, self.connectors)

@@ -10,6 +10,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 LAKE_ROOT_ENV = "LABOR_LAKE_ROOT"
 FIGURES_ENV = "LABOR_LAKE_FIGURES"
 CLAIMS_ENV = "LABOR_LAKE_CLAIMS"
+WINDOWS_ENV = "LABOR_LAKE_POSTINGS_WINDOWS"
 SOURCES_ENV = "LABOR_LAKE_SOURCES"
 INDEED_URL_ENV = "LABOR_LAKE_INDEED_URL"
 FRED_URL_ENV = "LABOR_LAKE_FRED_URL"
@@ -61,6 +62,10 @@ def figures_path() -> str:
 
 def claims_path() -> str:
     return os.environ.get(CLAIMS_ENV) or str(REPO_ROOT / "registry" / "claims.csv")
+
+
+def windows_path() -> str:
+    return os.environ.get(WINDOWS_ENV) or str(REPO_ROOT / "registry" / "postings_windows.csv")
 
 
 def display_path(path: str) -> str:

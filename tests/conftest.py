@@ -11,24 +11,17 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from werkzeug import Response
 
 from labor_lake.lake import Lake
-from labor_lake.sources import indeed
 from pipelines import settings
+
+from .replay import Replay
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = REPO_ROOT / "registry"
 SHARED = REPO_ROOT.parent / "shared"
 SYNTHETIC = Path(__file__).parent / "data"
-SYNTHETIC_INDEED = SYNTHETIC / "indeed"
 SYNTHETIC_FRED = SYNTHETIC / "fred"
-SYNTHETIC_BLS = SYNTHETIC / "bls"
-INDEED_FILE_NAMES = {
-    indeed.AI_SHARE: "AI_posting.csv",
-    indeed.POSTINGS_BY_SECTOR: "job_postings_by_sector_US.csv",
-    indeed.AGGREGATE_POSTINGS: "aggregate_job_postings_US.csv",
-}
 
 
 @dataclass
@@ -94,8 +87,8 @@ def run_pipeline(
 @pytest.fixture(scope="session")
 def published_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A lake built once by the `publish` job (whole graph, report and release included) from the
-    committed registry and the synthetic sources. Read-only: tests that change a lake build their
-    own."""
+    committed registry, the recorded real snapshots and the synthetic FRED and BLS OEWS answers,
+    replayed at the real hosts' paths. Read-only: tests that change a lake build their own."""
     from pytest_httpserver import HTTPServer
 
     from pipelines.definitions import build_definitions
@@ -108,7 +101,7 @@ def published_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
             patch.setenv(settings.LAKE_ROOT_ENV, str(root))
             patch.setenv(settings.FIGURES_ENV, str(REGISTRY / "published_figures.csv"))
             patch.setenv(settings.CLAIMS_ENV, str(REGISTRY / "claims.csv"))
-            serve_sources(server, patch)
+            Replay(server).serve_recorded().serve_synthetic().point(patch)
             job = build_definitions().resolve_job_def("publish")
             assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
     finally:
@@ -145,44 +138,10 @@ def synthetic_metric_row(**overrides: object) -> dict[str, object]:
     return {**row, **overrides}
 
 
-def serve_sources(
-    httpserver,
-    monkeypatch: pytest.MonkeyPatch,
-    indeed_files: dict | None = None,
-    bls_answer: Callable | None = None,
-) -> None:
-    """Serve every source from the local test server (synthetic files unless told otherwise)
-    and point the pipeline at it in `live` mode."""
-    indeed_files = indeed_files or {
-        d: SYNTHETIC_INDEED / name for d, name in INDEED_FILE_NAMES.items()
-    }
-    for dataset, path in indeed_files.items():
-        httpserver.expect_request(f"/{dataset.path}").respond_with_data(
-            Path(path).read_bytes(), content_type="text/csv"
-        )
-    for series_file in sorted(SYNTHETIC_FRED.glob("*.csv")):
-        httpserver.expect_request(
-            "/graph/fredgraph.csv", query_string=f"id={series_file.stem}"
-        ).respond_with_data(series_file.read_bytes(), content_type="text/csv")
-    synthetic_oews = (SYNTHETIC_BLS / "oews_synthetic.json").read_bytes()
-    httpserver.expect_request("/publicAPI/v2/timeseries/data/", method="POST").respond_with_handler(
-        bls_answer or (lambda _request: Response(synthetic_oews, content_type="application/json"))
-    )
-    url = httpserver.url_for("/").rstrip("/")
-    for variable in (settings.INDEED_URL_ENV, settings.FRED_URL_ENV, settings.BLS_URL_ENV):
-        monkeypatch.setenv(variable, url)
-    monkeypatch.setenv(settings.SOURCES_ENV, "live")
-
-
-@pytest.fixture
-def recorded_indeed_files(shared_realdata: Path) -> dict:
-    """The real Indeed Hiring Lab files recorded in ../shared (sector data as of 2024-10-03)."""
-    folder = shared_realdata / "indeed"
-    return {
-        indeed.AI_SHARE: folder / "AI_posting.csv",
-        indeed.POSTINGS_BY_SECTOR: folder / "as_of_2024-10-03" / "job_postings_by_sector_US.csv",
-        indeed.AGGREGATE_POSTINGS: folder / "aggregate_job_postings_US.csv",
-    }
+def serve_sources(httpserver, monkeypatch: pytest.MonkeyPatch, mode: str = "live") -> Replay:
+    """Replay every source at its real paths (recorded snapshots, and the synthetic FRED and BLS
+    OEWS answers) and point the pipeline at the replay in `mode`."""
+    return Replay(httpserver).serve_recorded().serve_synthetic().point(monkeypatch, mode)
 
 
 def failure_text(result: dg.ExecuteInProcessResult) -> str:

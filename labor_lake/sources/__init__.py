@@ -19,7 +19,9 @@ from schemas.tables import CORE_OBSERVATIONS
 
 # Every observation column but the vintage columns, which are added from the manifest.
 VINTAGE_COLUMNS = ("vintage_fetched_at", "vintage_origin", "payload_sha256")
-OBSERVATION_COLUMNS = [c for c in CORE_OBSERVATIONS.polars_schema.names() if c not in VINTAGE_COLUMNS]
+OBSERVATION_COLUMNS = [
+    c for c in CORE_OBSERVATIONS.polars_schema.names() if c not in VINTAGE_COLUMNS
+]
 OBSERVATION_SCHEMA = pl.Schema({c: CORE_OBSERVATIONS.polars_schema[c] for c in OBSERVATION_COLUMNS})
 
 

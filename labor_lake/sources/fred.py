@@ -49,15 +49,15 @@ class FredConnector:
         return Parsed(parse_csv(dataset, content, url))
 
 
-def _rows(
-    dataset: Dataset, dates: list[str], values: list[str | None], url: str
-) -> pl.DataFrame:
+def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str) -> pl.DataFrame:
     (series,) = dataset.series
     parsed: list[float | None] = []
     for day, raw in zip(dates, values, strict=True):
         text = (raw or "").strip()
         if text not in (".", "") and not _NUMBER.match(text):
-            raise SourceError(f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number")
+            raise SourceError(
+                f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number"
+            )
         parsed.append(None if text in (".", "") else float(text))
     try:
         days = pl.Series(dates, dtype=pl.String).str.to_date("%Y-%m-%d", strict=True)

@@ -106,8 +106,10 @@ def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
     _check_values(dataset, frame, url)
     period_format = _PERIOD_FORMATS.get(dataset.reference_period)
     if period_format is None:
-        raise CatalogError(f"{dataset.id}: reference_period {dataset.reference_period!r} is not "
-                           f"one of {sorted(_PERIOD_FORMATS)} for a CSV file")  # fmt: skip
+        raise CatalogError(
+            f"{dataset.id}: reference_period {dataset.reference_period!r} is not "
+            f"one of {sorted(_PERIOD_FORMATS)} for a CSV file"
+        )
     try:
         start = pl.col(dataset.period_column).str.to_date(period_format, strict=True)
         frame = frame.with_columns(period_start=start)
@@ -120,9 +122,11 @@ def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
             f"{dataset.id} ({url}): line {line}, column {dataset.period_column!r}, value {text!r} "
             f"is not a date ({period_format})"
         ) from None
-    end = pl.col("period_start") if dataset.reference_period == "day" else (
-        pl.col("period_start").dt.month_end()
-    )  # fmt: skip
+    end = (
+        pl.col("period_start")
+        if dataset.reference_period == "day"
+        else (pl.col("period_start").dt.month_end())
+    )
     geography = (
         pl.col(dataset.geography_column) if dataset.geography_column else pl.lit(dataset.geography)
     )

@@ -1,0 +1,110 @@
+"""A replay of the real hosts on 127.0.0.1: the recorded snapshots at the exact paths (and query
+strings) the real hosts serve them at, 404 for any other path, as the real hosts answer.
+
+One local server stands for every host: the catalog's [hosts] overrides point
+raw.githubusercontent.com, api.bls.gov, www.bls.gov, api.stlouisfed.org and fred.stlouisfed.org
+at it, and their paths do not collide. FRED and the BLS OEWS API series have no recorded real
+payload: `serve_synthetic` adds the synthetic files of tests/data at the real layouts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from labor_lake.catalog import Catalog, load_catalog
+from labor_lake.snapshots import Snapshot, load_manifest
+from pipelines import settings
+
+SYNTHETIC = Path(__file__).parent / "data"
+BLS_API_PATH = "/publicAPI/v2/timeseries/data/"
+CONTENT_TYPES = {"csv": "text/plain; charset=utf-8", "json": "application/json"}
+
+
+class Replay:
+    """Serve recorded answers at the real paths; everything else is 404."""
+
+    def __init__(self, server: HTTPServer, catalog: Catalog | None = None) -> None:
+        self.server = server
+        server.no_handler_status_code = 404
+        self.catalog = catalog or load_catalog(settings.catalog_path())
+        self.snapshots = load_manifest(settings.SNAPSHOT_MANIFEST)
+        # BLS answers by the series asked for: seriesid tuple -> body
+        self.bls_answers: dict[tuple[str, ...], Callable[[], Response]] = {}
+        self._bls_served = False
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def point(self, monkeypatch: pytest.MonkeyPatch, mode: str = "live") -> Replay:
+        for variable in (settings.INDEED_URL_ENV, settings.FRED_URL_ENV, settings.BLS_URL_ENV):
+            monkeypatch.setenv(variable, self.base_url)
+        monkeypatch.setenv(settings.SOURCES_ENV, mode)
+        return self
+
+    def serve_url(self, url: str, body: bytes | str, status: int = 200, **headers: str) -> None:
+        """Answer GET `url` (a real address) with `body`, at its path and query string."""
+        parts = urlsplit(url)
+        extension = parts.path.rsplit(".", 1)[-1]
+        self.server.expect_request(
+            parts.path, method="GET", query_string=parts.query or None
+        ).respond_with_response(
+            Response(
+                body,
+                status=status,
+                headers=headers,
+                content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+            )
+        )
+
+    def serve_snapshot(self, snapshot: Snapshot) -> None:
+        if urlsplit(snapshot.url).path == BLS_API_PATH:
+            series = tuple(snapshot.member.removeprefix("seriesid=").split(","))
+            content = snapshot.read()
+            self.serve_bls(series, lambda: Response(content, content_type="application/json"))
+        else:
+            self.serve_url(snapshot.url, snapshot.read())
+
+    def serve_recorded(self, *, except_datasets: tuple[str, ...] = ()) -> Replay:
+        for snapshot in self.snapshots:
+            if snapshot.dataset not in except_datasets:
+                self.serve_snapshot(snapshot)
+        return self
+
+    def serve_synthetic(self) -> Replay:
+        """Synthetic FRED CSVs and the synthetic BLS OEWS answer (tests/data), at real layouts."""
+        for dataset in self.catalog.by_source("fred"):
+            (series,) = dataset.series
+            self.serve_url(dataset.url, (SYNTHETIC / "fred" / f"{series.id}.csv").read_bytes())
+        oews = self.catalog.get("bls_oews_api")
+        assert oews is not None
+        synthetic = (SYNTHETIC / "bls" / "oews_synthetic.json").read_bytes()
+        self.serve_bls(
+            tuple(s.id for s in oews.series),
+            lambda: Response(synthetic, content_type="application/json"),
+        )
+        return self
+
+    def serve_bls(self, series: tuple[str, ...], answer: Callable[[], Response]) -> None:
+        """Answer a BLS API POST asking for exactly `series`."""
+        self.bls_answers[tuple(sorted(series))] = answer
+        if not self._bls_served:
+            self._bls_served = True
+            self.server.expect_request(BLS_API_PATH, method="POST").respond_with_handler(
+                self._bls_handler
+            )
+
+    def _bls_handler(self, request: Request) -> Response:
+        asked = tuple(sorted(json.loads(request.data)["seriesid"]))
+        answer = self.bls_answers.get(asked)
+        return answer() if answer else Response("no recorded answer for these series", status=404)
+
+    def requests_to(self, path: str) -> list[Request]:
+        return [request for request, _ in self.server.log if request.path == path]
