@@ -1,6 +1,5 @@
 """The metrics zone: derived metric tables and the claim ledger, computed together."""
 
-
 from collections.abc import Iterator
 from datetime import date
 

@@ -202,6 +202,8 @@ class SourceRefresh:
         statuses = []
         try:
             for request in connector.plan(dataset, held, self.today):
+                # Secrets join the request only now, and only on its way to the host.
+                request = connector.with_secrets(request)
                 address = self.address(dataset, request.url)
                 origin = "{0.scheme}://{0.netloc}".format(urlsplit(address))
                 if origin in self.unreachable:
@@ -209,7 +211,7 @@ class SourceRefresh:
                         f"{origin}: unreachable earlier in this run; not asked again"
                     )
                 try:
-                    fetched = self.send(connector.with_secrets(request), address, dataset.max_bytes)
+                    fetched = self.send(request, address, dataset.max_bytes)
                 except SourceUnreachable:
                     self.unreachable.add(origin)
                     raise

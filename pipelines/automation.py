@@ -33,14 +33,16 @@ _postings = dg.AssetSelection.assets(
     ["raw", "fred_payloads"], ["raw", "indeed_hiring_lab_payloads"]
 )
 
+# A refresh also builds what its downstream assets read besides the source (the registry tables),
+# so that it runs on a fresh lake; it never asks the other sources.
 refresh_bls_job = dg.define_asset_job(
     name="refresh_bls",
-    selection=_bls.downstream(),
+    selection=_bls.downstream().upstream() - _postings,
     description="Fetch BLS (OEWS, CPS) and rebuild everything that depends on it.",
 )
 refresh_postings_job = dg.define_asset_job(
     name="refresh_postings",
-    selection=_postings.downstream(),
+    selection=_postings.downstream().upstream() - _bls,
     description="Fetch Indeed Hiring Lab and FRED postings data and rebuild what depends on it.",
 )
 

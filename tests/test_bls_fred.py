@@ -5,7 +5,6 @@ everything the pipeline writes."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -13,13 +12,34 @@ import polars as pl
 import pytest
 from werkzeug import Response
 
+from labor_lake.catalog import SeriesSpec, load_catalog
 from labor_lake.http import SourceError
 from labor_lake.sources import bls, fred
+from pipelines import settings
 from schemas.tables import CORE_OBSERVATIONS, RAW_BLS_PAYLOADS, RAW_FRED_PAYLOADS
 
-from .conftest import SYNTHETIC_FRED, Workspace, failure_text, run_pipeline, serve_sources
+from .conftest import (
+    SYNTHETIC,
+    SYNTHETIC_FRED,
+    Workspace,
+    failure_text,
+    run_pipeline,
+    serve_sources,
+)
+from .replay import BLS_API_PATH as BLS_PATH
+from .replay import Replay
 
-BLS_PATH = "/publicAPI/v2/timeseries/data/"
+SYNTHETIC_BLS = SYNTHETIC / "bls"
+CATALOG = load_catalog(settings.catalog_path())
+OEWS = CATALOG.get("bls_oews_api")
+CPS = CATALOG.get("bls_cps_unemployment")
+SOFTWARE_FRED = CATALOG.get("fred_ihlidxustpsoftdeve")
+
+
+def _with_series(dataset, *series: SeriesSpec):
+    from dataclasses import replace
+
+    return replace(dataset, series=series)
 
 
 def _observations(workspace: Workspace) -> pl.DataFrame:
@@ -35,29 +55,33 @@ def _bls_requests(httpserver) -> list[dict]:
 
 def test_recorded_cps_answer_parses_to_monthly_rates(shared_realdata: Path) -> None:
     content = (shared_realdata / "bls" / "results.json").read_bytes()
-    catalog = bls.series_catalog({"LNS14000000": "All civilian workers (CPS, seasonally adjusted)"})
-    rows, warnings = bls.parse("cps_1", content, "u", catalog)
-    assert rows.height == 27 and warnings == []
+    parsed = bls.parse(CPS, content, "u")
+    rows = parsed.observations
+    assert rows.height == 27 and parsed.warnings == ()
     assert set(rows["frequency"]) == {"monthly"} and set(rows["unit"]) == {"percent"}
     newest = rows.sort("period_start")[-1]
     assert newest["period_start"].item().isoformat() == "2023-03-01"
     assert newest["period_end"].item().isoformat() == "2023-03-31"
 
 
-def test_top_coded_wage_is_empty_with_its_footnote(shared_realdata: Path) -> None:
+def test_top_coded_wage_is_empty_with_its_footnote_in_may(shared_realdata: Path) -> None:
     content = (
         shared_realdata / "bls" / "quoted" / "oews_topcoded_OEUN000000000000029102313.json"
     ).read_bytes()
-    catalog = {
-        "OEUN000000000000029102313": bls.SeriesInfo(
-            "Test occupation", "median_annual_wage", "usd_per_year"
-        )
-    }
-    rows, warnings = bls.parse("oews_1", content, "u", catalog)
+    spec = SeriesSpec(
+        "OEUN000000000000029102313", "Test occupation", "median_annual_wage", "usd_per_year"
+    )
+    parsed = bls.parse(_with_series(OEWS, spec), content, "u")
+    rows = parsed.observations
     assert rows["value"].to_list() == [None]
     assert rows["footnote_codes"].to_list() == [["5"]]
     assert rows["frequency"].to_list() == ["annual"]
-    assert len(warnings) == 2 and "No Data Available" in warnings[0]
+    # OEWS estimates refer to May of the year, and name their release.
+    assert rows["period_start"][0].isoformat() == "2018-05-01"
+    assert rows["period_end"][0].isoformat() == "2018-05-31"
+    assert rows["release"].to_list() == ["OEWS May 2018 estimates"]
+    # "No Data Available ... Year: 2016" only says a year is empty: not a warning.
+    assert parsed.warnings == ()
 
 
 def test_unknown_series_gives_no_rows_and_a_warning(shared_realdata: Path) -> None:
@@ -67,10 +91,12 @@ def test_unknown_series_gives_no_rows_and_a_warning(shared_realdata: Path) -> No
         / "quoted"
         / "oews_series_does_not_exist_OEUN000000000000015113201.json"
     ).read_bytes()
-    catalog = {"OEUN000000000000015113201": bls.SeriesInfo("Obsolete code", "employment", "count")}
-    rows, warnings = bls.parse("oews_1", content, "u", catalog)
-    assert rows.height == 0
-    assert warnings == ["Series does not exist for Series OEUN000000000000015113201"]
+    spec = SeriesSpec("OEUN000000000000015113201", "Obsolete code", "employment", "count")
+    parsed = bls.parse(_with_series(OEWS, spec), content, "u")
+    assert parsed.observations.height == 0
+    assert parsed.warnings == (
+        "bls_oews_api: Series does not exist for Series OEUN000000000000015113201",
+    )
 
 
 def test_quota_refusal_is_an_error(shared_realdata: Path) -> None:
@@ -78,7 +104,7 @@ def test_quota_refusal_is_an_error(shared_realdata: Path) -> None:
         shared_realdata / "bls" / "quoted" / "request_not_processed_daily_threshold.json"
     ).read_bytes()
     with pytest.raises(SourceError, match=r"refused the request, not retrying: .*daily threshold"):
-        bls.parse("oews_1", content, "u", bls.series_catalog({}))
+        bls.parse(OEWS, content, "u")
 
 
 @pytest.mark.parametrize(
@@ -94,75 +120,90 @@ def test_quota_refusal_is_an_error(shared_realdata: Path) -> None:
             b'{"status":"REQUEST_SUCCEEDED","message":[],"Results":{"series":[{"seriesID":"LAUCN040010000000005","data":[]}]}}',
             "not asked for",
         ),
+        (b'{"status":"REQUEST_SUCCEEDED","message":[],"Results":{}}', "field 'series' is missing"),
+        (
+            b'{"status":"REQUEST_SUCCEEDED","message":[],"Results":{"series":[{"seriesID":"OEUN000000000000015125213","data":[{"period":"A01","value":"1"}]}]}}',
+            "field 'year' is missing",
+        ),
     ],
-    ids=["truncated_json", "html_page", "non_numeric_value", "unexpected_series"],
+    ids=[
+        "truncated_json",
+        "html_page",
+        "non_numeric_value",
+        "unexpected_series",
+        "no_series",
+        "no_year",
+    ],
 )
 def test_malformed_bls_answers_are_refused(content: bytes, match: str) -> None:
     with pytest.raises(SourceError, match=match):
-        bls.parse("oews_1", content, "u", bls.series_catalog({}))
+        bls.parse(OEWS, content, "u")
 
 
-def test_requests_respect_the_api_limits() -> None:
-    series = [f"S{i}" for i in range(60)]
-    assert [len(b) for b in bls.batches(series, with_key=True)] == [50, 10]
-    assert [len(b) for b in bls.batches(series, with_key=False)] == [25, 25, 10]
-    assert bls.year_span(2026, None, with_key=True) == (2007, 2026)
-    assert bls.year_span(2026, None, with_key=False) == (2017, 2026)
-    assert bls.year_span(2026, 2025, with_key=False) == (2025, 2026)
-    assert bls.request_body(["A"], 2025, 2026, None) == {
-        "seriesid": ["A"],
-        "startyear": "2025",
-        "endyear": "2026",
-    }
+def test_requests_respect_the_api_limits(monkeypatch) -> None:
+    from datetime import date
+
+    specs = tuple(SeriesSpec(f"S{i}", "s", "employment", "count") for i in range(60))
+    dataset = _with_series(OEWS, *specs)
+    held = CORE_OBSERVATIONS.empty_frame()
+    without_key = bls.BlsApiConnector(lambda _name: None).plan(dataset, held, date(2026, 3, 1))
+    with_key = bls.BlsApiConnector(lambda _name: "k").plan(dataset, held, date(2026, 3, 1))
+    assert [len(r.body["seriesid"]) for r in with_key] == [50, 10]
+    assert [len(r.body["seriesid"]) for r in without_key] == [25, 25, 10]
+    assert (with_key[0].body["startyear"], with_key[0].body["endyear"]) == ("2007", "2026")
+    assert (without_key[0].body["startyear"], without_key[0].body["endyear"]) == ("2017", "2026")
+    assert bls.year_span(2026, 2024, with_key=False) == (2024, 2026)
 
 
 # --- BLS through the pipeline --------------------------------------------------------------
 
 
-def test_oews_lands_in_core_observations_and_refreshes_incrementally(
+def test_oews_lands_in_may_and_refreshes_from_the_last_year_of_data_held(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    serve_sources(httpserver, monkeypatch)
+    replay = serve_sources(httpserver, monkeypatch)
     assert run_pipeline().success
-    observations = _observations(workspace).filter(pl.col("source") == "bls")
-    assert (
-        observations.height == 7 * 3 * 2
-    )  # occupations x datatypes x years in the synthetic answer
-    median = observations.filter(
-        pl.col("series_id") == "bls:" + bls.oews_series_id("151221", "13")
-    ).sort("period_start")
+    observations = _observations(workspace).filter(pl.col("dataset") == "bls_oews_api")
+    assert observations.height == 7 * 3 * 2  # occupations x datatypes x years (synthetic)
+    median = observations.filter(pl.col("series_id") == "bls:OEUN000000000000015122113").sort(
+        "period_start"
+    )
     assert median["value"].to_list() == [53007.0, None]  # 2024 is top-coded: empty, footnote 5
     assert median["footnote_codes"].to_list()[-1] == ["5"]
+    assert median["period_start"][-1].isoformat() == "2024-05-01"
     first_request = _bls_requests(httpserver)[0]
     assert len(first_request["seriesid"]) == 21 and "registrationkey" not in first_request
-    assert (
-        int(first_request["endyear"]) - int(first_request["startyear"]) == 9
-    )  # 10 years without a key
+    assert int(first_request["endyear"]) - int(first_request["startyear"]) == 9  # 10 years, no key
 
+    # The same estimates in a new envelope (another responseTime): not a new vintage.
+    synthetic = json.loads((SYNTHETIC_BLS / "oews_synthetic.json").read_text())
+    synthetic["responseTime"] = 1234
+    replay.serve_bls(
+        tuple(s.id for s in OEWS.series),
+        lambda: Response(json.dumps(synthetic), content_type="application/json"),
+    )
     assert run_pipeline().success
-    second_request = _bls_requests(httpserver)[-1]
-    this_year = datetime.now(UTC).year
-    assert second_request["startyear"] == str(this_year)  # only from the newest vintage's year
+    second_request = [r for r in _bls_requests(httpserver) if len(r["seriesid"]) == 21][-1]
+    assert second_request["startyear"] == "2024"  # the last year of data held, not of the fetch
     manifest = pl.read_parquet(workspace.lake_root / RAW_BLS_PAYLOADS.relative_path)
-    assert manifest.height == 1  # same answer: no new vintage
-    assert manifest["complete"].to_list() == [False]
+    assert manifest.filter(pl.col("dataset") == "bls_oews_api").height == 1
 
 
-def test_quota_refusal_fails_the_run_without_retrying(
+def test_quota_refusal_fails_live_runs_without_retrying(
     workspace: Workspace, httpserver, monkeypatch, shared_realdata: Path
 ) -> None:
     refusal = (
         shared_realdata / "bls" / "quoted" / "request_not_processed_daily_threshold.json"
     ).read_bytes()
-    serve_sources(
-        httpserver,
-        monkeypatch,
-        bls_answer=lambda _request: Response(refusal, content_type="application/json"),
+    replay = Replay(httpserver).serve_recorded().serve_synthetic().point(monkeypatch)
+    replay.serve_bls(
+        tuple(s.id for s in OEWS.series),
+        lambda: Response(refusal, content_type="application/json"),
     )
     result = run_pipeline()
     assert not result.success
     assert "refused the request, not retrying" in failure_text(result)
-    assert len(_bls_requests(httpserver)) == 1
+    assert len([r for r in _bls_requests(httpserver) if len(r["seriesid"]) == 21]) == 1
 
 
 # --- FRED ------------------------------------------------------------------------------------
@@ -187,7 +228,7 @@ def test_keyless_csv_lands_with_dots_as_empty_values(
 
 def test_changed_fred_columns_are_refused() -> None:
     with pytest.raises(SourceError, match="columns changed"):
-        fred.parse_csv("ihlidxus", "IHLIDXUS", b"date,value\n2024-01-01,1\n", "u")
+        fred.parse_csv(SOFTWARE_FRED, b"date,value\n2024-01-01,1\n", "u")
 
 
 def _fred_json_handler(request) -> Response:
@@ -210,6 +251,12 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
     monkeypatch.setenv("BLS_API_KEY", bls_key)
     httpserver.expect_request("/fred/series/observations").respond_with_handler(_fred_json_handler)
     serve_sources(httpserver, monkeypatch)
+    import datetime as dt
+
+    last_day = max(
+        pl.read_csv(path, infer_schema=False)[:, 0].max() for path in SYNTHETIC_FRED.glob("*.csv")
+    )
+    assert dt.date.fromisoformat(last_day)
 
     with dg.instance_for_test() as instance:
         first = run_pipeline(instance=instance)
@@ -218,7 +265,8 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
         fred_requests = [r for r, _ in httpserver.log if r.path == "/fred/series/observations"]
         assert fred_requests and all(r.args["api_key"] == fred_key for r in fred_requests)
         assert "observation_start" not in fred_requests[0].args
-        assert fred_requests[-1].args["observation_start"] == datetime.now(UTC).date().isoformat()
+        # Incremental from the last day of data held, not from the day of the fetch.
+        assert fred_requests[-1].args["observation_start"] == last_day
         assert _bls_requests(httpserver)[0]["registrationkey"] == bls_key
 
         manifest = pl.read_parquet(workspace.lake_root / RAW_FRED_PAYLOADS.relative_path)
@@ -243,10 +291,6 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
 
 
 def test_connectors_share_one_http_session() -> None:
-    from pipelines.definitions import build_definitions
+    from pipelines.resources import HttpClient
 
-    defs = build_definitions()
-    connectors = {key: defs.resources[key] for key in ("bls", "fred", "indeed_hiring_lab")}
-    with dg.build_resources(connectors) as resources:
-        sessions = {id(getattr(resources, key).http.session()) for key in connectors}
-    assert len(sessions) == 1
+    assert HttpClient().session() is HttpClient().session()
