@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
 
+from labor_lake.comparisons import read_postings_windows
 from labor_lake.official import (
-    AI_SHARE,
     PROXY_FLAG,
     SOFTWARE_DEVELOPERS_MEDIAN,
     counterpart_checks,
@@ -17,6 +18,8 @@ from labor_lake.official import (
     rounding_tolerance,
 )
 from labor_lake.registry import parse_registry, read_registry_csv
+from labor_lake.snapshots import load_manifest
+from pipelines import settings
 from schemas.tables import (
     CORE_OBSERVATIONS,
     CORE_PUBLISHED_FIGURES,
@@ -26,9 +29,12 @@ from schemas.tables import (
 
 from .conftest import REGISTRY, Workspace, run_pipeline, serve_sources
 
+AI_SHARE = "indeed:ai_share:US"
 RESEARCH_SCIENTISTS = "bls:OEUN000000000000015122113"
 SOFTWARE_INDEX = "indeed:sector:Software Development:total postings"
 VINTAGE = datetime(2026, 1, 1, tzinfo=UTC)
+WINDOWS = read_postings_windows(REGISTRY / "postings_windows.csv")
+REVISIONS = {"synthetic_indeed": (date(2024, 11, 1),)}
 
 
 def _obs(
@@ -36,7 +42,7 @@ def _obs(
 ) -> dict:
     return {
         "source": series_id.split(":")[0].replace("indeed", "indeed_hiring_lab"),
-        "dataset": "synthetic",
+        "dataset": "synthetic_" + series_id.split(":")[0],
         "series_id": series_id,
         "subject": "synthetic",
         "measure": "median_annual_wage",
@@ -47,7 +53,9 @@ def _obs(
         "value": value,
         "unit": "usd_per_year",
         "footnote_codes": list(footnotes),
+        "release": None,
         "vintage_fetched_at": VINTAGE,
+        "vintage_origin": "fetched",
         "payload_sha256": sha,
     }
 
@@ -132,7 +140,11 @@ def test_divergence_spread_over_the_common_window() -> None:
         *_daily(AI_SHARE, start, [2.0, 2.5, 3.0]),
         *_daily(SOFTWARE_INDEX, start, [100.0, 95.0, 90.0, 80.0]),
     )
-    row = postings_divergence(observations).row(0, named=True)
+    divergence, gaps = postings_divergence(observations, WINDOWS, REVISIONS)
+    row = divergence.row(0, named=True)
+    assert gaps == [
+        f"{WINDOWS[1].window_id}: fred:IHLIDXUSTPSOFTDEVE has no observations in core/observations"
+    ]
     # AI share 2.0 -> 3.0 (+50%), software 100 -> 90 (-10%) over 2024-01-01 -> 2024-01-03
     assert row["value"] == pytest.approx(60.0)
     assert row["period"] == "2024-01-01/2024-01-03"
@@ -144,28 +156,32 @@ def test_divergence_refuses_to_splice_across_the_2024_revision() -> None:
     ai = _daily(AI_SHARE, date(2024, 1, 1), [2.0] * 320)
     before = _daily(SOFTWARE_INDEX, date(2024, 1, 1), [100.0] * 305, sha="b" * 64)
     after = _daily(SOFTWARE_INDEX, start + timedelta(days=2), [90.0] * 13, sha="c" * 64)
-    assert postings_divergence(_frame(*ai, *before, *after)).height == 0
-    single_vintage = postings_divergence(
-        _frame(*ai, *before, *[{**r, "payload_sha256": "b" * 64} for r in after])
+    spliced, gaps = postings_divergence(_frame(*ai, *before, *after), WINDOWS[:1], REVISIONS)
+    assert spliced.height == 0
+    assert "crosses the revision of 2024-11-01 and would splice two vintages" in gaps[0]
+    single_vintage, _ = postings_divergence(
+        _frame(*ai, *before, *[{**r, "payload_sha256": "b" * 64} for r in after]),
+        WINDOWS[:1],
+        REVISIONS,
     )
-    assert "window crosses Indeed's November 2024 revision" in single_vintage["flags"][0]
+    assert "window crosses the source's revision of 2024-11-01" in single_vintage["flags"][0]
 
 
 def test_recorded_indeed_divergence_is_measured_twice(
-    workspace: Workspace, httpserver, monkeypatch, recorded_indeed_files: dict
+    workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    from labor_lake.sources import indeed
-
-    files = recorded_indeed_files
-    serve_sources(httpserver, monkeypatch, indeed_files=files)
+    serve_sources(httpserver, monkeypatch)
     assert run_pipeline().success
     divergence = pl.read_parquet(workspace.lake_root / METRICS_POSTINGS_DIVERGENCE.relative_path)
     row = divergence.filter(pl.col("metric_id").str.contains(SOFTWARE_INDEX)).row(0, named=True)
     assert row["period"] == "2024-01-01/2024-09-27"  # the sector file ends 2024-09-27
 
-    # Second measurement, straight from the CSVs with polars.
-    ai = pl.read_csv(files[indeed.AI_SHARE]).filter(pl.col("jobcountry") == "US")
-    sector = pl.read_csv(files[indeed.POSTINGS_BY_SECTOR]).filter(
+    # Second measurement, straight from the recorded CSVs with polars.
+    snapshots = {s.dataset: s for s in load_manifest(settings.SNAPSHOT_MANIFEST)}
+    ai = pl.read_csv(io.BytesIO(snapshots["indeed_ai_share"].read())).filter(
+        pl.col("jobcountry") == "US"
+    )
+    sector = pl.read_csv(io.BytesIO(snapshots["indeed_postings_by_sector_us"].read())).filter(
         pl.col("display_name") == "Software Development"
     )
 
@@ -181,3 +197,4 @@ def test_recorded_indeed_divergence_is_measured_twice(
         - 1
     ) * 100
     assert row["value"] == pytest.approx(ai_growth - sw_growth)
+    assert row["value"] == pytest.approx(29.43, abs=0.01)
