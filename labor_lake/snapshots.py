@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -103,3 +103,33 @@ def load_manifest(manifest: Path) -> tuple[Snapshot, ...]:
 
 def for_dataset(snapshots: tuple[Snapshot, ...], dataset: str) -> tuple[Snapshot, ...]:
     return tuple(s for s in snapshots if s.dataset == dataset)
+
+
+def write_manifest(manifest: Path, snapshots: tuple[Snapshot, ...]) -> None:
+    """Write `snapshots` as the manifest at `manifest`, in a stable order."""
+    rows = sorted(snapshots, key=lambda s: (s.dataset, s.member))
+    with manifest.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(MANIFEST_COLUMNS)
+        for s in rows:
+            writer.writerow(
+                [s.dataset, s.url, s.member, s.path, s.retrieved.isoformat(), s.sha256, s.bytes,
+                 s.stored_as, s.licence, s.citation, s.origin]
+            )  # fmt: skip
+
+
+def recorded(snapshot: Snapshot, content: bytes, retrieved: date, origin: str) -> Snapshot:
+    """`snapshot` re-recorded with `content`: written beside the old file (gzip-compressed when
+    it was), with the manifest fields that describe the new bytes."""
+    target = snapshot.root / snapshot.path
+    stored = gzip.compress(content, mtime=0) if snapshot.stored_as == "gzip" else content
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_bytes(stored)
+    temporary.replace(target)
+    return replace(
+        snapshot,
+        retrieved=retrieved,
+        sha256=hashlib.sha256(content).hexdigest(),
+        bytes=len(content),
+        origin=origin,
+    )

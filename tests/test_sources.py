@@ -390,3 +390,24 @@ def test_a_catalog_error_names_the_file_the_dataset_and_the_field(
     catalog.write_text(catalog.read_text().replace('unit = "percent"', 'unit = "percnt"', 1))
     with pytest.raises(ValueError, match=r"datasets.toml: dataset 'indeed_ai_share', field 'unit'"):
         load_catalog(catalog)
+
+
+def test_recording_from_the_real_addresses_reproduces_the_snapshots(
+    tmp_path: Path, httpserver, monkeypatch
+) -> None:
+    import shutil
+
+    from labor_lake.record import record
+
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "snapshots", copy / "snapshots")
+    Replay(httpserver).serve_recorded().point(monkeypatch)
+    lines = record(
+        REPO_ROOT / "catalog" / "datasets.toml", copy / "snapshots" / "manifest.csv", None
+    )
+    recorded_now = {s.dataset: s for s in load_manifest(copy / "snapshots" / "manifest.csv")}
+    assert len(lines) == len(recorded_now) and all(": unchanged," in line for line in lines)
+    for snapshot in load_manifest(settings.SNAPSHOT_MANIFEST):
+        again = recorded_now[snapshot.dataset]
+        assert again.read() == snapshot.read()
+        assert (copy / snapshot.path).read_bytes() == (REPO_ROOT / snapshot.path).read_bytes()
