@@ -63,9 +63,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for(what: str, ready: object, seconds: float, logs: list[Path]) -> None:
+def _wait_for(
+    what: str,
+    ready: object,
+    seconds: float,
+    logs: list[Path],
+    processes: list[subprocess.Popen] | None = None,
+) -> None:
+    """Poll `ready` until it is true; fail with the logs' tails when it is not in time or when
+    one of `processes` (which must stay up) has exited."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes or []):
+            break
         try:
             if ready():  # type: ignore[operator]
                 return
@@ -73,7 +83,8 @@ def _wait_for(what: str, ready: object, seconds: float, logs: list[Path]) -> Non
             pass
         time.sleep(0.5)
     tails = "\n".join(f"--- {log}\n{log.read_text()[-3000:]}" for log in logs if log.exists())
-    raise TimeoutError(f"{what} not ready after {seconds} s\n{tails}")
+    exited = [" ".join(map(str, p.args)) for p in processes or [] if p.poll() is not None]
+    raise TimeoutError(f"{what} not ready after {seconds} s (exited: {exited})\n{tails}")
 
 
 @dataclass
@@ -116,12 +127,12 @@ class Deployment:
         import s3fs
 
         # No endpoint argument: s3fs (through botocore) reads AWS_ENDPOINT_URL like any user's.
-        with _environment(self.env):
-            return s3fs.S3FileSystem(skip_instance_cache=True)
+        return s3fs.S3FileSystem(skip_instance_cache=True)
 
 
 class _environment:
-    """Temporarily take the AWS variables of the deployment (readers use the same ones)."""
+    """Give this process the deployment's AWS variables while the deployment is up: the readers
+    in these tests are configured the way the README tells a user, from the environment."""
 
     KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")
 
@@ -134,6 +145,7 @@ class _environment:
             os.environ[key] = self.env[key]
 
     def __exit__(self, *_: object) -> None:
+        # Called once, at teardown.
         for key, value in self.saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -390,9 +402,11 @@ def deployment() -> Iterator[Deployment]:
     )
     env["DAGSTER_PG_PORT"] = str(deployment.pg_port)
     env["LABOR_LAKE_WEBSERVER_PORT"] = str(deployment.webserver_port)
+    aws_variables = _environment(env)
     try:
         _start_postgres(deployment, bindir)
         deployment.s3_endpoint = env["AWS_ENDPOINT_URL"] = _start_moto(deployment)
+        aws_variables.__enter__()
         deployment.s3().mkdir(BUCKET)
 
         start = str(DEPLOY / "start")
@@ -407,7 +421,13 @@ def deployment() -> Iterator[Deployment]:
             )
             return data["scheduleOrError"]["__typename"] == "Schedule"
 
-        _wait_for("webserver with the labor_lake code location", location_loaded, 180, logs)
+        _wait_for(
+            "webserver with the labor_lake code location",
+            location_loaded,
+            STARTUP_SECONDS,
+            logs,
+            deployment.processes,
+        )
 
         scheduled = deployment.graphql(
             SCHEDULED_JOB, {"selector": {**REPOSITORY, "scheduleName": "weekly_build"}}
@@ -425,11 +445,13 @@ def deployment() -> Iterator[Deployment]:
             ),
             RUNS_SECONDS,
             logs,
+            deployment.processes,
         )
         yield deployment
     finally:
         for process in reversed(deployment.processes):
             _stop(process)
+        aws_variables.__exit__()
         after = _snapshot_outside(home)
         shutil.rmtree(root, ignore_errors=True)
     changed = sorted(p for p in after.keys() | before.keys() if after.get(p) != before.get(p))
@@ -479,20 +501,20 @@ def _tables_from_bucket(deployment: Deployment) -> dict[str, dict[str, pl.DataFr
     import pyarrow.fs
 
     readers: dict[str, dict[str, pl.DataFrame]] = {"polars": {}, "pyarrow": {}, "duckdb": {}}
-    with _environment(deployment.env):
-        s3 = pyarrow.fs.S3FileSystem(endpoint_override=os.environ["AWS_ENDPOINT_URL"])
-        connection = duckdb.connect()
-        connection.register_filesystem(deployment.s3())
-        for table in ALL_TABLES:
-            url = f"{LAKE_URL}/{table.relative_path}"
-            readers["polars"][table.id] = pl.read_parquet(url)
-            readers["pyarrow"][table.id] = pl.from_arrow(
-                pq.read_table(url.removeprefix("s3://"), filesystem=s3)
-            )
-            readers["duckdb"][table.id] = connection.sql(
-                f"select * from read_parquet('{url}')"
-            ).pl()
-        connection.close()
+    # pyarrow's own S3 client does not read AWS_ENDPOINT_URL: it takes the endpoint as an argument.
+    s3 = pyarrow.fs.S3FileSystem(endpoint_override=os.environ["AWS_ENDPOINT_URL"])
+    # DuckDB through fsspec (s3fs): works without the httpfs extension, which DuckDB installs from
+    # its own extension repository (the httpfs route is tested separately below).
+    connection = duckdb.connect()
+    connection.register_filesystem(deployment.s3())
+    for table in ALL_TABLES:
+        url = f"{LAKE_URL}/{table.relative_path}"
+        readers["polars"][table.id] = pl.read_parquet(url)
+        readers["pyarrow"][table.id] = pl.from_arrow(
+            pq.read_table(url.removeprefix("s3://"), filesystem=s3)
+        )
+        readers["duckdb"][table.id] = connection.sql(f"select * from read_parquet('{url}')").pl()
+    connection.close()
     return readers
 
 
@@ -527,8 +549,7 @@ def test_duckdb_httpfs_reads_the_bucket_with_the_endpoint_override(
     )
     for table in ALL_TABLES:
         url = f"{LAKE_URL}/{table.relative_path}"
-        with _environment(deployment.env):
-            expected = pl.read_parquet(url)
+        expected = pl.read_parquet(url)
         assert connection.sql(f"select * from read_parquet('{url}')").pl().equals(expected)
 
 
