@@ -12,7 +12,6 @@ webserver listens, and that nothing was written outside the test's folders.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import io
 import json
@@ -49,10 +48,10 @@ RUNS_SECONDS = 300
 def _postgres_bindir() -> Path | None:
     """Debian installs the server under /usr/lib/postgresql/<version>/bin, off PATH."""
     candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4])
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parts[4])
     )
     if candidates:
-        return Path(candidates[-1]).parent
+        return candidates[-1].parent
     found = shutil.which("postgres")
     return Path(found).parent if found else None
 
@@ -462,8 +461,10 @@ def deployment() -> Iterator[Deployment]:
         # first tick: wait for every run in the instance, not only ours.
         _wait_for(
             "every run",
-            lambda: all(r["status"] in finished for r in _all_runs(deployment))
-            and set(deployment.run_ids.values()) <= {r["runId"] for r in _all_runs(deployment)},
+            lambda: (
+                all(r["status"] in finished for r in _all_runs(deployment))
+                and set(deployment.run_ids.values()) <= {r["runId"] for r in _all_runs(deployment)}
+            ),
             RUNS_SECONDS,
             logs,
             deployment.processes,
