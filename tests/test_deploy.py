@@ -349,6 +349,19 @@ query {
 }
 """
 
+INSTANCE = """
+query ($pool: String!) {
+  instance {
+    runLauncher { name }
+    runQueuingSupported
+    runQueueConfig { maxConcurrentRuns }
+    poolConfig { defaultPoolLimit }
+    concurrencyLimit(concurrencyKey: $pool) { slotCount usingDefaultLimit }
+    daemonHealth { allDaemonStatuses { daemonType required healthy } }
+  }
+}
+"""
+
 # The non-blocking check that warns when a source could not be (or, offline, was not) fetched.
 OFFLINE_WARNING_CHECK = "sources_reachable"
 
@@ -499,6 +512,25 @@ def test_both_concurrent_runs_succeed_and_are_stored_in_postgres(deployment: Dep
         assert (run_id, "PIPELINE_ENQUEUED") in times
     assert times[(first, "PIPELINE_START")] < times[(second, "PIPELINE_SUCCESS")]
     assert times[(second, "PIPELINE_START")] < times[(first, "PIPELINE_SUCCESS")]
+
+
+def test_instance_runs_the_profile_with_its_limits_and_healthy_daemons(
+    deployment: Deployment,
+) -> None:
+    instance = deployment.graphql(INSTANCE, {"pool": "bls_api"})["instance"]
+    assert instance["runQueuingSupported"]
+    assert instance["runLauncher"]["name"] == "DefaultRunLauncher"
+    assert instance["runQueueConfig"]["maxConcurrentRuns"] == 2
+    # One BLS request at a time across all runs: the asset's pool gets the default limit of 1.
+    assert instance["poolConfig"]["defaultPoolLimit"] == 1
+    assert instance["concurrencyLimit"] == {"slotCount": 1, "usingDefaultLimit": True}
+    statuses = {
+        s["daemonType"]: s["healthy"]
+        for s in instance["daemonHealth"]["allDaemonStatuses"]
+        if s["required"]
+    }
+    for daemon in ("SCHEDULER", "SENSOR", "QUEUED_RUN_COORDINATOR", "MONITORING"):
+        assert statuses.get(daemon) is True, (daemon, statuses)
 
 
 def test_daemon_ran_the_registry_sensor_and_its_run_succeeded(deployment: Deployment) -> None:
