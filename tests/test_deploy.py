@@ -129,27 +129,23 @@ class Deployment:
         return s3fs.S3FileSystem(skip_instance_cache=True)
 
 
-class _environment:
-    """Give this process the deployment's AWS variables while the deployment is up: the readers
-    in these tests are configured the way the README tells a user, from the environment."""
+AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")
 
-    KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env, self.saved = env, {}
+def _export_aws_variables(env: dict[str, str]) -> dict[str, str | None]:
+    """Give this process the deployment's AWS variables, so that the readers in these tests are
+    configured the way the README tells a user: from the environment. Returns what to restore."""
+    saved = {key: os.environ.get(key) for key in AWS_VARIABLES}
+    os.environ.update({key: env[key] for key in AWS_VARIABLES})
+    return saved
 
-    def __enter__(self) -> None:
-        for key in self.KEYS:
-            self.saved[key] = os.environ.get(key)
-            os.environ[key] = self.env[key]
 
-    def __exit__(self, *_: object) -> None:
-        # Called once, at teardown.
-        for key, value in self.saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _restore_variables(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def _snapshot_outside(home: Path) -> dict[str, float]:
@@ -438,11 +434,11 @@ def deployment() -> Iterator[Deployment]:
     )
     env["DAGSTER_PG_PORT"] = str(deployment.pg_port)
     env["LABOR_LAKE_WEBSERVER_PORT"] = str(deployment.webserver_port)
-    aws_variables = _environment(env)
+    saved_variables: dict[str, str | None] = {}
     try:
         _start_postgres(deployment, bindir)
         deployment.s3_endpoint = env["AWS_ENDPOINT_URL"] = _start_moto(deployment)
-        aws_variables.__enter__()
+        saved_variables = _export_aws_variables(env)
         deployment.s3().mkdir(BUCKET)
 
         start = str(DEPLOY / "start")
@@ -493,7 +489,7 @@ def deployment() -> Iterator[Deployment]:
         yield deployment
     finally:
         _stop_all(deployment.processes)
-        aws_variables.__exit__()
+        _restore_variables(saved_variables)
         after = _snapshot_outside(home)
         shutil.rmtree(root, ignore_errors=True)
     changed = sorted(p for p in after.keys() | before.keys() if after.get(p) != before.get(p))
