@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -158,8 +157,9 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         f"{build_in}/{RELEASE_PACKAGE}", json.dumps(package, indent=2).encode() + b"\n"
     )
     if folder is not None:
-        # One rename makes the whole release appear; it refuses to replace an existing folder.
-        os.rename(lake.path(folder), lake.path(f"{RELEASES}/{name}"))
+        # One rename makes the whole release appear. The name was free when chosen and the
+        # writer lock keeps other publishers out, so nothing is replaced.
+        Path(lake.path(folder)).rename(lake.path(f"{RELEASES}/{name}"))
         lake.fsync_folder(RELEASES)
     _write_pointer(lake, name, content, package["created"])
     return Release(name, created=True, files=len(files))
