@@ -48,8 +48,6 @@ def _undecodable(content: bytes, error: UnicodeDecodeError, file: str) -> Proble
     line_start = content.rfind(b"\n", 0, error.start) + 1
     line_number = content.count(b"\n", 0, error.start) + 1
     before = content[line_start : error.start].decode("utf-8", errors="replace")
-    line_end = content.find(b"\n", error.start)
-    line_text = content[line_start : None if line_end < 0 else line_end]
     column = None
     header_end = content.find(b"\n")
     if line_number > 1:
@@ -57,13 +55,14 @@ def _undecodable(content: bytes, error: UnicodeDecodeError, file: str) -> Proble
         field_index = len(next(csv.reader([before + "x"]))) - 1
         column = header[field_index].strip() if field_index < len(header) else None
     byte = content[error.start : error.start + 1]
+    line_end = content.find(b"\n", error.start)
+    line_end = len(content) if line_end < 0 else line_end
+    around = content[max(line_start, error.start - 30) : min(line_end, error.start + 30)]
     return Problem(
         "utf8_encoding",
         column=column,
-        value=(
-            f"byte 0x{byte.hex()} at character {len(before) + 1} of the line: "
-            f"{_excerpt(line_text.decode('utf-8', errors='backslashreplace'))}"
-        ),
+        value=f"byte 0x{byte.hex()} at character {len(before) + 1} of the line: "
+        f"...{around.decode('utf-8', errors='backslashreplace')}...",
         line=line_number,
         file=file,
     )
