@@ -122,7 +122,7 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         return Release(latest["release"], created=False, files=len(files))
     already_made = _complete_release_with(lake, content)
     if already_made is not None:
-        _write_pointer(lake, already_made, content, datetime.now(UTC).isoformat("seconds"))
+        _write_pointer(lake, already_made, content, datetime.now(UTC).isoformat(timespec="seconds"))
         return Release(already_made, created=False, files=len(files))
 
     name = _new_release_name(lake, day)
