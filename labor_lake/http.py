@@ -58,7 +58,12 @@ class SourceUnreachable(SourceError):
 
 
 class _BodyFault(Exception):
-    """The body could not be received whole; the message says why."""
+    """The body could not be received whole; the message says why. A body cut short or reset
+    may arrive whole on a retry; one too large, badly encoded or out of time will not."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def redact(url: str) -> str:
@@ -221,7 +226,7 @@ def fetch(
                 content = _read_body(response, max_bytes, deadline, deadline_seconds)
             except _BodyFault as fault:
                 failures += 1
-                if failures > retries or "larger than" in str(fault):
+                if failures > retries or not fault.retryable:
                     raise SourceError(f"{where()}: {fault}") from None
                 wait_then_retry(backoff_factor * 2 ** (failures - 1), str(fault), SourceError)
                 continue
@@ -275,7 +280,7 @@ def _read_body(
                 break
             body += chunk
             if len(body) > max_bytes:
-                raise _BodyFault(f"body is larger than {max_bytes:,} bytes (refused unread)")
+                raise _BodyFault(f"body is larger than {max_bytes:,} bytes (refused there)")
             if time.monotonic() > deadline:
                 raise _BodyFault(
                     f"body still arriving at the {deadline_seconds:g}s deadline "
@@ -285,11 +290,15 @@ def _read_body(
         encoding = response.headers.get("Content-Encoding")
         raise _BodyFault(f"bad encoding: the body is not the {encoding} it claims") from None
     except (urllib3.exceptions.ProtocolError, http.client.HTTPException) as error:
-        raise _BodyFault(f"body cut short ({_broken_body(error, len(body))})") from None
+        raise _BodyFault(
+            f"body cut short ({_broken_body(error, len(body))})", retryable=True
+        ) from None
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-        raise _BodyFault(f"body stalled ({len(body):,} bytes received)") from None
+        raise _BodyFault(f"body stalled ({len(body):,} bytes received)", retryable=True) from None
     except OSError as error:
-        raise _BodyFault(f"connection failed mid-body ({type(error).__name__})") from None
+        raise _BodyFault(
+            f"connection failed mid-body ({type(error).__name__})", retryable=True
+        ) from None
     return bytes(body)
 
 
