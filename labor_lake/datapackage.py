@@ -58,7 +58,7 @@ def field_schema(arrow_field: Any, table: Table) -> dict[str, Any]:
 
 def table_resource(table: Table, data: bytes) -> dict[str, Any]:
     """The datapackage entry for one table file with content `data`."""
-    from labor_lake.lake import parquet_facts
+    from labor_lake.lake import parquet_facts  # here: labor_lake.lake imports this module
 
     facts = parquet_facts(data)
     return {
