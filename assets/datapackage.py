@@ -2,96 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from typing import Any
 
 import dagster as dg
 
 from assets.lake_table import source_version
-from labor_lake.lake import Lake, parquet_facts
+from labor_lake.datapackage import (
+    DATAPACKAGE_PATH,
+    FRICTIONLESS_TYPES,
+    build_datapackage,
+    encode_datapackage,
+    field_schema,
+    frictionless_type,
+    table_resource,
+)
 from pipelines.resources import LakeResource
-from schemas.model import ZONES, Table, to_arrow
 from schemas.tables import ALL_TABLES
-
-DATAPACKAGE_PATH = "datapackage.json"
-
-# Frictionless Table Schema field types for the Arrow types we write.
-_FRICTIONLESS_TYPES = {
-    "large_string": "string",
-    "string": "string",
-    "double": "number",
-    "int64": "integer",
-    "date32[day]": "date",
-    "bool": "boolean",
-}
-
-
-def _frictionless_type(arrow_type: str) -> str:
-    if arrow_type.startswith(("large_list", "list")):
-        return "array"
-    if arrow_type.startswith("timestamp"):
-        return "datetime"
-    return _FRICTIONLESS_TYPES.get(arrow_type, "any")
-
-
-def _field(arrow_field: Any, table: Table) -> dict[str, Any]:
-    column = table.column_lookup[arrow_field.name]
-    arrow_type = str(arrow_field.type)
-    field: dict[str, Any] = {
-        "name": column.name,
-        "type": _frictionless_type(arrow_type),
-        "description": column.description,
-        "constraints": {"required": not column.nullable, "unique": column.unique},
-    }
-    if column.allowed is not None:
-        field["constraints"]["enum"] = sorted(column.allowed)
-    if column.pattern is not None:
-        field["constraints"]["pattern"] = column.pattern
-    if column.unit:
-        field["unit"] = column.unit
-    return field
-
-
-def build_datapackage(lake: Lake) -> dict[str, Any]:
-    """Describe every table file present in the lake: path, schema, rows, bytes, sha256, and the
-    produced_at and code version recorded in the file itself."""
-    resources = []
-    for table in ALL_TABLES:
-        if not lake.exists(table.relative_path):
-            continue
-        data = lake.read_bytes(table.relative_path)
-        facts = parquet_facts(data)
-        resources.append(
-            {
-                "name": f"{table.zone}_{table.name}",
-                "path": table.relative_path,
-                "format": "parquet",
-                "mediatype": "application/vnd.apache.parquet",
-                "description": table.description,
-                "zone": table.zone,
-                **({"schema_version": table.schema_version} if table.published else {}),
-                "rows": facts.rows,
-                "bytes": len(data),
-                "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
-                "produced_at": facts.provenance.get("produced_at"),
-                "code_version": facts.provenance.get("code_version"),
-                "schema": {
-                    "fields": [_field(f, table) for f in to_arrow(table)],
-                    **({"primaryKey": [table.primary_key]} if table.primary_key else {}),
-                },
-            }
-        )
-    return {
-        "name": "labor-lake",
-        "title": "labor-lake: checked numbers behind claims about the tech labor market",
-        "profile": "data-package",
-        # The newest table's production time, not the clock: an unchanged lake gets an
-        # unchanged datapackage.json.
-        "created": max((r["produced_at"] or "" for r in resources), default=None),
-        "zones": ZONES,
-        "resources": resources,
-    }
 
 
 @dg.asset(
@@ -100,7 +26,11 @@ def build_datapackage(lake: Lake) -> dict[str, Any]:
     kinds={"json"},
     deps=[table.asset_key for table in ALL_TABLES],
     code_version=source_version(
-        build_datapackage, _field, _frictionless_type, extra=json.dumps(_FRICTIONLESS_TYPES)
+        build_datapackage,
+        table_resource,
+        field_schema,
+        frictionless_type,
+        extra=json.dumps(FRICTIONLESS_TYPES),
     ),
 )
 def datapackage(lake: LakeResource) -> dg.MaterializeResult:
@@ -108,9 +38,7 @@ def datapackage(lake: LakeResource) -> dg.MaterializeResult:
     path, description, schema with units and constraints, rows, bytes, sha256, when it was
     produced and by which code version."""
     package = build_datapackage(lake.lake)
-    written = lake.lake.write_bytes(
-        DATAPACKAGE_PATH, json.dumps(package, indent=2).encode() + b"\n"
-    )
+    written = lake.lake.write_bytes(DATAPACKAGE_PATH, encode_datapackage(package))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(written.path),

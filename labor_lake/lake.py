@@ -3,6 +3,11 @@
 Every write is atomic: a reader sees the previous file or the new one, never a partial one. On a
 local disk the bytes go to a temporary file in the same folder, are fsynced, then renamed over the
 target; on object stores a single PUT publishes the whole object at once.
+
+After a table file changes, its entry in the lake's `datapackage.json` is rewritten at once, so
+that the package describes the files beside it even when the run is killed before its
+`datapackage` step. Temporary files left by a process killed mid-write are hidden (`.<name>.<id>.tmp`)
+and removed by `remove_temporary_files`, which the next writer runs under the lake's lock.
 """
 
 from __future__ import annotations
@@ -22,9 +27,20 @@ import polars as pl
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from labor_lake.datapackage import DATAPACKAGE_PATH, encode_datapackage, updated_datapackage
 from schemas.model import Table, to_arrow
 
 PARQUET_METADATA_KEY = "labor_lake"
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def _fsync_directory(folder: Path) -> None:
+    # A rename is durable only once its folder is synced; otherwise a power cut may undo it.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,11 @@ class Lake:
         """The address a consumer would open (keeps the protocol for remote lakes)."""
         return f"{self.root.rstrip('/')}/{relative_path}"
 
+    @property
+    def is_local(self) -> bool:
+        """True on a local disk (atomic renames), False on object stores (atomic PUTs only)."""
+        return isinstance(self.fs, LocalFileSystem)
+
     def exists(self, relative_path: str) -> bool:
         return bool(self.fs.exists(self.path(relative_path)))
 
@@ -77,21 +98,43 @@ class Lake:
 
     def write_bytes(self, relative_path: str, data: bytes) -> WrittenFile:
         target = self.path(relative_path)
-        if isinstance(self.fs, LocalFileSystem):
+        if self.is_local:
             target_path = Path(target)
             target_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target_path.with_name(f".{target_path.name}.{uuid.uuid4().hex}.tmp")
+            temporary = target_path.with_name(
+                f".{target_path.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
+            )
             try:
                 with temporary.open("wb") as handle:
                     handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())
                 temporary.replace(target_path)
+                _fsync_directory(target_path.parent)
             finally:
                 temporary.unlink(missing_ok=True)
         else:
             self.fs.pipe_file(target, data)
         return WrittenFile(self.url(relative_path), len(data), hashlib.sha256(data).hexdigest())
+
+    def fsync_folder(self, relative_path: str) -> None:
+        """Make a rename inside `relative_path` durable (local disks; no-op elsewhere)."""
+        if self.is_local:
+            _fsync_directory(Path(self.path(relative_path)))
+
+    def remove_temporary_files(self) -> list[str]:
+        """Delete the hidden temporary files of writes cut short by a kill (local disks only;
+        object stores never hold partial objects). Call only with the lake's writer lock held:
+        another writer's temporary file would otherwise be removed under it."""
+        root = Path(self.path(""))
+        if not self.is_local or not root.is_dir():
+            return []
+        removed = []
+        for leftover in root.rglob(f".*{TEMPORARY_SUFFIX}"):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
+                removed.append(str(leftover.relative_to(root)))
+        return sorted(removed)
 
     def write_table(
         self, frame: pl.DataFrame, table: Table, provenance: Mapping[str, str]
@@ -121,7 +164,11 @@ class Lake:
         data = _parquet_bytes(
             frame, table, {**stable, **provenance, "content_sha256": content_sha256}
         )
-        return self.write_bytes(table.relative_path, data)
+        written = self.write_bytes(table.relative_path, data)
+        self.write_bytes(
+            DATAPACKAGE_PATH, encode_datapackage(updated_datapackage(self, table, data))
+        )
+        return written
 
     def read_table(self, table: Table) -> pl.DataFrame:
         with self.fs.open(self.path(table.relative_path), "rb") as handle:

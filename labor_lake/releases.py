@@ -4,14 +4,28 @@ A release copies every published table into `releases/<YYYY-MM-DD>[.<n>]/` with 
 `datapackage.json` (sha256 per file), then points `releases/latest.json` at it. Files in a
 release are never overwritten, so a consumer pinned to a release never sees it change; a release
 whose content equals the latest one is not made.
+
+A kill at any instant leaves either the previous state or the new one:
+
+- on a local disk the release is assembled in a hidden staging folder
+  (`releases/.staging-<name>-<id>/`) and appears under its name by one directory rename;
+- on object stores, which have no rename, every file is written first and the release's
+  `datapackage.json` last: it is the completion marker, and a folder without it is never pointed
+  at nor reused (its name is skipped);
+- `latest.json` moves last, by an atomic write, so it only ever names a complete release.
+
+Staging folders left by a killed run are removed by the next publish (which holds the lake's
+writer lock, so no other publisher can be using them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from labor_lake.duckdb_views import VIEWS_FILE, views_sql
 from labor_lake.lake import Lake, parquet_facts
@@ -19,6 +33,8 @@ from schemas.model import Table
 
 RELEASES = "releases"
 LATEST_POINTER = f"{RELEASES}/latest.json"
+RELEASE_PACKAGE = "datapackage.json"  # written last: its presence marks a release complete
+STAGING_PREFIX = ".staging-"
 
 
 @dataclass(frozen=True)
@@ -35,16 +51,65 @@ def latest_release(lake: Lake) -> dict | None:
     return json.loads(lake.read_bytes(LATEST_POINTER))
 
 
-def _release_name(lake: Lake, day: date) -> str:
+def _release_names(lake: Lake) -> list[str]:
+    """Names of every folder under releases/, complete or not (staging folders excluded)."""
+    if not lake.exists(RELEASES):
+        return []
+    names = []
+    for entry in lake.fs.ls(lake.path(RELEASES), detail=True):
+        name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+        if entry["type"] == "directory" and not name.startswith("."):
+            names.append(name)
+    return sorted(names)
+
+
+def release_is_complete(lake: Lake, name: str) -> bool:
+    return lake.exists(f"{RELEASES}/{name}/{RELEASE_PACKAGE}")
+
+
+def _new_release_name(lake: Lake, day: date) -> str:
+    """The first free name for `day`: a folder that exists in any state (even half-made by a
+    killed run on an object store) is never reused."""
+    taken = set(_release_names(lake))
     name, number = day.isoformat(), 0
-    while lake.exists(f"{RELEASES}/{name}/datapackage.json"):
+    while name in taken:
         number += 1
         name = f"{day.isoformat()}.{number}"
     return name
 
 
+def _complete_release_with(lake: Lake, content_sha256: str) -> str | None:
+    """The newest complete release holding exactly this content (e.g. one whose pointer move was
+    cut short by a kill), so that it is pointed at instead of being made twice."""
+    for name in reversed(_release_names(lake)):
+        if release_is_complete(lake, name):
+            package = json.loads(lake.read_bytes(f"{RELEASES}/{name}/{RELEASE_PACKAGE}"))
+            if package.get("content_sha256") == content_sha256:
+                return name
+    return None
+
+
+def remove_staging_leftovers(lake: Lake) -> list[str]:
+    """Delete staging folders left by killed publishes (local disks only; call with the lake's
+    writer lock held). Returns what was removed."""
+    if not lake.is_local or not lake.exists(RELEASES):
+        return []
+    removed = []
+    for entry in Path(lake.path(RELEASES)).iterdir():
+        if entry.is_dir() and entry.name.startswith(STAGING_PREFIX):
+            lake.fs.rm(str(entry), recursive=True)
+            removed.append(f"{RELEASES}/{entry.name}")
+    return removed
+
+
+def _write_pointer(lake: Lake, name: str, content_sha256: str, published_at: str) -> None:
+    pointer = {"release": name, "content_sha256": content_sha256, "published_at": published_at}
+    lake.write_bytes(LATEST_POINTER, json.dumps(pointer, indent=2).encode() + b"\n")
+
+
 def publish(lake: Lake, tables: list[Table], day: date) -> Release:
     """Release the current files of `tables` unless they equal the latest release."""
+    remove_staging_leftovers(lake)
     files = {
         t.relative_path: lake.read_bytes(t.relative_path)
         for t in tables
@@ -55,15 +120,18 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
     latest = latest_release(lake)
     if latest is not None and latest["content_sha256"] == content:
         return Release(latest["release"], created=False, files=len(files))
+    already_made = _complete_release_with(lake, content)
+    if already_made is not None:
+        _write_pointer(lake, already_made, content, datetime.now(UTC).isoformat(timespec="seconds"))
+        return Release(already_made, created=False, files=len(files))
 
-    name = _release_name(lake, day)
+    name = _new_release_name(lake, day)
+    folder = f"{RELEASES}/{STAGING_PREFIX}{name}-{uuid.uuid4().hex}" if lake.is_local else None
+    build_in = folder or f"{RELEASES}/{name}"
     by_path = {t.relative_path: t for t in tables}
     resources = []
     for path, data in sorted(files.items()):
-        target = f"{RELEASES}/{name}/{path}"
-        if lake.exists(target):  # a release is immutable; a half-made one is never reused
-            raise FileExistsError(f"{target} already exists")
-        lake.write_bytes(target, data)
+        lake.write_bytes(f"{build_in}/{path}", data)
         table = by_path[path]
         resources.append(
             {
@@ -84,11 +152,14 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         "resources": resources,
     }
     released = [by_path[path] for path in sorted(files)]
-    lake.write_bytes(f"{RELEASES}/{name}/{VIEWS_FILE}", views_sql(released).encode())
-    # The package file marks the release complete; the pointer moves last.
+    lake.write_bytes(f"{build_in}/{VIEWS_FILE}", views_sql(released).encode())
     lake.write_bytes(
-        f"{RELEASES}/{name}/datapackage.json", json.dumps(package, indent=2).encode() + b"\n"
+        f"{build_in}/{RELEASE_PACKAGE}", json.dumps(package, indent=2).encode() + b"\n"
     )
-    pointer = {"release": name, "content_sha256": content, "published_at": package["created"]}
-    lake.write_bytes(LATEST_POINTER, json.dumps(pointer, indent=2).encode() + b"\n")
+    if folder is not None:
+        # One rename makes the whole release appear. The name was free when chosen and the
+        # writer lock keeps other publishers out, so nothing is replaced.
+        Path(lake.path(folder)).rename(lake.path(f"{RELEASES}/{name}"))
+        lake.fsync_folder(RELEASES)
+    _write_pointer(lake, name, content, package["created"])
     return Release(name, created=True, files=len(files))

@@ -3,18 +3,50 @@
 Written here rather than taken from dagster-polars: its 0.27 reads break on polars 2.x
 (`scan_parquet` lost `rechunk`), it writes without column statistics by default, and it does not
 write atomically. This one is small, atomic, and derives the Parquet schema from `schemas/`.
+
+It also holds the lake's writer lock (`labor_lake/lock.py`) for as long as Dagster keeps it
+initialized: the whole run with the in-process executor, each step with the multiprocess one. A
+second build meets the lock and stops (or waits `LABOR_LAKE_LOCK_WAIT_SECONDS`) with a message
+naming the run that holds it. When the previous holder died mid-build (kill -9, power cut), its
+run is marked failed in the instance and the temporary files it left are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Self
 
 import dagster as dg
 import polars as pl
 
+from labor_lake.lake import Lake
+from labor_lake.lock import Holder, WriterLock
+from labor_lake.releases import remove_staging_leftovers
 from pipelines.resources import LakeResource
 from schemas.model import Table
 from schemas.tables import TABLES_BY_ID
+
+LOCK_WAIT_ENV = "LABOR_LAKE_LOCK_WAIT_SECONDS"
+
+
+def _clean_up_after(dead: Holder, lake: Lake, context: dg.InitResourceContext) -> None:
+    """The previous writer died holding the lock: mark its run failed (in-process runs have no
+    run monitoring, so it would stay STARTED forever) and remove the partial files it left."""
+    instance = context.instance
+    run = instance.get_run_by_id(dead.run_id) if instance is not None else None
+    if instance is not None and run is not None and run.status == dg.DagsterRunStatus.STARTED:
+        instance.report_run_failed(
+            run, f"its process died holding the lake's writer lock: {dead.describe()}"
+        )
+    removed = lake.remove_temporary_files() + remove_staging_leftovers(lake)
+    if context.log is not None:
+        context.log.warning(
+            f"the previous writer, {dead.describe()}, died mid-build; "
+            f"removed {len(removed)} partial file(s): {', '.join(removed) or 'none'}"
+        )
 
 
 def table_for(asset_key: dg.AssetKey) -> Table:
@@ -31,6 +63,16 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
     """Stores asset `[zone, table]` at `<lake root>/<zone>/<table>.parquet`."""
 
     lake_resource: LakeResource
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Self]:
+        lake = self.lake_resource.lake
+        wait_seconds = float(os.environ.get(LOCK_WAIT_ENV) or 0)
+        run_id = context.run.run_id if context.run is not None else "no-run"
+        with WriterLock(lake, run_id, wait_seconds=wait_seconds) as lock:
+            if lock.dead_holder is not None:
+                _clean_up_after(lock.dead_holder, lake, context)
+            yield self
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         table = table_for(context.asset_key)

@@ -14,7 +14,7 @@ import requests
 from pydantic import Field
 
 from labor_lake.catalog import Catalog, Dataset, load_catalog
-from labor_lake.http import Fetched, SourceError, build_session, fetch
+from labor_lake.http import DEFAULT_MAX_BYTES, Fetched, build_session, fetch
 from labor_lake.lake import Lake
 from labor_lake.refresh import Refreshed, SourceRefresh, current_observations
 from labor_lake.snapshots import load_manifest
@@ -61,36 +61,45 @@ def _shared_session(retries: int, backoff_factor: float) -> requests.Session:
 
 
 class HttpClient(dg.ConfigurableResource):
-    """One `requests.Session` shared by every connector in a process: timeouts on every call,
-    retries with exponential backoff on connection errors, 429 and 5xx, honouring Retry-After."""
+    """One `requests.Session` shared by every connector in a process, and the limits of every
+    request (labor_lake/http.py): a timeout per wait, one deadline over retries and Retry-After
+    (capped at 30 s), retries with backoff on connection errors, 429 and 5xx, a size limit."""
 
     timeout_seconds: float = 30.0
+    deadline_seconds: float = 120.0
     retries: int = 3
     backoff_factor: float = 0.3
 
     def session(self) -> requests.Session:
         return _shared_session(self.retries, self.backoff_factor)
 
-    def get(self, url: str) -> Fetched:
-        return fetch(self.session(), url, timeout=self.timeout_seconds)
+    def get(self, url: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetched:
+        return fetch(
+            self.session(),
+            url,
+            timeout=self.timeout_seconds,
+            deadline_seconds=self.deadline_seconds,
+            max_bytes=max_bytes,
+        )
 
-    def post_json(self, url: str, body: dict[str, Any]) -> Fetched:
-        return fetch(self.session(), url, timeout=self.timeout_seconds, method="POST", json=body)
+    def post_json(
+        self, url: str, body: dict[str, Any], max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> Fetched:
+        return fetch(
+            self.session(),
+            url,
+            timeout=self.timeout_seconds,
+            deadline_seconds=self.deadline_seconds,
+            max_bytes=max_bytes,
+            method="POST",
+            json=body,
+        )
 
     def send(self, request: DatasetRequest, address: str, max_bytes: int) -> Fetched:
-        """GET `address`, or POST the request's JSON body to it; refuse an answer over
-        `max_bytes`."""
-        fetched = (
-            self.get(address)
-            if request.body is None
-            else self.post_json(address, dict(request.body))
-        )
-        if len(fetched.content) > max_bytes:
-            raise SourceError(
-                f"{fetched.url}: answer of {len(fetched.content):,} bytes exceeds the dataset's "
-                f"max_bytes ({max_bytes:,})"
-            )
-        return fetched
+        """GET `address`, or POST the request's JSON body to it, refusing more than `max_bytes`."""
+        if request.body is None:
+            return self.get(address, max_bytes)
+        return self.post_json(address, dict(request.body), max_bytes)
 
 
 class OfficialSources(dg.ConfigurableResource):

@@ -127,6 +127,8 @@ def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None
             assert concurrency.run_queue_config.max_concurrent_runs == 2
             assert concurrency.pool_config.default_pool_limit == 1
             assert "sqlite" in type(instance.run_storage).__name__.lower()
+            assert instance.run_monitoring_enabled
+            assert instance.run_monitoring_max_runtime_seconds == 3600
     finally:
         os.chdir(previous)
     assert (home / ".dagster" / "storage").is_dir()

@@ -15,6 +15,7 @@ import pytest
 from pipelines import settings
 
 from .conftest import REGISTRY, Workspace, failure_text, run_pipeline
+from .lake_checks import assert_datapackage_matches_files
 
 Rows = list[dict[str, str]]
 
@@ -194,6 +195,63 @@ CASES = [
         set_cell("dice_taxonomy_expansion_150pct", "input_figure_ids", "dice_ai_ml_skills_2026"),
         ["claims.csv:", "'input_figure_ids'", "growth_pct_takes_2_inputs"],
     ),
+    # Strict numbers: only the forms publishers write, of a magnitude the unit allows.
+    *(
+        (
+            f"number_{case_id}",
+            FIGURES,
+            set_cell("swdev_unemployment_rate_2025", "value", text),
+            ["published_figures.csv:2", "'value'", repr(text), "failed numeric:", why],
+        )
+        for case_id, text, why in [
+            ("underscore", "2_1", "'2_1' uses '_' digit grouping"),
+            ("full_width", "\uff13.\uff13", "non-ASCII character '\uff13' (U+FF13)"),
+            ("arabic_indic", "\u0663.\u0663", "non-ASCII character '\u0663' (U+0663)"),
+            ("exponent_huge", "1e308", "has an exponent"),
+            ("exponent_tiny", "1e-300", "has an exponent"),
+            ("inf", "inf", "not a finite number"),
+            ("nan", "nan", "not a finite number"),
+        ]
+    ),
+    (
+        "absurdly_small_wage",
+        FIGURES,
+        set_cell("oews_15_1252_median_wage_2024", "value", "0." + "0" * 299 + "1"),
+        ["published_figures.csv:29", "'value'", "magnitude: magnitude 1e-300 is below 1"],
+    ),
+    (
+        "absurdly_large_wage",
+        FIGURES,
+        set_cell("oews_15_1252_median_wage_2024", "value", "1" + "0" * 308),
+        ["published_figures.csv:29", "'value'", "magnitude: magnitude 1e+308 is above 1e+09"],
+    ),
+    # Registry limits: control characters, cell length, encoding, file size.
+    (
+        "nul_in_text",
+        FIGURES,
+        set_cell("swdev_unemployment_rate_2025", "subject", "Software\x00developers"),
+        ["published_figures.csv:2", "'subject'", "Software\\\\x00developers", "U+0000"],
+    ),
+    (
+        "cell_too_long",
+        CLAIMS,
+        set_cell("ml_swe_total_comp_premium", "notes", "x" * 200_000),
+        ["claims.csv:2", "'notes'", "(200,000 characters)", "max_cell_length"],
+    ),
+    (
+        "latin1_byte",
+        FIGURES,
+        lambda text: text.replace("Software developers", "Software d\xe9velopers", 1).encode(
+            "latin-1"
+        ),
+        ["published_figures.csv:2", "'subject'", "byte 0xe9 at character", "utf8_encoding"],
+    ),
+    (
+        "file_too_large",
+        CLAIMS,
+        lambda text: text + "\n" * (3 * 1024 * 1024),
+        ["claims.csv", "3,149,", "max_file_size"],
+    ),
 ]
 
 
@@ -204,14 +262,17 @@ def test_malformed_registry_fails_clearly_and_keeps_the_lake(
     workspace: Workspace,
     good_lake: Path,
     file: str,
-    edit: Callable[[str], str],
+    edit: Callable[[str], str | bytes],
     expected: list[str],
 ) -> None:
     shutil.copytree(good_lake, workspace.lake_root)
     before = _lake_digest(workspace.lake_root)
-    (workspace.figures if file == FIGURES else workspace.claims).write_text(
-        edit((REGISTRY / file).read_text())
-    )
+    edited = edit((REGISTRY / file).read_text())
+    target = workspace.figures if file == FIGURES else workspace.claims
+    if isinstance(edited, bytes):  # an encoding error is only expressible as bytes
+        target.write_bytes(edited)
+    else:
+        target.write_text(edited)
 
     result = run_pipeline()
 
@@ -221,15 +282,16 @@ def test_malformed_registry_fails_clearly_and_keeps_the_lake(
         assert fragment in message, f"{fragment!r} not in:\n{message}"
     after = _lake_digest(workspace.lake_root)
     # Tables downstream of the bad file keep their last good bytes. (raw/ holds inputs as read,
-    # and core/published_figures is rebuilt from a valid figures file when only claims are bad.)
+    # and core/published_figures is rebuilt from a valid figures file when only claims are bad;
+    # datapackage.json follows raw/ so that it always describes the files beside it.)
     protected = (
         "metrics/",
-        "datapackage.json",
         "core/claims",
         *(("core/",) if file == FIGURES else ()),
     )
     kept = {p: d for p, d in before.items() if p.startswith(protected)}
-    assert len(kept) >= 7
+    assert len(kept) >= 6
+    assert_datapackage_matches_files(workspace.lake_root)
     assert {p: after.get(p) for p in kept} == kept, "tables downstream of the bad file changed"
     assert not [p for p in after if p.endswith(".tmp")], "partial files left behind"
 

@@ -22,11 +22,11 @@ import polars as pl
 
 from labor_lake.catalog import Dataset
 from labor_lake.http import SourceError
+from labor_lake.numbers import NumberError, parse_number
 from labor_lake.sources import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
 
 KEY_VARIABLE = "BLS_API_KEY"
 _NO_DATA = re.compile(r"^No Data Available for Series \S+ Year: \d{4}$")
-_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
 def limits(with_key: bool) -> tuple[int, int]:
@@ -123,14 +123,19 @@ def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
         for item in data:
             at = f"{where} series {series_id}"
             year_text, period = _field(item, "year", at), _field(item, "period", at)
-            text = str(_field(item, "value", at)).replace(",", "").strip()
+            text = str(_field(item, "value", at)).strip()
             try:
                 year = int(year_text)
                 start, end, frequency = _period(year, period, dataset.reference_period)
             except ValueError as error:
                 raise SourceError(f"{at} {year_text} {period}: {error}") from None
-            if text not in ("-", "") and not _NUMBER.match(text):
-                raise SourceError(f"{at} {year} {period}: value {text!r} is not a number")
+            try:
+                # BLS writes thousands separators in some series ("1,234").
+                value = None if text in ("-", "") else parse_number(text, thousands=",")
+            except NumberError as error:
+                raise SourceError(
+                    f"{at} {year} {period}: value {text!r} is not a number: {error}"
+                ) from None
             rows.append(
                 {
                     "source": dataset.source,
@@ -142,7 +147,7 @@ def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
                     "frequency": frequency,
                     "period_start": start,
                     "period_end": end,
-                    "value": None if text in ("-", "") else float(text),
+                    "value": value,
                     "unit": spec.unit,
                     "footnote_codes": [
                         f["code"] for f in item.get("footnotes") or [] if f and f.get("code")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from dataclasses import replace
 from datetime import date
 
@@ -17,11 +16,11 @@ import polars as pl
 
 from labor_lake.catalog import Dataset
 from labor_lake.http import SourceError
+from labor_lake.numbers import NumberError, parse_number
 from labor_lake.sources import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
 
 KEY_VARIABLE = "FRED_API_KEY"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
-_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
 class FredConnector:
@@ -54,11 +53,12 @@ def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str
     parsed: list[float | None] = []
     for day, raw in zip(dates, values, strict=True):
         text = (raw or "").strip()
-        if text not in (".", "") and not _NUMBER.match(text):
+        try:
+            parsed.append(None if text in (".", "") else parse_number(text))
+        except NumberError as error:
             raise SourceError(
-                f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number"
-            )
-        parsed.append(None if text in (".", "") else float(text))
+                f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number: {error}"
+            ) from None
     try:
         days = pl.Series(dates, dtype=pl.String).str.to_date("%Y-%m-%d", strict=True)
     except pl.exceptions.PolarsError:

@@ -17,10 +17,11 @@ import polars as pl
 
 from labor_lake.catalog import CatalogError, Dataset
 from labor_lake.http import SourceError
+from labor_lake.numbers import number_regex
 from labor_lake.sources import OBSERVATION_COLUMNS, DatasetRequest, Parsed
 
-# A number as data publishers write it: optional sign, digits, optional decimals and exponent.
-_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+# Indeed writes full-precision floats, with an exponent for the smallest shares.
+_NUMBER = number_regex(exponent=True)
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 _PERIOD_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m"}
 
