@@ -28,7 +28,7 @@ class NumberError(ValueError):
 
 _SIGN = r"[+-]?"
 _DECIMALS = r"(?:\.[0-9]+)?"
-_EXPONENT = r"(?:[eE][+-]?[0-9]{1,3})"
+_EXPONENT = r"(?:[eE][+-]?[0-9]{1,3})?"
 
 
 def _pattern(thousands: str | None, exponent: bool) -> re.Pattern[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,8 +18,9 @@ from labor_lake.http import (
     carries_credentials,
     fetch,
 )
+from labor_lake.snapshots import load_manifest
+from pipelines import settings
 
-from .conftest import SYNTHETIC_INDEED
 from .faults import (
     Body,
     ChunkedCut,
@@ -34,15 +34,20 @@ from .faults import (
     Status,
 )
 
-AI_SHARE_PATH = "/ai-tracker/master/AI_posting.csv"  # where raw.githubusercontent.com has it
+AI_SHARE_PATH = (
+    "/hiring-lab/ai-tracker/main/AI_posting.csv"  # where raw.githubusercontent.com has it
+)
 BLS_PATH = "/publicAPI/v2/timeseries/data/"
 FRED_API_PATH = "/fred/series/observations"
 
 
 @pytest.fixture
-def ai_share_csv(shared_realdata: Path) -> bytes:
-    """The real Indeed AI-share file (24,642 rows), recorded in ../shared."""
-    return (shared_realdata / "indeed" / "AI_posting.csv").read_bytes()
+def ai_share_csv() -> bytes:
+    """The real Indeed AI-share file (24,642 rows), from the recorded snapshot."""
+    (snapshot,) = (
+        s for s in load_manifest(settings.SNAPSHOT_MANIFEST) if s.dataset == "indeed_ai_share"
+    )
+    return snapshot.read()
 
 
 @pytest.fixture
@@ -95,8 +100,10 @@ def test_each_fault_is_one_line_naming_the_url_and_what_went_wrong(
     assert time.monotonic() - started < 10
 
 
-def test_a_transient_fault_is_retried_and_the_good_answer_kept(server, session) -> None:
-    good = (SYNTHETIC_INDEED / "AI_posting.csv").read_bytes()
+def test_a_transient_fault_is_retried_and_the_good_answer_kept(
+    server, session, ai_share_csv
+) -> None:
+    good = ai_share_csv
     server.fault(AI_SHARE_PATH, Status(503, retry_after="0", times=2, then=Body(good)))
     assert fetch(session, server.url(AI_SHARE_PATH), timeout=5).content == good
     assert len(list(server.requests_to(AI_SHARE_PATH))) == 3
