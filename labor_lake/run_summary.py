@@ -62,13 +62,14 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
         if check.passed:
             lines.append(f"  {name}: fetched")
             continue
-        by_fallback: dict[tuple[str, str], list[str]] = {}
+        by_fallback: dict[str, tuple[str, list[str]]] = {}
         for dataset, reason in check.notes.items():
             cause, _, fallback = reason.rpartition("; ")
-            # "GET <url>: unreachable (...)": the cause without the URL, which the check keeps.
+            # "GET <url>: unreachable (...)": the cause without the URL, which the check keeps;
+            # the first dataset's cause stands for those after it ("source unreachable").
             cause = cause.rpartition(": ")[2] or cause
-            by_fallback.setdefault((cause, fallback), []).append(dataset.removeprefix("missing: "))
-        for (cause, fallback), datasets in by_fallback.items():
+            by_fallback.setdefault(fallback, (cause, []))[1].append(dataset)
+        for fallback, (cause, datasets) in by_fallback.items():
             lines.append(f"  {name}: not fetched, {cause}; {fallback} ({_names(datasets)})")
     return lines
 
@@ -88,7 +89,9 @@ def summary_lines(facts: RunFacts) -> list[str]:
     if facts.failed_steps:
         lines.append(f"Failed steps: {_names(facts.failed_steps)}")
     lines.append(
-        "Checks failed: " + _names([f"{c.asset} {c.name}" for c in failed]) if failed else "Checks failed: none"
+        "Checks failed: " + _names([f"{c.asset} {c.name}" for c in failed])
+        if failed
+        else "Checks failed: none"
     )
     if warned:
         lines.append("Checks warned: " + _names([f"{c.asset} {c.name}" for c in warned]))

@@ -59,7 +59,7 @@ def run_facts(instance: dg.DagsterInstance, run_id: str, succeeded: bool) -> Run
                     passed=evaluation.passed,
                     severity=evaluation.severity.value,
                     notes={
-                        key: str(_plain(value))
+                        key.removeprefix("missing: "): str(_plain(value))
                         for key, value in evaluation.metadata.items()
                         if key.startswith("missing: ")
                     },
