@@ -181,6 +181,8 @@ def validated_outputs(
             metadata={
                 "dagster/row_count": frame.height,
                 "preview": _preview(frame),
+                # Also per materialization: which contract version each run wrote.
+                **({"schema_version": table.schema_version} if table.published else {}),
                 **(output_metadata or {}).get(table, {}),
                 **(frame_metadata(table, frame) if frame_metadata else {}),
             },
