@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
 
-from labor_lake.publishers import PUBLISHERS, publisher
+from labor_lake.publishers import publisher, source_of_series
 from labor_lake.run_summary import LEDGER_STATUSES, status_counts
 from schemas.vocabulary import CLAIM_STATUSES
 
@@ -128,14 +128,17 @@ def _pair_label(subjects: Sequence[str], measure: str) -> str:
 
 
 def _credit_for_series(series_ids: Sequence[str]) -> str:
-    """Source lines for series ids prefixed by their source (`fred:IHLIDXUS`)."""
-    sources = sorted({s.split(":")[0] for s in series_ids if s.split(":")[0] in PUBLISHERS})
+    """Source lines for core/observations series ids (`fred:IHLIDXUS`)."""
+    sources = sorted({s for s in map(source_of_series, series_ids) if s})
     return "; ".join(publisher(s).credit() for s in sources) or "Source: none"
 
 
 def _render(figure: Figure) -> tuple[bytes, str]:
     png, svg = io.BytesIO(), io.StringIO()
     figure.savefig(png, format="png", dpi=_DPI, metadata={"Software": None})
+    # The layout is settled by the first drawing; redoing it for the SVG would cost as much again
+    # (a third of a chart's time) and move nothing.
+    figure.set_layout_engine("none")
     figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     text = svg.getvalue()
     return png.getvalue(), text[text.index("<svg") :]
@@ -321,12 +324,22 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
             "(offline, or unreachable), so there is nothing to draw."))  # fmt: skip
     figure = Figure(figsize=(_WIDTH_INCHES, 4), layout="constrained")
     axes = figure.subplots()
-    for (_, subject), group in series.sort("end").group_by("series", pl.col("subjects").list.first(),
-                                                           maintain_order=True):  # fmt: skip
+    series = series.with_columns(subject=pl.col("subjects").list.first())
+    shared = set(series.group_by("subject").agg(pl.col("series").n_unique().alias("n")).filter(
+        pl.col("n") > 1)["subject"])  # fmt: skip
+    for (series_id, subject), group in series.sort("end").group_by(
+        "series", "subject", maintain_order=True
+    ):
+        source = source_of_series(series_id)
+        label = (
+            f"{subject} ({publisher(source).short_name})"
+            if subject in shared and source
+            else subject
+        )
         days = group["end"].to_numpy()
         values = group["value"].to_numpy()
         keep = thin(days.astype("datetime64[D]").astype(np.int64), values)
-        axes.plot(days[keep], values[keep], linewidth=1.1, label=str(subject))
+        axes.plot(days[keep], values[keep], linewidth=1.1, label=label)
     windows = list(filter(None, map(_window, postings_divergence["period"])))[:_MAX_ROWS]
     for number, window in enumerate(windows):
         axes.axvspan(*window, color="#fee08b", alpha=0.35,
