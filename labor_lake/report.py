@@ -24,6 +24,7 @@ from datetime import date
 import matplotlib
 import numpy as np
 import polars as pl
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
 
 from labor_lake.publishers import publisher, source_of_series
@@ -346,6 +347,9 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
                      label="window compared in the ledger" if number == 0 else None)  # fmt: skip
     axes.axhline(0, color="#444444", linewidth=0.8)
     axes.set_ylabel("% change since window start")
+    locator = AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # no overlapping dates
     axes.set_xlabel("date (daily series)")
     axes.legend(fontsize=7)
     as_of = series["end"].max().isoformat()
