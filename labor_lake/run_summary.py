@@ -20,6 +20,7 @@ SOURCES_CHECK = "sources_reachable"
 LEDGER_COUNT_KEY = "ledger: {status}"
 LEDGER_NAMES_KEY = "ledger: {status} claims"
 _MAX_NAMES = 6
+_GENERIC_CAUSE = "source unreachable"
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
         for dataset, reason in check.notes.items():
             cause, _, fallback = reason.rpartition("; ")
             # "GET <url>: unreachable (...)": the cause without the URL, which the check keeps;
-            # the first dataset's cause stands for those after it ("source unreachable").
+            # datasets not asked after the host failed say only "source unreachable".
             cause = cause.rpartition(": ")[2] or cause
-            by_fallback.setdefault(fallback, (cause, []))[1].append(dataset)
+            known_cause, datasets = by_fallback.get(fallback, (cause, []))
+            specific = cause if known_cause == _GENERIC_CAUSE else known_cause
+            by_fallback[fallback] = (specific, [*datasets, dataset])
         for fallback, (cause, datasets) in by_fallback.items():
             lines.append(f"  {name}: not fetched, {cause}; {fallback} ({_names(datasets)})")
     return lines

@@ -123,3 +123,10 @@ def test_asset_pages_show_the_ledger_counts_and_the_charts(tmp_path: Path) -> No
         if os.environ.get("UPDATE_SCREENSHOTS"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, SCREENSHOTS / f"{name}.png")
+
+
+def test_dg_dev_names_the_code_location_labor_lake_whatever_the_folder(tmp_path: Path) -> None:
+    from dagster_dg_core.context import DgContext
+
+    project = copy_repository(tmp_path / "p")
+    assert DgContext.for_project_environment(project, {}).code_location_name == "labor_lake"
