@@ -37,6 +37,9 @@ REPORTS = "reports"
         **{t.name: dg.AssetIn(key=t.asset_key) for t in [*METRICS, CORE_PUBLISHED_FIGURES]},
         **{f"{source}_manifest": dg.AssetIn(key=t.asset_key) for source, t in MANIFESTS.items()},
     },
+    # After the release when both run (the publish job, `--assets '*'`), so that the status box
+    # names the release this run made, and the next unchanged run writes the same bytes.
+    deps=[dg.AssetKey(["release"])],
     # matplotlib is imported only when the report runs, not by every `dg` command that loads the
     # definitions; the code version hashes the module's source without importing it.
     code_version=hashlib.sha256(Path(_REPORT_SPEC.origin or "").read_bytes()).hexdigest()[:16],
