@@ -321,8 +321,8 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
     )
     if series.height == 0:
         return Chart("postings", title, "", "no data", empty_reason=(
-            "No postings series in the lake yet: Indeed Hiring Lab and FRED were not fetched "
-            "(offline, or unreachable), so there is nothing to draw."))  # fmt: skip
+            "No postings series in the lake yet: the AI share of postings and software-"
+            "development postings have not been fetched (see the sources in the status box)"))  # fmt: skip
     figure = Figure(figsize=(_WIDTH_INCHES, 4), layout="constrained")
     axes = figure.subplots()
     series = series.with_columns(subject=pl.col("subjects").list.first())
