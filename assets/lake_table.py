@@ -53,6 +53,7 @@ def table_metadata(table: Table) -> dict[str, Any]:
         "dagster/column_schema": to_dagster(table),
         "dagster/table_name": table.id,
         "lake_path": table.relative_path,
+        **({"schema_version": table.schema_version} if table.published else {}),
     }
 
 
@@ -88,14 +89,17 @@ def table_asset(
     }
 
 
+def _display(value: object) -> str:
+    """A cell as a person reads it: floats to at most four decimals (no `-1.2999999999`)."""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return ", ".join(map(_display, value))
+    return "" if value is None else str(value)
+
+
 def _markdown_cell(value: object) -> str:
-    text = (
-        ", ".join(map(str, value))
-        if isinstance(value, list)
-        else ""
-        if value is None
-        else str(value)
-    )
+    text = _display(value)
     text = text.replace("|", "\\|").replace("\n", " ")
     return text if len(text) <= _PREVIEW_CELL_CHARS else text[: _PREVIEW_CELL_CHARS - 1] + "…"
 
@@ -131,6 +135,7 @@ def validated_outputs(
     build: Callable[[], Mapping[Table, pl.DataFrame]] | Callable[[], pl.DataFrame],
     references: Callable[[Table, pl.DataFrame], list[Problem]] | None = None,
     output_metadata: Mapping[Table, Mapping[str, Any]] | None = None,
+    frame_metadata: Callable[[Table, pl.DataFrame], Mapping[str, Any]] | None = None,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Build the frames of one asset (one table) or multi-asset (several), validate every one,
     and only if all pass, yield their outputs and passing checks.
@@ -138,6 +143,7 @@ def validated_outputs(
     Validation is the table's schema plus, if given, `references` (e.g. ids that must resolve to
     rows upstream). Any failure, whether a cell that does not parse or a failed check, yields a
     failed check with its failure cases and raises: no table of the step is written.
+    `frame_metadata` adds metadata computed from each validated frame (e.g. counts by status).
     """
     try:
         built = build()
@@ -175,7 +181,10 @@ def validated_outputs(
             metadata={
                 "dagster/row_count": frame.height,
                 "preview": _preview(frame),
+                # Also per materialization: which contract version each run wrote.
+                **({"schema_version": table.schema_version} if table.published else {}),
                 **(output_metadata or {}).get(table, {}),
+                **(frame_metadata(table, frame) if frame_metadata else {}),
             },
         )
         yield dg.AssetCheckResult(

@@ -18,6 +18,13 @@ from labor_lake.official import (
     postings_growth_series,
     proxy_premiums,
 )
+from labor_lake.run_summary import (
+    LEDGER_COUNT_KEY,
+    LEDGER_NAMES_KEY,
+    NAMED_STATUSES,
+    claims_with_status,
+    status_counts,
+)
 from labor_lake.validation import Problem
 from pipelines.resources import OfficialSources, RegistryFiles
 from schemas.model import Table
@@ -173,6 +180,7 @@ def metrics_ledger(
         output_metadata={
             table: {"dagster/column_lineage": _lineage(table)} for table in METRIC_TABLES
         },
+        frame_metadata=_ledger_metadata,
     )
     for gap in gaps:
         context.log.warning(gap)
@@ -186,3 +194,20 @@ def metrics_ledger(
             "not computed": dg.MetadataValue.md("\n".join(f"- {g}" for g in gaps) or "none"),
         },
     )
+
+
+def _ledger_metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:
+    """claim_checks' counts by status as numbers (plotted over runs in the UI), and the claims
+    the run summary names."""
+    if table != METRICS_CLAIM_CHECKS:
+        return {}
+    return {
+        **{
+            LEDGER_COUNT_KEY.format(status=status): count
+            for status, count in status_counts(frame).items()
+        },
+        **{
+            LEDGER_NAMES_KEY.format(status=status): ", ".join(claims_with_status(frame, status))
+            for status in NAMED_STATUSES
+        },
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import importlib.util
 from pathlib import Path
@@ -10,10 +9,21 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from labor_lake.lake import parquet_facts
+from labor_lake.releases import latest_release
 from pipelines.resources import LakeResource
-from schemas.tables import ALL_TABLES
+from schemas.tables import (
+    ALL_TABLES,
+    CORE_PUBLISHED_FIGURES,
+    RAW_BLS_PAYLOADS,
+    RAW_FRED_PAYLOADS,
+    RAW_INDEED_PAYLOADS,
+)
 
 METRICS = [t for t in ALL_TABLES if t.zone == "metrics"]
+# The payload manifests say, per source, when its newest data was fetched (the status box).
+MANIFESTS = {"bls": RAW_BLS_PAYLOADS, "fred": RAW_FRED_PAYLOADS,
+             "indeed_hiring_lab": RAW_INDEED_PAYLOADS}  # fmt: skip
 _REPORT_SPEC = importlib.util.find_spec("labor_lake.report")
 assert _REPORT_SPEC is not None
 REPORTS = "reports"
@@ -23,32 +33,70 @@ REPORTS = "reports"
     key=dg.AssetKey(["report"]),
     group_name="publish",
     kinds={"html", "svg", "png"},
-    ins={t.name: dg.AssetIn(key=t.asset_key) for t in METRICS},
+    ins={
+        **{t.name: dg.AssetIn(key=t.asset_key) for t in [*METRICS, CORE_PUBLISHED_FIGURES]},
+        **{f"{source}_manifest": dg.AssetIn(key=t.asset_key) for source, t in MANIFESTS.items()},
+    },
+    # After the release when both run (the publish job, `--assets '*'`), so that the status box
+    # names the release this run made, and the next unchanged run writes the same bytes.
+    deps=[dg.AssetKey(["release"])],
     # matplotlib is imported only when the report runs, not by every `dg` command that loads the
     # definitions; the code version hashes the module's source without importing it.
     code_version=hashlib.sha256(Path(_REPORT_SPEC.origin or "").read_bytes()).hexdigest()[:16],
 )
-def report(lake: LakeResource, **metrics: pl.DataFrame) -> dg.MaterializeResult:
-    """Charts from the metrics tables only: pay premiums (claimed ranges beside recomputed and
-    official proxy values), the AI share of postings against software-development postings over
-    time (windows shaded), unemployment rates against their group, and the claim ledger by
-    status. Written as PNG and SVG per chart plus `reports/index.html`, which needs no network."""
+def report(lake: LakeResource, **tables: pl.DataFrame) -> dg.MaterializeResult:
+    """A page that explains itself: a status box (when the tables were built, the latest release,
+    each source with the date of its newest payload, the ledger's counts by status), then charts
+    in words with a source line and an "as of" date each: pay premiums (stated ranges beside
+    recomputed and official proxy values), premiums over time by wage percentile, the AI share
+    of postings against software-development postings (windows shaded), unemployment rates
+    beside their group's, and the ledger by status with its reasons. Written as PNG and SVG per
+    chart plus `reports/index.html`, which needs no network."""
     from labor_lake import report as charts_module
 
-    rendered = charts_module.charts(metrics)
+    # Built time is when the metrics were last produced (from their Parquet provenance), not the
+    # clock: an unchanged lake leaves the report byte-identical.
+    produced = [
+        parquet_facts(lake.lake.read_bytes(t.relative_path)).provenance.get("produced_at", "")
+        for t in METRICS
+    ]
+    pointer = latest_release(lake.lake)
+    status = charts_module.Status(
+        built_at=max(produced).replace("T", " ").replace("+00:00", " UTC"),
+        release=pointer["release"] if pointer else None,
+        sources=charts_module.source_statuses(
+            {source: tables[f"{source}_manifest"] for source in MANIFESTS}
+        ),
+        counts=charts_module.status_counts(tables["claim_checks"]),
+    )
+    rendered = charts_module.charts(tables)
     for chart in rendered:
-        lake.lake.write_bytes(f"{REPORTS}/{chart.name}.png", chart.png)
-        lake.lake.write_bytes(f"{REPORTS}/{chart.name}.svg", chart.svg.encode())
-    page = charts_module.html_report(rendered, metrics["claim_checks"])
+        if chart.png is not None and chart.svg is not None:
+            lake.lake.write_bytes(f"{REPORTS}/{chart.name}.png", chart.png)
+            lake.lake.write_bytes(f"{REPORTS}/{chart.name}.svg", chart.svg.encode())
+    page = charts_module.html_report(rendered, tables["claim_checks"], status)
     written = lake.lake.write_bytes(f"{REPORTS}/index.html", page.encode())
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(written.path),
-            **{
-                f"chart: {chart.title}": dg.MetadataValue.md(
-                    f"![{chart.title}](data:image/png;base64,{base64.b64encode(chart.png).decode()})"
+            # One Markdown entry holds every chart, so the asset page shows them together.
+            "charts": dg.MetadataValue.md(
+                "\n\n".join(
+                    f"**{chart.title}**\n\n"
+                    + (
+                        f"![{chart.title}](data:image/png;base64,{_base64(chart.png)})\n\n"
+                        f"_{chart.source}. As of {chart.as_of}._"
+                        if chart.png is not None
+                        else f"_{chart.empty_reason}_"
+                    )
+                    for chart in rendered
                 )
-                for chart in rendered
-            },
+            ),
         }
     )
+
+
+def _base64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()

@@ -5,20 +5,40 @@
     read_table("metrics/claim_checks", release="latest")    # the latest release
     read_table("core/observations", release="2026-11-25")   # a pinned release
 
-The lake root is `root`, else `$LABOR_LAKE_ROOT`, else `data_lake` in the working directory; it
-may be a local path or an fsspec URL.
+The lake root is `root`, else `$LABOR_LAKE_ROOT`, else the `data_lake` folder of the repository
+this module belongs to, wherever the notebook runs; it may be a local path or an fsspec URL.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import polars as pl
 
 from labor_lake.lake import Lake
 from labor_lake.releases import RELEASES, latest_release
 from schemas.tables import TABLES_BY_ID
+
+# The repository's lake: this file is <repository>/labor_lake/reader.py.
+REPOSITORY_LAKE = Path(__file__).resolve().parents[1] / "data_lake"
+
+
+def lake_root(root: str | None = None) -> str:
+    """`root`, else `$LABOR_LAKE_ROOT`, else the repository's `data_lake` (never the current
+    folder)."""
+    return root or os.environ.get("LABOR_LAKE_ROOT") or str(REPOSITORY_LAKE)
+
+
+def releases(lake: Lake) -> list[str]:
+    """Names of the releases in the lake, oldest first."""
+    if not lake.exists(RELEASES):
+        return []
+    folder = lake.path(RELEASES)
+    return sorted(
+        Path(entry).name for entry in lake.fs.ls(folder, detail=False) if lake.fs.isdir(entry)
+    )
 
 
 def read_table(
@@ -27,7 +47,7 @@ def read_table(
     """One lake table as a polars DataFrame, current or from a release."""
     if table_id not in TABLES_BY_ID:
         raise KeyError(f"unknown table {table_id!r}; tables: {', '.join(sorted(TABLES_BY_ID))}")
-    lake = Lake(root or os.environ.get("LABOR_LAKE_ROOT") or "data_lake")
+    lake = Lake(lake_root(root))
     path = TABLES_BY_ID[table_id].relative_path
     if release is not None:
         if release == "latest":
@@ -35,6 +55,11 @@ def read_table(
             if pointer is None:
                 raise FileNotFoundError(f"no release in {lake.root} yet (run the publish job)")
             release = pointer["release"]
+        elif release not in (existing := releases(lake)):
+            raise FileNotFoundError(
+                f"no release {release!r} in {lake.root}; releases: "
+                + (", ".join(existing) or "none yet (run the publish job)")
+            )
         path = f"{RELEASES}/{release}/{path}"
     if not lake.exists(path):
         raise FileNotFoundError(f"{lake.url(path)} does not exist")

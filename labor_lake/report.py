@@ -1,19 +1,35 @@
-"""Charts and a self-contained HTML report, drawn from the metrics tables only.
+"""Charts and a self-contained HTML report that explains itself, drawn from the lake's tables.
 
-Each chart is written as PNG and SVG; `index.html` inlines the SVGs and the claim ledger, so it
-opens with no network (no scripts, no CDN, no external files).
+On top, a status box: when the tables were built, the latest release, every source with the date
+of its newest payload, and the ledger's counts by status. Every chart is labelled in words (the
+subjects and measures of the registry, never metric ids), has a legend for every colour, units on
+its axes, and a source line with the publisher's licence and an "as of" date. A chart with no data
+is replaced by a sentence saying why.
+
+Each chart is written as PNG and SVG; `index.html` inlines the SVGs, so it opens with no network
+(no scripts, no CDN, no external files). Charts draw a bounded number of marks whatever the size
+of the tables: long daily series keep, per pixel column, only the lowest and highest point (the
+line looks the same), and bar charts show at most `_MAX_ROWS` rows.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import matplotlib
+import numpy as np
 import polars as pl
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
+
+from labor_lake.publishers import publisher, source_of_series
+from labor_lake.run_summary import LEDGER_STATUSES, status_counts
+from schemas.vocabulary import CLAIM_STATUSES
 
 # Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.
 matplotlib.rcParams["svg.hashsalt"] = "labor-lake"
@@ -27,53 +43,245 @@ STATUS_COLOURS = {
     "conflict": "#f46d43",
 }
 _DPI = 96
+_WIDTH_INCHES = 9
+# At most this many points per series: two (low and high) per pixel column of the plot area.
+_MAX_POINTS = 2 * int(_WIDTH_INCHES * _DPI)
+_MAX_ROWS = 25  # bars or rows per chart; more would be unreadable anyway
+_MAX_PANELS = 4
+_LABEL_CHARS = 48
+_ARTICLE = "figures quoted in the seed article and its sources (see the ledger below)"
+_PERCENTILES = {
+    "annual_wage_p10": 10,
+    "annual_wage_p25": 25,
+    "median_annual_wage": 50,
+    "annual_wage_p75": 75,
+    "annual_wage_p90": 90,
+}
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Chart:
     name: str
     title: str
-    png: bytes
-    svg: str
+    source: str  # the source line printed under the chart
+    as_of: str
+    png: bytes | None = None
+    svg: str | None = None
+    empty_reason: str | None = None  # set instead of png/svg when there is nothing to draw
 
 
-def _render(name: str, title: str, figure: Figure) -> Chart:
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    publisher: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the report was built from: the status box on top of the page."""
+
+    built_at: str
+    release: str | None
+    sources: list[SourceStatus]
+    counts: dict[str, int]
+
+
+def source_statuses(manifests: dict[str, pl.DataFrame]) -> list[SourceStatus]:
+    """Each source (keyed like core/observations' `source`) with the date of its newest payload
+    vintage, from its raw payload manifest."""
+    statuses = []
+    for source, manifest in manifests.items():
+        name = publisher(source).name
+        if manifest.height == 0:
+            state = "no payload yet: never fetched (offline, or the source was unreachable)"
+        else:
+            newest = manifest["fetched_at"].max()
+            datasets = manifest["dataset"].n_unique()
+            state = (
+                f"newest payload fetched {newest:%Y-%m-%d %H:%M} UTC "
+                f"({datasets} dataset{'s' if datasets != 1 else ''})"
+            )
+        statuses.append(SourceStatus(source, name, state))
+    return statuses
+
+
+def _period_words(period: str) -> str:
+    """`2024-05` as `May 2024`; other periods as they are."""
+    year, _, month = period.partition("-")
+    if len(period) == 7 and month.isdigit() and year.isdigit():
+        return f"{_MONTHS[int(month) - 1]} {year}"
+    return period.split("/")[-1]
+
+
+def _as_of(periods: Sequence[str]) -> str:
+    return _period_words(max(periods)) if periods else "no data"
+
+
+def _words(identifier: str) -> str:
+    return identifier.replace("_", " ")
+
+
+def _pair_label(subjects: Sequence[str], measure: str) -> str:
+    text = f"{subjects[0]} vs {subjects[1]}" if len(subjects) > 1 else subjects[0]
+    return textwrap.fill(f"{text}, {_words(measure)}", _LABEL_CHARS)
+
+
+def _credit_for_series(series_ids: Sequence[str]) -> str:
+    """Source lines for core/observations series ids (`fred:IHLIDXUS`)."""
+    sources = sorted({s for s in map(source_of_series, series_ids) if s})
+    return "; ".join(publisher(s).credit() for s in sources) or "Source: none"
+
+
+def _render(figure: Figure) -> tuple[bytes, str]:
     png, svg = io.BytesIO(), io.StringIO()
     figure.savefig(png, format="png", dpi=_DPI, metadata={"Software": None})
+    # The layout is settled by the first drawing; redoing it for the SVG would cost as much again
+    # (a third of a chart's time) and move nothing.
+    figure.set_layout_engine("none")
     figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     text = svg.getvalue()
-    return Chart(name, title, png.getvalue(), text[text.index("<svg") :])
+    return png.getvalue(), text[text.index("<svg") :]
+
+
+def _chart(name: str, title: str, source: str, as_of: str, figure: Figure) -> Chart:
+    png, svg = _render(figure)
+    return Chart(name, title, source, as_of, png, svg)
+
+
+def _oews_credit(periods: Sequence[str]) -> str:
+    return publisher("bls").credit(f"OEWS {_as_of(periods)}")
 
 
 def pay_premium_chart(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> Chart:
-    """Stated premium ranges as intervals, beside recomputed values and official proxies."""
-    claims = claim_checks.filter(
-        (pl.col("formula") == "premium_pct") & pl.col("stated_low").is_not_null()
-    )
-    proxies = pay_premiums.filter(pl.col("formula") == "premium_pct")
-    labels = [*claims["claim_id"], *proxies["metric_id"].str.slice(0, 60)]
-    figure = Figure(figsize=(9, 0.45 * max(len(labels), 3) + 1.2), layout="constrained")
-    axes = figure.subplots()
-    for row, claim in enumerate(claims.iter_rows(named=True)):
-        axes.plot([claim["stated_low"], claim["stated_high"]], [row, row], color="#4575b4", linewidth=7, alpha=0.45,
-                  solid_capstyle="butt", label="stated range" if row == 0 else None)  # fmt: skip
-        if claim["computed_value"] is not None:
-            axes.plot(claim["computed_value"], row, "o", color=STATUS_COLOURS[claim["status"]])
-    offset = claims.height
-    for row, metric in enumerate(proxies.iter_rows(named=True), start=offset):
-        axes.plot(
-            metric["value"],
-            row,
-            "D",
-            color="#542788",
-            label="computed premium" if row == offset else None,
+    """Stated premium ranges as intervals, beside recomputed values and the newest official
+    OEWS proxies."""
+    title = "Pay premiums: what the article states, what its figures give, what OEWS shows"
+    premiums = pay_premiums.filter(pl.col("formula") == "premium_pct")
+    claims = (
+        claim_checks.filter(
+            (pl.col("formula") == "premium_pct") & pl.col("stated_low").is_not_null()
         )
+        .join(
+            premiums.select("metric_id", "subjects", "measure", "period"),
+            on="metric_id",
+            how="left",
+        )
+        .sort("claim_id")
+        .head(_MAX_ROWS)
+    )
+    claimed = set(claims["metric_id"].drop_nulls())
+    proxies = (
+        premiums.filter(~pl.col("metric_id").is_in(claimed) & pl.col("flags").list.len().eq(0))
+        .sort("period")
+        .group_by(pl.col("subjects").list.join("|"), "measure", maintain_order=True)
+        .last()
+        .sort("metric_id")
+        .head(_MAX_ROWS - claims.height)
+    )
+    if claims.height + proxies.height == 0:
+        return Chart("pay_premiums", title, "", "no data", empty_reason=(
+            "No pay premium can be drawn: the registry has no premium claim with a stated "
+            "value and no official OEWS wages are in the lake yet."))  # fmt: skip
+    labels = [
+        _pair_label(c["subjects"], c["measure"])
+        if c["subjects"]
+        else textwrap.fill(c["statement"], _LABEL_CHARS)
+        for c in claims.iter_rows(named=True)
+    ] + [_pair_label(p["subjects"], p["measure"]) for p in proxies.iter_rows(named=True)]
+    figure = Figure(figsize=(_WIDTH_INCHES, 0.55 * max(len(labels), 3) + 1.6), layout="constrained")
+    axes = figure.subplots()
+    legend_done: set[str] = set()
+
+    def once(label: str) -> str | None:
+        if label in legend_done:
+            return None
+        legend_done.add(label)
+        return label
+
+    for row, claim in enumerate(claims.iter_rows(named=True)):
+        axes.plot([claim["stated_low"], claim["stated_high"]], [row, row], color="#4575b4",
+                  linewidth=8, alpha=0.4, solid_capstyle="butt", label=once("stated in the article"))  # fmt: skip
+        if claim["computed_value"] is not None:
+            axes.plot(claim["computed_value"], row, "o", markersize=7,
+                      color=STATUS_COLOURS[claim["status"]],
+                      label=once(f"recomputed from its figures: {claim['status']}"))  # fmt: skip
+    for row, proxy in enumerate(proxies.iter_rows(named=True), start=claims.height):
+        axes.plot(proxy["value"], row, "D", color="#542788",
+                  label=once(f"official OEWS proxy ({_period_words(proxy['period'])})"))  # fmt: skip
     axes.set_yticks(range(len(labels)), labels, fontsize=7)
+    axes.invert_yaxis()
     axes.axvline(0, color="#444444", linewidth=0.8)
-    axes.set_xlabel("premium, % over the comparison group")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=7)
-    axes.set_title("Pay premiums: stated ranges and computed values")
-    return _render("pay_premiums", "Pay premiums", figure)
+    axes.set_xlabel("pay premium, % over the comparison group")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)
+    as_of = _as_of([*claims["period"].drop_nulls(), *proxies["period"]])
+    # OEWS periods are reference months (`2024-05`); the article's are years.
+    oews_periods = [p for p in [*claims["period"].drop_nulls(), *proxies["period"]] if len(p) == 7]
+    source = f"Sources: {_ARTICLE}" + (f"; {_oews_credit(oews_periods)}" if oews_periods else "")
+    return _chart("pay_premiums", title, source, as_of, figure)
+
+
+def _year(period: str) -> float:
+    year, _, month = period.partition("-")
+    return int(year) + ((int(month) - 1) / 12 if month.isdigit() else 0)
+
+
+def premiums_over_time_chart(pay_premiums: pl.DataFrame) -> Chart:
+    """OEWS pay premiums of occupation pairs year by year: the median premium, the premium at
+    the 25th-75th and 10th-90th wage percentiles as bands, the mean dashed; years whose series
+    crosses a SOC code break marked."""
+    title = "Pay premiums over time, by wage percentile (OEWS)"
+    rows = pay_premiums.filter(
+        (pl.col("formula") == "premium_pct")
+        & pl.col("period").str.contains(r"^\d{4}-\d{2}$")
+        & pl.col("measure").is_in([*_PERCENTILES, "mean_annual_wage"])
+    ).with_columns(pair=pl.col("subjects").list.join(" vs "))
+    pairs = (
+        rows.group_by("pair")
+        .agg(pl.col("period").n_unique().alias("years"))
+        .filter(pl.col("years") > 1)
+        .sort("pair")["pair"]
+        .to_list()[:_MAX_PANELS]
+    )
+    if not pairs:
+        return Chart("premiums_over_time", title, "", "no data", empty_reason=(
+            "No premium series over time yet: the lake has OEWS pay premiums for fewer than "
+            "two years."))  # fmt: skip
+    figure = Figure(figsize=(_WIDTH_INCHES, 2.6 * len(pairs) + 0.8), layout="constrained")
+    panels = figure.subplots(len(pairs), 1, squeeze=False)[:, 0]
+    for axes, pair in zip(panels, pairs, strict=True):
+        series = rows.filter(pl.col("pair") == pair)
+        wide = {
+            measure: dict(zip(map(_year, group["period"]), group["value"], strict=True))
+            for (measure,), group in series.sort("period").group_by("measure", maintain_order=True)
+        }
+        years = sorted({y for values in wide.values() for y in values})
+
+        def line(measure: str, years: list[float] = years, wide: dict = wide) -> list[float]:
+            return [wide.get(measure, {}).get(y, np.nan) for y in years]
+
+        if {"annual_wage_p10", "annual_wage_p90"} <= wide.keys():
+            axes.fill_between(years, line("annual_wage_p10"), line("annual_wage_p90"),
+                              color="#9ecae1", alpha=0.5, label="10th-90th percentile")  # fmt: skip
+        if {"annual_wage_p25", "annual_wage_p75"} <= wide.keys():
+            axes.fill_between(years, line("annual_wage_p25"), line("annual_wage_p75"),
+                              color="#4292c6", alpha=0.5, label="25th-75th percentile")  # fmt: skip
+        if "median_annual_wage" in wide:
+            axes.plot(years, line("median_annual_wage"), "o-", color="#08306b", label="median")
+        if "mean_annual_wage" in wide:
+            axes.plot(years, line("mean_annual_wage"), "--", color="#6a51a3", label="mean")
+        breaks = sorted(set(map(_year, series.filter(pl.col("flags").list.len() > 0)["period"])))
+        for number, year in enumerate(breaks):
+            axes.axvline(year, color="#d95f0e", linestyle=":", linewidth=1.2,
+                         label="series crosses a SOC code break" if number == 0 else None)  # fmt: skip
+        axes.axhline(0, color="#444444", linewidth=0.8)
+        axes.set_title(textwrap.fill(pair, 90), fontsize=9)
+        axes.set_ylabel("premium, %")
+        axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    panels[-1].set_xlabel("OEWS reference year (May)")
+    return _chart("premiums_over_time", title, _oews_credit(rows["period"].to_list()),
+                  _as_of(rows["period"].to_list()), figure)  # fmt: skip
 
 
 def _window(period: str) -> tuple[date, date] | None:
@@ -85,112 +293,197 @@ def _window(period: str) -> tuple[date, date] | None:
     return start, end
 
 
+def thin(days: np.ndarray, values: np.ndarray, max_points: int = _MAX_POINTS) -> np.ndarray:
+    """Indices of the points to draw: all of them if few, else in each of `max_points / 2`
+    buckets of the x range the lowest and the highest, in x order (the drawn line is the same at
+    one bucket per pixel column)."""
+    if len(days) <= max_points:
+        return np.arange(len(days))
+    order = np.argsort(days, kind="stable")
+    buckets = np.array_split(order, max_points // 2)
+    keep = [
+        i for b in buckets if len(b) for i in (b[np.argmin(values[b])], b[np.argmax(values[b])])
+    ]
+    return np.array(sorted(set(keep), key=lambda i: (days[i], i)))
+
+
 def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame) -> Chart:
     """Growth since the window start of the AI share of postings and of software-development
     postings over time; divergence windows shaded."""
-    series = growth_rates.filter(pl.col("flags").list.len() > 0).with_columns(
-        series=pl.col("inputs").list.first().str.split("@").list.first()
-    )
-    figure = Figure(figsize=(9, 4), layout="constrained")
-    axes = figure.subplots()
-    for name, group in series.group_by("series", maintain_order=True):
-        points = [
-            (w[1], v)
-            for w, v in zip(map(_window, group["period"]), group["value"], strict=True)
-            if w
-        ]
-        axes.plot(
-            [day for day, _ in points],
-            [value for _, value in points],
-            linewidth=1.2,
-            label=str(name[0]),
+    title = "AI share of postings vs software-development postings, % change since window start"
+    series = (
+        growth_rates.filter(pl.col("flags").list.len() > 0)
+        .with_columns(
+            series=pl.col("inputs").list.first().str.split("@").list.first(),
+            end=pl.col("period").str.split("/").list.last().str.to_date(strict=False),
         )
-    for window in filter(None, map(_window, postings_divergence["period"])):
-        axes.axvspan(*window, color="#fee08b", alpha=0.25)
+        .filter(pl.col("end").is_not_null())
+    )
+    if series.height == 0:
+        return Chart("postings", title, "", "no data", empty_reason=(
+            "No postings series in the lake yet: the AI share of postings and software-"
+            "development postings have not been fetched (see the sources in the status box)"))  # fmt: skip
+    figure = Figure(figsize=(_WIDTH_INCHES, 4), layout="constrained")
+    axes = figure.subplots()
+    series = series.with_columns(subject=pl.col("subjects").list.first())
+    shared = set(series.group_by("subject").agg(pl.col("series").n_unique().alias("n")).filter(
+        pl.col("n") > 1)["subject"])  # fmt: skip
+    for (series_id, subject), group in series.sort("end").group_by(
+        "series", "subject", maintain_order=True
+    ):
+        source = source_of_series(series_id)
+        label = (
+            f"{subject} ({publisher(source).short_name})"
+            if subject in shared and source
+            else subject
+        )
+        days = group["end"].to_numpy()
+        values = group["value"].to_numpy()
+        keep = thin(days.astype("datetime64[D]").astype(np.int64), values)
+        axes.plot(days[keep], values[keep], linewidth=1.1, label=label)
+    windows = list(filter(None, map(_window, postings_divergence["period"])))[:_MAX_ROWS]
+    for number, window in enumerate(windows):
+        axes.axvspan(*window, color="#fee08b", alpha=0.35,
+                     label="window compared in the ledger" if number == 0 else None)  # fmt: skip
     axes.axhline(0, color="#444444", linewidth=0.8)
     axes.set_ylabel("% change since window start")
-    if series.height:
-        axes.legend(fontsize=7)
-    else:
-        axes.text(
-            0.5,
-            0.5,
-            "no official postings data in the lake yet",
-            ha="center",
-            transform=axes.transAxes,
+    locator = AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # no overlapping dates
+    axes.set_xlabel("date (daily series)")
+    axes.legend(fontsize=7)
+    as_of = series["end"].max().isoformat()
+    return _chart("postings", title, _credit_for_series(series["series"].to_list()),
+                  as_of, figure)  # fmt: skip
+
+
+def unemployment_chart(unemployment_gaps: pl.DataFrame, published_figures: pl.DataFrame) -> Chart:
+    """Each occupation's unemployment rate beside its group's rate (the gap is the distance)."""
+    title = "Unemployment rate of each occupation beside its group's rate"
+    value_of = dict(published_figures.select("figure_id", "value").drop_nulls().iter_rows())
+    gaps = (
+        unemployment_gaps.filter(
+            pl.col("inputs").list.eval(pl.element().is_in(list(value_of))).list.all()
         )
-    axes.set_title("AI share of postings vs software-development postings (windows shaded)")
-    return _render("postings", "Postings", figure)
-
-
-def unemployment_chart(unemployment_gaps: pl.DataFrame) -> Chart:
-    """Each occupation's unemployment rate against its group, as a gap in points."""
-    gaps = unemployment_gaps.sort("value")
-    labels = [
-        f"{a} vs {b}  ({text})"
-        for (a, b), text in zip(gaps["subjects"], gaps["formula_text"], strict=True)
-    ]
-    figure = Figure(figsize=(9, 0.5 * max(gaps.height, 2) + 1), layout="constrained")
-    axes = figure.subplots()
-    axes.barh(
-        range(gaps.height),
-        gaps["value"].to_list(),
-        color=["#d73027" if v > 0 else "#4575b4" for v in gaps["value"]],
+        .sort("value")
+        .head(_MAX_ROWS)
     )
-    axes.set_yticks(range(gaps.height), labels, fontsize=7)
-    axes.axvline(0, color="#444444", linewidth=0.8)
-    axes.set_xlabel("unemployment rate minus the group's, percentage points")
-    axes.set_title("Unemployment rates by occupation against their group")
-    return _render("unemployment", "Unemployment", figure)
+    if gaps.height == 0:
+        return Chart("unemployment", title, "", "no data", empty_reason=(
+            "No unemployment rates to compare: the registry has no pair of rates for the same "
+            "period."))  # fmt: skip
+    figure = Figure(figsize=(_WIDTH_INCHES, 0.55 * max(gaps.height, 2) + 1.4), layout="constrained")
+    axes = figure.subplots()
+    for row, gap in enumerate(gaps.iter_rows(named=True)):
+        own, group = (value_of[i] for i in gap["inputs"][:2])
+        axes.plot([group, own], [row, row], color="#bbbbbb", linewidth=2, zorder=1)
+        axes.plot(group, row, "o", markerfacecolor="white", markeredgecolor="#444444",
+                  label="the group's rate" if row == 0 else None, zorder=2)  # fmt: skip
+        axes.plot(own, row, "o", color="#d73027" if own > group else "#4575b4", zorder=3,
+                  label=None)  # fmt: skip
+        axes.annotate(f"{gap['value']:+.1f} pt", (own, row), xytext=(6, 6),
+                      textcoords="offset points", fontsize=7)  # fmt: skip
+    axes.plot([], [], "o", color="#4575b4", label="occupation below its group")
+    axes.plot([], [], "o", color="#d73027", label="occupation above its group")
+    axes.set_yticks(range(gaps.height),
+                    [textwrap.fill(f"{s[0]} (group: {s[1]})", _LABEL_CHARS) for s in gaps["subjects"]],
+                    fontsize=7)  # fmt: skip
+    axes.invert_yaxis()
+    axes.set_xlabel("unemployment rate, %")
+    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+    as_of = _as_of(gaps["period"].to_list())
+    return _chart("unemployment", title, f"Sources: {_ARTICLE}", as_of, figure)
 
 
 def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
-    """Every claim and figure check, coloured by status."""
-    ledger = claim_checks.sort("status", "claim_id")
-    figure = Figure(figsize=(9, 0.22 * max(ledger.height, 4) + 1), layout="constrained")
+    """The ledger's rows counted by status."""
+    counts = status_counts(claim_checks)
+    figure = Figure(figsize=(_WIDTH_INCHES, 2.2), layout="constrained")
     axes = figure.subplots()
-    rows = range(ledger.height)
-    axes.barh(rows, 1, color=[STATUS_COLOURS[status] for status in ledger["status"]])
-    for row, (claim_id, status) in enumerate(ledger.select("claim_id", "status").iter_rows()):
-        axes.text(0.02, row, f"{claim_id}: {status}", va="center", fontsize=6, color="white")
-    axes.set_yticks([])
-    axes.set_xticks([])
+    statuses = list(LEDGER_STATUSES)
+    axes.barh(range(len(statuses)), [counts[s] for s in statuses],
+              color=[STATUS_COLOURS[s] for s in statuses])  # fmt: skip
+    for row, status in enumerate(statuses):
+        axes.annotate(str(counts[status]), (counts[status], row), xytext=(4, 0),
+                      textcoords="offset points", va="center", fontsize=8)  # fmt: skip
+    axes.set_yticks(range(len(statuses)), statuses)
     axes.invert_yaxis()
-    axes.set_title("Claim ledger")
-    return _render("claim_ledger", "Claim ledger", figure)
+    axes.set_xlabel("claims and figure checks in the ledger")
+    return _chart("claim_ledger", "Claim ledger: counts by status",
+                  f"Sources: {_ARTICLE}; official series as in the status box", "this build",
+                  figure)  # fmt: skip
 
 
 def charts(frames: dict[str, pl.DataFrame]) -> list[Chart]:
-    """All charts, from the metrics tables (keyed by table name)."""
+    """All charts, from the metrics tables and core/published_figures (keyed by table name)."""
     return [
         pay_premium_chart(frames["claim_checks"], frames["pay_premiums"]),
+        premiums_over_time_chart(frames["pay_premiums"]),
         postings_chart(frames["growth_rates"], frames["postings_divergence"]),
-        unemployment_chart(frames["unemployment_gaps"]),
+        unemployment_chart(frames["unemployment_gaps"], frames["published_figures"]),
         ledger_chart(frames["claim_checks"]),
     ]
 
 
-def html_report(rendered: list[Chart], claim_checks: pl.DataFrame) -> str:
-    """One self-contained page: inline SVG charts and the ledger table."""
+def _status_box(status: Status) -> str:
+    sources = "".join(
+        f"<li><b>{html.escape(s.publisher)}</b>: {html.escape(s.state)}</li>"
+        for s in status.sources
+    )
+    counts = " ".join(
+        f'<span class="chip" style="background:{STATUS_COLOURS[s]}">{status.counts.get(s, 0)} {s}</span>'
+        for s in LEDGER_STATUSES
+    )
+    release = html.escape(status.release) if status.release else "none yet (run the publish job)"
+    return f"""<section id="status" class="status">
+<p><b>Tables built:</b> {html.escape(status.built_at)} &middot; <b>Latest release:</b> {release}</p>
+<p><b>Sources</b></p><ul>{sources}</ul>
+<p><b>Ledger:</b> {counts}</p>
+</section>"""
+
+
+def _section(chart: Chart) -> str:
+    body = (
+        chart.svg
+        if chart.svg is not None
+        else f'<p class="empty">{html.escape(chart.empty_reason or "")}</p>'
+    )
+    source = (
+        f'<p class="source">{html.escape(chart.source)}. As of {html.escape(chart.as_of)}.</p>'
+        if chart.svg is not None
+        else ""
+    )
+    return f'<section class="chart" id="{chart.name}"><h2>{html.escape(chart.title)}</h2>{body}{source}</section>'
+
+
+def html_report(rendered: list[Chart], claim_checks: pl.DataFrame, status: Status) -> str:
+    """One self-contained page: the status box, inline SVG charts and the ledger table."""
     rows = "\n".join(
-        f"<tr><td>{html.escape(c['claim_id'])}</td>"
+        f"<tr><td>{html.escape(c['statement'])}<br><small>{html.escape(c['claim_id'])}</small></td>"
         f'<td style="background:{STATUS_COLOURS[c["status"]]};color:white">{c["status"]}</td>'
         f"<td>{html.escape(c['explanation'])}</td></tr>"
         for c in claim_checks.sort("status", "claim_id").iter_rows(named=True)
     )
-    sections = "\n".join(
-        f'<section class="chart" id="{chart.name}"><h2>{html.escape(chart.title)}</h2>{chart.svg}</section>'
-        for chart in rendered
+    meanings = "".join(
+        f'<li><span class="chip" style="background:{STATUS_COLOURS[s]}">{s}</span> '
+        f"{html.escape(text)}</li>"
+        for s, text in CLAIM_STATUSES.items()
     )
+    sections = "\n".join(map(_section, rendered))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>labor-lake report</title>
-<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}svg{{max-width:100%;height:auto}}
-table{{border-collapse:collapse;font-size:.8rem}}td{{border:1px solid #ddd;padding:.2rem .4rem}}</style>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#222}}svg{{max-width:100%;height:auto}}
+.status{{border:2px solid #444;border-radius:6px;padding:.5rem 1rem;background:#f7f7f7}}
+.chip{{color:white;padding:.1rem .4rem;border-radius:3px;white-space:nowrap}}
+.source{{font-size:.8rem;color:#555;margin-top:0}} .empty{{font-style:italic;color:#555}}
+table{{border-collapse:collapse;font-size:.8rem}}td,th{{border:1px solid #ddd;padding:.2rem .4rem;vertical-align:top}}</style>
 </head><body>
 <h1>labor-lake: claims about the tech labor market, checked</h1>
-<p>Drawn from the metrics tables of the lake; every number traces to a row of its core tables.</p>
+{_status_box(status)}
+<p>Drawn from the lake's metrics tables; every number traces to a row of its core tables.</p>
 {sections}
-<h2>Claim ledger</h2>
+<h2>Claim ledger: every claim and figure check, with the reason for its status</h2>
+<ul>{meanings}</ul>
 <table><thead><tr><th>claim</th><th>status</th><th>why</th></tr></thead><tbody>
 {rows}
 </tbody></table>

@@ -5,6 +5,7 @@ Policies that apply across assets (owner, metrics freshness) are set here, once.
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 import dagster as dg
@@ -27,6 +28,12 @@ from pipelines.automation import (
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
 from pipelines.resources import HttpClient, LakeResource, OfficialSources, RegistryFiles
+from pipelines.run_summary import run_summary_on_failure, run_summary_on_success
+
+# Dagster's own beta features that `dg launch --assets '*'` (asset selection) and our dagster.yaml
+# (the run-summary log handler) use: the warnings are addressed to Dagster, not to the user.
+for _beta in ("Parameter `include_sources`", "Handling yaml-defined logging configuration"):
+    warnings.filterwarnings("ignore", message=_beta, category=dg.BetaWarning)
 
 OWNER = "team:labor-lake"
 # Metrics are rebuilt by the daily postings refresh and the weekly build: warn after two days
@@ -67,7 +74,7 @@ def build_definitions() -> dg.Definitions:
         assets=dg.map_asset_specs(_apply_policies, _assets),
         jobs=[build_lake_job, publish_job, refresh_bls_job, refresh_postings_job],
         schedules=SCHEDULES,
-        sensors=[registry_changed_sensor],
+        sensors=[registry_changed_sensor, run_summary_on_success, run_summary_on_failure],
         executor=in_process_or_multiprocess_executor,
         resources={
             "io_manager": ParquetLakeIOManager(lake_resource=lake),

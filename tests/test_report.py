@@ -1,23 +1,32 @@
-"""The report: charts from the metrics tables, a page that opens with no network, and charts that
-actually render in a browser."""
+"""The report: a page that explains itself, charts in words with a source line each, bounded
+marks whatever the table size, and what a reader sees in a real browser."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 from matplotlib import image
 
+from labor_lake import report
 from labor_lake.report import STATUS_COLOURS
+from schemas.tables import METRICS_PAY_PREMIUMS
 
-from .conftest import Workspace, run_pipeline, serve_sources
+from .conftest import REPO_ROOT, Workspace, run_pipeline, serve_sources, synthetic_metric_row
 
+# Charts with data on the synthetic sources (premiums over time needs two OEWS years: it is
+# replaced by a sentence there).
 CHARTS = ("pay_premiums", "postings", "unemployment", "claim_ledger")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+METRIC_ID = re.compile(r"\b[a-z_]+_(pct|pp)?:[a-z0-9_]+")
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -28,7 +37,7 @@ def reported(workspace: Workspace, httpserver, monkeypatch) -> tuple[Workspace, 
     return workspace, result
 
 
-def test_every_chart_is_written_as_png_and_svg(reported) -> None:
+def test_every_chart_with_data_is_written_as_png_and_svg(reported) -> None:
     workspace, _ = reported
     for name in CHARTS:
         png = workspace.lake_root / "reports" / f"{name}.png"
@@ -38,7 +47,7 @@ def test_every_chart_is_written_as_png_and_svg(reported) -> None:
         )
 
 
-def test_html_report_is_self_contained(reported) -> None:
+def test_page_is_self_contained_and_explains_itself(reported) -> None:
     workspace, _ = reported
     page = (workspace.lake_root / "reports" / "index.html").read_text()
     assert page.count("<svg") >= len(CHARTS)
@@ -46,45 +55,175 @@ def test_html_report_is_self_contained(reported) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), (
         "the page loads something from the network"
     )
-    assert "ml_swe_total_comp_premium" in page and STATUS_COLOURS["consistent"] in page
+    for credit in ("Indeed Hiring Lab", "CC BY 4.0", "Bureau of Labor Statistics"):
+        assert credit in page, credit
+    assert re.search(r"\d+ consistent</span>", page) and "Tables built:" in page
+    assert "premium_pct:" not in page, "a metric id is printed as a label"
+    assert "No premium series over time yet" in page  # one OEWS year: a sentence, not a chart
 
 
-def test_charts_reach_the_ui_as_metadata(workspace: Workspace, httpserver, monkeypatch) -> None:
-    serve_sources(httpserver, monkeypatch)
-    result = run_pipeline(without=())
-    assert result.success
-    report = next(
-        m
+def test_unchanged_lake_leaves_the_report_byte_identical(reported) -> None:
+    workspace, _ = reported
+    folder = workspace.lake_root / "reports"
+    assert run_pipeline(without=()).success  # the first build made the release the page names
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert run_pipeline(without=()).success
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_ledger_counts_and_charts_reach_the_ui_as_metadata(reported) -> None:
+    _, result = reported
+    by_asset = {
+        m.asset_key.to_user_string(): m.materialization.metadata
         for m in result.get_asset_materialization_events()
-        if m.asset_key.to_user_string() == "report"
-    )
-    charts = [
-        v.value for k, v in report.materialization.metadata.items() if k.startswith("chart: ")
-    ]
-    assert len(charts) == len(CHARTS)
-    assert all("data:image/png;base64," in chart for chart in charts)
+    }
+    counts = {k: v.value for k, v in by_asset["metrics/claim_checks"].items() if k.startswith("ledger: ") and isinstance(v.value, int)}  # fmt: skip
+    assert set(counts) == {f"ledger: {s}" for s in STATUS_COLOURS}
+    assert sum(counts.values()) == by_asset["metrics/claim_checks"]["dagster/row_count"].value
+    assert by_asset["metrics/pay_premiums"]["schema_version"].value
+    charts = by_asset["report"]["charts"].value
+    assert charts.count("data:image/png;base64,") == len(CHARTS)
+    assert "Source: Indeed Hiring Lab" in charts
+
+
+def _synthetic_oews_premiums() -> pl.DataFrame:
+    """Synthetic (made-up) OEWS premium rows for two years and five measures, shaped like the
+    rows the OEWS-over-time work adds: not published figures."""
+    rows = []
+    for year, shift in (("2019-05", 0.0), ("2021-05", 2.0), ("2024-05", 4.0)):
+        for measure, base in (("annual_wage_p10", 1.0), ("annual_wage_p25", 3.0),
+                              ("median_annual_wage", 5.0), ("annual_wage_p75", 7.0),
+                              ("annual_wage_p90", 9.0), ("mean_annual_wage", 6.0)):  # fmt: skip
+            rows.append(
+                synthetic_metric_row(
+                    metric_id=f"premium_pct:synthetic_a_{measure}_{year}:synthetic_b",
+                    value=base + shift,
+                    period=year,
+                    measure=measure,
+                    subjects=["Data scientists (synthetic)", "Software developers (synthetic)"],
+                    flags=["crosses the SOC 2018 code break (synthetic)"]
+                    if year == "2021-05"
+                    else [],
+                )
+            )
+    return pl.DataFrame(rows, schema=METRICS_PAY_PREMIUMS.polars_schema)
+
+
+def test_premiums_over_time_draw_the_percentile_band_and_the_break() -> None:
+    chart = report.premiums_over_time_chart(_synthetic_oews_premiums())
+    assert chart.svg is not None and chart.empty_reason is None
+    for words in ("10th-90th percentile", "25th-75th percentile", "median", "mean",
+                  "series crosses a SOC code break", "Data scientists (synthetic)"):  # fmt: skip
+        assert words in chart.svg, words
+    assert chart.source == "Source: U.S. Bureau of Labor Statistics, OEWS May 2024"
+    assert chart.as_of == "May 2024"
+
+
+def test_long_series_draw_a_bounded_number_of_marks() -> None:
+    days = np.arange(100_000)
+    values = np.sin(days / 500.0) + (days == 54_321) * 10.0  # one spike the eye must still see
+    kept = report.thin(days, values)
+    assert len(kept) <= report._MAX_POINTS
+    assert 54_321 in kept and values[kept].min() == values.min()
+    assert np.all(np.diff(days[kept]) > 0)
 
 
 @pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
 )
-def test_report_renders_in_headless_chromium(published_lake: Path, tmp_path: Path) -> None:
+def test_a_reader_sees_status_sources_and_words_in_chromium(
+    published_lake: Path, tmp_path: Path
+) -> None:
+    """Renders the page in headless Chromium, then checks the rendered DOM and the pixels."""
     screenshot = tmp_path / "report.png"
-    subprocess.run(
-        [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,4000", f"--screenshot={screenshot}",
-            (published_lake / "reports" / "index.html").as_uri(),
-        ],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+    flags = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]  # fmt: skip
+    page = (published_lake / "reports" / "index.html").as_uri()
+    subprocess.run([*flags, "--window-size=1000,4200", f"--screenshot={screenshot}", page],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    dom = subprocess.run([*flags, "--dump-dom", page], check=True, capture_output=True,
+                         text=True, timeout=120).stdout  # fmt: skip
+
+    seen = _Sections()
+    seen.feed(dom)
+    assert "Tables built" in seen.status and "Latest release" in seen.status
+    assert all(s in seen.status for s in STATUS_COLOURS), seen.status
+    assert seen.charts, "no chart section rendered"
+    for name, chart in seen.charts.items():
+        if chart["empty"]:  # a sentence saying why, instead of an empty axis
+            assert not chart["svg_text"] and len(chart["empty"]) > 40, name
+            continue
+        assert chart["source"].startswith(("Source: ", "Sources: ")), name
+        assert "As of" in chart["source"], name
+        # More than a reference line at zero: the axes show data.
+        assert chart["marks"] >= 2, f"{name}: an axis with nothing drawn ({chart['marks']})"
+        assert not METRIC_ID.search(chart["svg_text"]), f"{name} labels a metric id"
+
     pixels = (image.imread(screenshot)[:, :, :3] * 255).astype(np.uint8)
-    colours = {tuple(p) for p in pixels.reshape(-1, 3)[::7]}
-    assert len(colours) > 50, "the page rendered (almost) blank"
+    assert len({tuple(p) for p in pixels.reshape(-1, 3)[::7]}) > 50, "page rendered blank"
 
     def present(hex_colour: str) -> bool:
         target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
         return bool((np.abs(pixels.astype(int) - target).sum(axis=2) < 12).any())
 
     assert present(STATUS_COLOURS["consistent"]) and present(STATUS_COLOURS["inconsistent"])
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, SCREENSHOTS / "report.png")
+
+
+class _Sections(HTMLParser):
+    """The status box's text, and per chart section: its source line, its empty-chart sentence,
+    the text inside its SVG, and how many data marks its axes draw (matplotlib's SVG groups:
+    lines, filled areas and patches inside an axes, not its ticks, legend, background or
+    spines)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = ""
+        self.charts: dict[str, dict] = {}
+        self._where: list[str] = []  # "status", "svg", "source", "empty"
+        self._chart: dict | None = None
+        self._groups: list[str] = []  # ids of the open <g> elements
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        if tag == "section" and attributes.get("id") == "status":
+            self._where.append("status")
+        elif tag == "section" and "chart" in (attributes.get("class") or ""):
+            self._chart = {"source": "", "empty": "", "svg_text": "", "marks": 0}
+            self.charts[attributes["id"]] = self._chart
+        elif tag == "svg":
+            self._where.append("svg")
+        elif tag == "p" and attributes.get("class") in ("source", "empty"):
+            self._where.append(attributes["class"])
+        elif tag == "g":
+            group = attributes.get("id") or ""
+            inside_axes = any(g.startswith("axes_") for g in self._groups) and not any(
+                g.startswith(("xtick_", "ytick_", "legend_")) for g in self._groups
+            )
+            marks = ("line2d_", "PolyCollection_", "FillBetween", "patch_")
+            if self._chart is not None and inside_axes and group.startswith(marks):
+                self._chart["marks"] += 1
+            if group.startswith("axes_") and self._chart is not None:
+                self._chart["marks"] -= 5  # its background and four spines are patches too
+            self._groups.append(group)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "g" and self._groups:
+            self._groups.pop()
+        if self._where and (tag, self._where[-1]) in {("section", "status"), ("svg", "svg"),
+                                                      ("p", "source"), ("p", "empty")}:  # fmt: skip
+            self._where.pop()
+        if tag == "section":
+            self._chart = None
+
+    def handle_data(self, data: str) -> None:
+        where = self._where[-1] if self._where else None
+        if where == "status":
+            self.status += data
+        elif self._chart is not None and where == "svg":
+            self._chart["svg_text"] += data + " "
+        elif self._chart is not None and where in ("source", "empty"):
+            self._chart[where] += data

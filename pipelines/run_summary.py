@@ -1,0 +1,136 @@
+"""The closing summary of every run, gathered from the run's event log.
+
+Two ways in, one summary (`labor_lake/run_summary.py`):
+- `RunSummaryHandler`, a logging handler that `dagster.yaml` attaches to every run of this
+  instance: when the run ends it prints the summary on the console (the end of `dg launch`).
+- `run_summary_on_success` / `run_summary_on_failure`, run status sensors: they append the same
+  summary to the run's own event log, so runs started by schedules and sensors show it in the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
+
+from labor_lake.run_summary import (
+    LEDGER_NAMES_KEY,
+    NAMED_STATUSES,
+    CheckOutcome,
+    RunFacts,
+    summary_lines,
+)
+from pipelines import settings
+
+_RUN_END = {dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE}
+
+
+def _plain(value: object) -> object:
+    return getattr(value, "value", value)
+
+
+def run_facts(instance: dg.DagsterInstance, run_id: str, succeeded: bool) -> RunFacts:
+    """What the run did, read from its event log."""
+    facts = RunFacts(
+        succeeded=succeeded,
+        planned=[],
+        built=[],
+        failed_steps=[],
+        checks=[],
+        lake_root=_display_root(settings.lake_root()),
+    )
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+            facts.planned.append(event.asset_key.to_user_string())
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE and event.step_key:
+            facts.failed_steps.append(event.step_key)
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            facts.checks.append(
+                CheckOutcome(
+                    asset=evaluation.asset_key.to_user_string(),
+                    name=evaluation.check_name,
+                    passed=evaluation.passed,
+                    severity=evaluation.severity.value,
+                    # The sources check says, per dataset, what happened (labor_lake.refresh).
+                    notes={
+                        key: str(_plain(value))
+                        for key, value in evaluation.metadata.items()
+                        if key not in ("mode", "source warnings")
+                    },
+                )
+            )
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            key = event.asset_key.to_user_string()
+            facts.built.append(key)
+            metadata = {k: _plain(v) for k, v in event.materialization.metadata.items()}
+            if key == "metrics/claim_checks":
+                facts.ledger_counts = {
+                    k.removeprefix("ledger: "): int(v)
+                    for k, v in metadata.items()
+                    if k.startswith("ledger: ") and isinstance(v, int)
+                }
+                facts.ledger_names = {
+                    status: str(metadata[name]).split(", ")
+                    for status in NAMED_STATUSES
+                    if (name := LEDGER_NAMES_KEY.format(status=status)) in metadata
+                    and metadata[name]
+                }
+            elif key == "report":
+                facts.report_path = str(metadata.get("report"))
+            elif key == "release":
+                facts.release = str(metadata.get("release"))
+    return facts
+
+
+def _display_root(root: str) -> str:
+    """A local lake root as an absolute path (what a user can open); URLs as they are."""
+    return root if "://" in root else str(Path(root).resolve())
+
+
+class RunSummaryHandler(logging.Handler):
+    """Prints the run's closing summary on stderr when the run ends (see `dagster.yaml`)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not has_log_record_metadata(record):
+            return
+        metadata = get_log_record_metadata(record)
+        event = metadata.get("dagster_event")
+        if event is None or event.event_type not in _RUN_END:
+            return
+        facts = run_facts(
+            dg.DagsterInstance.get(),
+            metadata["run_id"],
+            succeeded=event.event_type == dg.DagsterEventType.RUN_SUCCESS,
+        )
+        sys.stderr.write("\n".join(summary_lines(facts)) + "\n")
+
+
+def _append_summary(context: dg.RunStatusSensorContext, succeeded: bool) -> None:
+    facts = run_facts(context.instance, context.dagster_run.run_id, succeeded)
+    context.instance.report_engine_event(
+        "Run summary\n" + "\n".join(summary_lines(facts)), context.dagster_run
+    )
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Appends the closing summary to the log of every run that succeeded.",
+)
+def run_summary_on_success(context: dg.RunStatusSensorContext) -> None:
+    _append_summary(context, succeeded=True)
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Appends the closing summary to the log of every run that failed.",
+)
+def run_summary_on_failure(context: dg.RunFailureSensorContext) -> None:
+    _append_summary(context, succeeded=False)

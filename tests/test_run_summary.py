@@ -1,0 +1,128 @@
+"""The closing summary: what a person reads at the end of `dg launch`, and in a run's log."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from labor_lake.run_summary import CheckOutcome, RunFacts, summary_lines
+from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
+
+from .conftest import Workspace, copy_repository, run_pipeline
+from .test_registry_errors import set_cell
+
+DG = Path(sys.executable).parent / "dg"
+
+
+def test_summary_groups_fallbacks_and_names_what_failed() -> None:
+    facts = RunFacts(
+        succeeded=False,
+        planned=["raw/claims", "core/claims", "report"],
+        built=["raw/claims"],
+        failed_steps=["core__claims"],
+        checks=[
+            CheckOutcome("core/claims", "schema", passed=False, severity="ERROR"),
+            CheckOutcome(
+                "raw/indeed_hiring_lab_payloads",
+                "sources_reachable",
+                passed=False,
+                severity="WARN",
+                notes={
+                    "ai_share_postings": "GET https://x/AI_posting.csv: unreachable (Timeout); "
+                    "using the payload fetched 2026-11-20T13:00:00+00:00",
+                    "aggregate_postings_us": "source unreachable; "
+                    "using the payload fetched 2026-11-20T13:00:00+00:00",
+                },
+            ),
+            CheckOutcome("raw/bls_payloads", "sources_reachable", passed=True, severity="WARN"),
+        ],
+        lake_root="/lake",
+    )
+    text = "\n".join(summary_lines(facts))
+    assert "run FAILED" in text
+    assert "skipped: core/claims, report" in text
+    assert "Checks failed: core/claims schema" in text
+    assert "Checks warned: raw/indeed_hiring_lab_payloads sources_reachable" in text
+    assert (
+        "Indeed Hiring Lab: not fetched, unreachable (Timeout); using the payload fetched "
+        "2026-11-20T13:00:00+00:00 (ai_share_postings, aggregate_postings_us)" in text
+    )
+    assert "U.S. Bureau of Labor Statistics: fetched" in text
+    assert "Ledger: not rebuilt in this run" in text
+
+
+def test_a_failed_run_is_summarised_from_its_event_log_and_the_sensor_logs_it(
+    workspace: Workspace,
+) -> None:
+    workspace.edit_figures(set_cell("infosec_analysts_unemployment_rate_2025", "value", "210"))
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_pipeline(instance=instance)
+    assert not result.success
+    lines = summary_lines(run_facts(instance, result.run_id, succeeded=False))
+    text = "\n".join(lines)
+    assert "Checks failed: core/published_figures schema" in text
+    assert "skipped:" in text and "metrics/claim_checks" in text
+    assert f"Lake:    {workspace.lake_root}" in text
+
+    run = instance.get_run_by_id(result.run_id)
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    run_summary_on_failure(
+        dg.build_run_status_sensor_context(
+            sensor_name="run_summary_on_failure",
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=run,
+        ).for_run_failure()
+    )
+    logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
+    assert logged and "Checks failed: core/published_figures schema" in logged[0]
+
+
+def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_pipeline(instance=instance)
+    assert result.success
+    success = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_SUCCESS)
+    run_summary_on_success(
+        dg.build_run_status_sensor_context(
+            sensor_name="run_summary_on_success",
+            dagster_event=success,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+        )
+    )
+    logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
+    assert logged and re.search(r"Ledger: \d+ consistent, \d+ inconsistent", logged[0])
+
+
+def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(tmp_path: Path) -> None:
+    project = copy_repository(tmp_path / "clone")
+    lake = tmp_path / "lake"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake), LABOR_LAKE_SOURCES="offline")
+    completed = subprocess.run(
+        [str(DG), "launch", "--assets", "*"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = (completed.stdout + completed.stderr).rstrip("\n").splitlines()
+    assert completed.returncode == 0, "\n".join(output[-60:])
+    assert len(output) <= 80, "\n".join(output)
+    assert not [line for line in output if " DEBUG " in line or "Warning" in line], output
+    summary = output[next(i for i, line in enumerate(output) if "labor-lake run" in line) :]
+    assert len(summary) <= 25 and "run succeeded" in summary[0]
+    text = "\n".join(summary)
+    assert re.search(
+        r"Ledger: \d+ consistent, \d+ inconsistent, \d+ unverifiable, \d+ conflict", text
+    )
+    assert f"Lake:    {lake}" in text
+    assert f"Report:  {lake / 'reports' / 'index.html'}" in text
+    assert "offline mode; no payload yet" in text  # each source, and why it was not fetched
