@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 
 from assets.lake_table import source_version
-from labor_lake.lake import Lake, parquet_facts
+from labor_lake.lake import Lake, parquet_facts, partition_files
 from pipelines.resources import LakeResource
 from schemas.model import ZONES, Table, to_arrow
 from schemas.tables import ALL_TABLES
@@ -22,6 +22,7 @@ _FRICTIONLESS_TYPES = {
     "string": "string",
     "double": "number",
     "int64": "integer",
+    "int32": "integer",
     "date32[day]": "date",
     "bool": "boolean",
 }
@@ -60,22 +61,47 @@ def build_datapackage(lake: Lake) -> dict[str, Any]:
     for table in ALL_TABLES:
         if not lake.exists(table.relative_path):
             continue
-        data = lake.read_bytes(table.relative_path)
-        facts = parquet_facts(data)
+        # A partitioned table is one resource whose `path` lists its files (Frictionless
+        # multipart), each with its own rows, bytes and hash under `parts`.
+        paths = partition_files(lake, table) if table.partition_by else [table.relative_path]
+        parts = []
+        for path in paths:
+            data = lake.read_bytes(path)
+            facts = parquet_facts(data)
+            parts.append(
+                {
+                    "path": path,
+                    "rows": facts.rows,
+                    "bytes": len(data),
+                    "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+                    "produced_at": facts.provenance.get("produced_at"),
+                    "code_version": facts.provenance.get("code_version"),
+                }
+            )
+        if not parts:
+            continue
+        whole = (
+            parts[0]
+            if not table.partition_by
+            else {
+                "path": paths,
+                "rows": sum(p["rows"] for p in parts),
+                "bytes": sum(p["bytes"] for p in parts),
+                "parts": parts,
+                "produced_at": max(p["produced_at"] or "" for p in parts) or None,
+                "code_version": parts[-1]["code_version"],
+            }
+        )
         resources.append(
             {
                 "name": f"{table.zone}_{table.name}",
-                "path": table.relative_path,
+                "path": whole["path"],
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
                 "description": table.description,
                 "zone": table.zone,
                 **({"schema_version": table.schema_version} if table.published else {}),
-                "rows": facts.rows,
-                "bytes": len(data),
-                "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
-                "produced_at": facts.provenance.get("produced_at"),
-                "code_version": facts.provenance.get("code_version"),
+                **{key: value for key, value in whole.items() if key != "path"},
                 "schema": {
                     "fields": [_field(f, table) for f in to_arrow(table)],
                     **({"primaryKey": [table.primary_key]} if table.primary_key else {}),
