@@ -24,7 +24,6 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -104,15 +103,16 @@ _MAX_CELL_PROBLEMS = 200
 
 @dataclass(frozen=True)
 class OewsTable:
-    """The cells of one OEWS data sheet, every cell as text, headers already lowercase."""
+    """The cells of one OEWS data sheet or CSV, every cell as text, not yet collected."""
 
-    frame: pl.DataFrame
+    cells: pl.LazyFrame
     where: str  # file (and member and sheet) for messages
     first_line: int  # line/row of the first data record (the header is the line before)
 
 
-def reference_year(file_name: str, year: int | None = None) -> int:
-    """The May the file describes: from `_MYYYY_dl` or `oesmYY...zip` in its name, or the caller."""
+def reference_year(file_name: str, year: int | None = None) -> int | None:
+    """The May the file describes: from `_MYYYY_dl` or `oesmYY...zip` in its name, or the caller;
+    None when neither says (then the file must have a YEAR column)."""
     name = Path(file_name).name
     found = _FILE_YEAR.search(name) or _ZIP_YEAR.search(name)
     from_name = None
@@ -123,17 +123,16 @@ def reference_year(file_name: str, year: int | None = None) -> int:
         raise ValidationFailed(
             name, [Problem("year_matches_file_name", "year", str(year), file=name)]
         )
-    if year is None and from_name is None:
-        raise ValidationFailed(
-            name,
-            [Problem("year_in_file_name", "file_name", name, file=name)],
-        )
-    return year if year is not None else from_name  # type: ignore[return-value]
+    return year if year is not None else from_name
 
 
-def top_code_bounds(year: int) -> tuple[float, float]:
-    """(annual, hourly) bound a `#` stands for in the May `year` estimates."""
-    return next((annual, hourly) for first, annual, hourly in TOP_CODE_BOUNDS if year >= first)
+def top_code_bound(column: str) -> pl.Expr:
+    """The bound a `#` in wage `column` stands for, by each row's reference year."""
+    index = 1 if column in ANNUAL_WAGE_COLUMNS else 2
+    bound = pl.lit(TOP_CODE_BOUNDS[-1][index])
+    for rule in reversed(TOP_CODE_BOUNDS[:-1]):
+        bound = pl.when(pl.col("year") >= rule[0]).then(pl.lit(rule[index])).otherwise(bound)
+    return bound
 
 
 def oews_number(raw: pl.Expr) -> pl.Expr:
@@ -169,7 +168,7 @@ def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
     frame = pl.read_excel(
         io.BytesIO(content), engine="calamine", sheet_name=sheets[0], infer_schema_length=0
     )
-    return OewsTable(frame, f"{where} sheet {sheets[0]!r}", first_line=2)
+    return OewsTable(frame.lazy(), f"{where} sheet {sheets[0]!r}", first_line=2)
 
 
 def _open(content: bytes | Path, file_name: str) -> OewsTable:
@@ -197,13 +196,14 @@ def _open_csv(content: bytes | Path, name: str) -> OewsTable:
     head = content.open("rb").read(4096) if isinstance(content, Path) else content[:4096]
     header = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head else ""
     separator = max((",", ";", "\t"), key=header.count)
-    frame = pl.read_csv(
-        content if isinstance(content, Path) else io.BytesIO(content),
-        separator=separator,
-        infer_schema=False,
-        encoding="utf8-lossy",
+    options = {"separator": separator, "infer_schema": False, "encoding": "utf8-lossy"}
+    # A path is scanned lazily, so a large file is never held as text and as typed rows at once.
+    cells = (
+        pl.scan_csv(content, **options)
+        if isinstance(content, Path)
+        else pl.read_csv(io.BytesIO(content), **options).lazy()
     )
-    return OewsTable(frame, name, first_line=2)
+    return OewsTable(cells, name, first_line=2)
 
 
 def _canonical_header(header: str) -> str:
@@ -213,87 +213,79 @@ def _canonical_header(header: str) -> str:
 
 
 def _header_problems(
-    columns: list[str], name_is_national: bool, where: str
+    columns: list[str], name_is_national: bool, year_known: bool, where: str
 ) -> tuple[list[Problem], tuple[str, ...]]:
     present = set(columns)
     layout = AREA_LAYOUT if "area" in present or not name_is_national else OLD_LAYOUT
-    expected = set(layout) | (set(LATER_COLUMNS) if layout is AREA_LAYOUT else set())
+    expected = set(layout) | {"year"} | (set(LATER_COLUMNS) if layout is AREA_LAYOUT else set())
     problems = [
         Problem("known_oews_column", column, column, file=where)
         for column in columns
         if column not in expected
     ]
+    required = (*layout, *(() if year_known else ("year",)))
     problems += [
         Problem("required_oews_column", column, None, file=where)
-        for column in layout
+        for column in required
         if column not in present
     ]
     return problems, layout
 
 
-def _cell_problems(frame: pl.DataFrame, table: OewsTable) -> list[Problem]:
-    """Every cell that is neither a number, a marker nor blank where a number belongs, and every
-    malformed occupation code, group or flag, with its row."""
-    row = pl.int_range(pl.len()).alias("__row") + table.first_line
-    checks: list[tuple[str, str, pl.Expr]] = [
+def _cell_checks(columns: list[str]) -> list[tuple[str, str, pl.Expr]]:
+    """(column, check, expression true where the cell is damaged) for every checked cell."""
+    checks = [
         (c, "oews_number", ~_is_marker_or_blank(pl.col(c)) & oews_number(pl.col(c)).is_null())
         for c in NUMBER_COLUMNS
-        if c in frame.columns
+        if c in columns
     ]
-    if "occ_code" in frame.columns:
-        checks.append(
-            (
-                "occ_code",
-                "soc_code_pattern",
-                ~pl.col("occ_code").fill_null("").str.contains(OCCUPATION_CODE_PATTERN),
-            )
-        )
-    if "o_group" in frame.columns:
-        checks.append(
-            (
-                "o_group",
-                "occupation_group",
-                ~pl.col("o_group").is_in(OCCUPATION_GROUPS).fill_null(False),
-            )
-        )
+    if "occ_code" in columns:
+        code = pl.col("occ_code").fill_null("")
+        checks.append(("occ_code", "soc_code_pattern", ~code.str.contains(OCCUPATION_CODE_PATTERN)))
+    if "o_group" in columns:
+        group = pl.col("o_group").is_in(OCCUPATION_GROUPS).fill_null(False)
+        checks.append(("o_group", "occupation_group", ~group))
     for flag in FLAG_COLUMNS:
-        if flag in frame.columns:
-            checks.append(
-                (
-                    flag,
-                    "flag_is_TRUE_or_blank",
-                    ~(pl.col(flag).is_null() | pl.col(flag).is_in(["TRUE", ""])),
-                )
-            )
-    if not checks:
-        return []
-    bad = frame.select(
-        row,
-        pl.col("occ_code") if "occ_code" in frame.columns else pl.lit(None).alias("occ_code"),
-        *[expr.alias(f"__bad_{i}") for i, (_, _, expr) in enumerate(checks)],
+        if flag in columns:
+            ok = pl.col(flag).is_null() | pl.col(flag).is_in(["TRUE", ""])
+            checks.append((flag, "flag_is_TRUE_or_blank", ~ok))
+    if "year" in columns:
+        ok = pl.col("year").fill_null("").str.contains(r"^(19|20)\d{2}$")
+        checks.append(("year", "four_digit_year", ~ok))
+    return checks
+
+
+def _cell_problems(
+    cells: pl.LazyFrame, checks: list[tuple[str, str, pl.Expr]], where: str, first_line: int
+) -> list[Problem]:
+    """Every damaged cell (up to a limit), with its row and occupation code."""
+    flagged = (
+        cells.with_row_index("__row", offset=first_line)
+        .with_columns(
+            *[expr.alias(f"__bad_{i}") for i, (_, _, expr) in enumerate(checks)],
+            pl.col("occ_code")
+            if "occ_code" in cells.collect_schema()
+            else pl.lit(None, pl.String).alias("occ_code"),
+        )
+        .filter(pl.any_horizontal(pl.col(r"^__bad_\d+$")))
+        .head(_MAX_CELL_PROBLEMS)
+        .collect()
     )
-    bad = bad.filter(pl.any_horizontal(pl.col(r"^__bad_\d+$")))
-    problems: list[Problem] = []
-    for record in bad.head(_MAX_CELL_PROBLEMS).iter_rows(named=True):
-        for i, (column, check, _) in enumerate(checks):
-            if record[f"__bad_{i}"]:
-                value = frame[column][record["__row"] - table.first_line]
-                problems.append(
-                    Problem(check, column, value, record["occ_code"], record["__row"], table.where)
-                )
-    return problems
+    return [
+        Problem(check, column, record[column], record["occ_code"], record["__row"], where)
+        for record in flagged.iter_rows(named=True)
+        for i, (column, check, _) in enumerate(checks)
+        if record[f"__bad_{i}"]
+    ]
 
 
-def _typed(frame: pl.DataFrame, year: int, file_label: str, first_line: int) -> pl.LazyFrame:
-    annual_bound, hourly_bound = top_code_bounds(year)
-    wages = {
-        **dict.fromkeys(ANNUAL_WAGE_COLUMNS, annual_bound),
-        **dict.fromkeys(HOURLY_WAGE_COLUMNS, hourly_bound),
-    }
+def _typed(cells: pl.LazyFrame, file_label: str, first_line: int, damaged: pl.Expr) -> pl.LazyFrame:
+    """The typed rows, plus `__damaged` (from `damaged`), computed in the same pass."""
+    wages = (*ANNUAL_WAGE_COLUMNS, *HOURLY_WAGE_COLUMNS)
     numbers = [
         (
             pl.when(pl.col(c).str.strip_chars() == TOP_CODED)
-            .then(pl.lit(wages[c]))
+            .then(top_code_bound(c))
             .otherwise(oews_number(pl.col(c)))
             if c in wages
             else oews_number(pl.col(c))
@@ -306,47 +298,62 @@ def _typed(frame: pl.DataFrame, year: int, file_label: str, first_line: int) -> 
         )
         for c in NUMBER_COLUMNS
     ]
-    return (
-        frame.lazy()
-        .select(
-            pl.lit(year, pl.Int32).alias("year"),
-            pl.lit(date(year, 5, 1)).alias("period_start"),
-            pl.lit(date(year, 5, 31)).alias("period_end"),
-            *[pl.col(c) for c in IDENTITY_COLUMNS],
-            *numbers[:1],
-            *numbers[1:],
-            (pl.col("annual") == "TRUE").fill_null(False).alias("annual_only"),
-            (pl.col("hourly") == "TRUE").fill_null(False).alias("hourly_only"),
-            pl.concat_list(marker_cells).list.drop_nulls().alias("markers"),
-            pl.lit(file_label).alias("source_file"),
-            (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("source_row"),
-        )
-        .with_columns(pl.col("tot_emp").cast(pl.Int64))
-    )
+    year = pl.col("year")
+    return cells.select(
+        year,
+        pl.date(year, 5, 1).alias("period_start"),
+        pl.date(year, 5, 31).alias("period_end"),
+        *[pl.col(c) for c in IDENTITY_COLUMNS],
+        *numbers,
+        (pl.col("annual") == "TRUE").fill_null(False).alias("annual_only"),
+        (pl.col("hourly") == "TRUE").fill_null(False).alias("hourly_only"),
+        pl.concat_list(marker_cells).list.drop_nulls().alias("markers"),
+        pl.lit(file_label).alias("source_file"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("source_row"),
+        damaged.alias("__damaged"),
+    ).with_columns(pl.col("tot_emp").cast(pl.Int64))
 
 
 def read_oews(content: bytes | Path, file_name: str, year: int | None = None) -> pl.DataFrame:
-    """Typed rows of one OEWS file (zip, xlsx or CSV export) as core/oews_estimates rows. `content` may be a local CSV path for files too large to
-    hold twice in memory. Raises `ValidationFailed` naming every damaged header and cell."""
+    """Typed rows of one OEWS file (zip, xlsx or CSV export) as core/oews_estimates rows.
+
+    `content` may also be the path of a CSV, read lazily (the bulk path). The reference year
+    comes from the file name (`_MYYYY_dl`, `oesmYY...zip`) or `year`, or else from a YEAR column
+    (yearly files stacked into one). Raises `ValidationFailed` naming every damaged header and
+    cell: file (member, sheet), row, column and value."""
     reference = reference_year(file_name, year)
     table = _open(content, file_name)
-    renamed = {
-        c: HEADER_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in table.frame.columns
-    }
-    frame = table.frame.rename(renamed)
+    headers = table.cells.collect_schema().names()
+    cells = table.cells.rename({c: _canonical_header(c) for c in headers})
+    columns = cells.collect_schema().names()
     national = bool(_NATIONAL_FILE.search(Path(file_name).name))
-    problems, layout = _header_problems(frame.columns, national, table.where)
-    problems += _cell_problems(frame, table)
-    if problems:
+    problems, layout = _header_problems(columns, national, reference is not None, table.where)
+    checks = _cell_checks(columns)
+    if problems:  # a damaged header: report it with every damaged cell of the columns present
+        problems += _cell_problems(cells, checks, table.where, table.first_line)
         raise ValidationFailed(table.where, problems)
-    fill: Mapping[str, str | None] = NATIONAL_IDENTITY if layout is OLD_LAYOUT else {}
-    frame = frame.with_columns(
+    fill: Mapping[str, str] = NATIONAL_IDENTITY if layout is OLD_LAYOUT else {}
+    year_column = (
+        pl.col("year").cast(pl.Int32, strict=False)
+        if "year" in columns
+        else pl.lit(reference, pl.Int32)
+    )
+    cells = cells.with_columns(
         *[pl.lit(value, pl.String).alias(c) for c, value in fill.items()],
         *[
             pl.lit(None, pl.String).alias(c)
             for c in (*IDENTITY_COLUMNS, *NUMBER_COLUMNS)
-            if c not in frame.columns and c not in fill
+            if c not in columns and c not in fill
         ],
     )
-    typed = _typed(frame, reference, table.where, table.first_line)
-    return typed.select(CORE_OEWS_ESTIMATES.polars_schema.names()).collect()
+    # One pass: the typed rows and a damage flag per row; details only if something is damaged.
+    damaged = pl.any_horizontal([expr for _, _, expr in checks]) if checks else pl.lit(False)
+    typed = _typed(
+        cells.with_columns(year_column.alias("year")), table.where, table.first_line, damaged
+    )
+    collected = typed.collect(engine="streaming")
+    if collected["__damaged"].any():
+        raise ValidationFailed(
+            table.where, _cell_problems(cells, checks, table.where, table.first_line)
+        )
+    return collected.drop("__damaged").select(CORE_OEWS_ESTIMATES.polars_schema.names())
