@@ -99,6 +99,7 @@ _ZIP_YEAR = re.compile(r"oesm(\d{2})[a-z0-9]*\.zip$", re.IGNORECASE)
 _DATA_MEMBER = re.compile(r"(^|/)[a-z]+_M\d{4}_dl\.xlsx$", re.IGNORECASE)
 _NATIONAL_FILE = re.compile(r"^(national_M\d{4}_dl\.(xlsx|csv)|oesm\d{2}nat\.zip)$", re.IGNORECASE)
 _MAX_CELL_PROBLEMS = 200
+_MARKED_CELL = r"[a-z0-9_]+=(?:\*\*|\*|#|~)"
 
 
 @dataclass(frozen=True)
@@ -137,18 +138,18 @@ def top_code_bound(column: str) -> pl.Expr:
 
 def oews_number(raw: pl.Expr) -> pl.Expr:
     """The number in an OEWS cell as Float64: thousands separators dropped; a marker, a blank
-    cell or anything that is not a finite number becomes null (`number_problems` reports the last).
+    cell or anything that is not a finite number becomes null (`_cell_checks` reports the last).
+    Cells are taken as printed: a number with spaces around it is damage, not a number.
 
     The one place OEWS number text is parsed, so it can be unified with the registry's rule.
     """
-    text = raw.str.strip_chars().str.replace_all(",", "", literal=True)
+    text = raw.str.replace_all(",", "", literal=True)
     number = text.cast(pl.Float64, strict=False)
     return pl.when(number.is_finite()).then(number)
 
 
 def _is_marker_or_blank(raw: pl.Expr) -> pl.Expr:
-    text = raw.str.strip_chars()
-    return raw.is_null() | (text == "") | text.is_in(list(MARKERS))
+    return raw.is_null() | (raw == "") | raw.is_in(list(MARKERS))
 
 
 def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
@@ -232,10 +233,20 @@ def _header_problems(
     return problems, layout
 
 
-def _cell_checks(columns: list[str]) -> list[tuple[str, str, pl.Expr]]:
-    """(column, check, expression true where the cell is damaged) for every checked cell."""
+def _number_column(column: str) -> str:
+    return f"__number_{column}"
+
+
+def _cell_checks(columns: list[str], parsed: bool = False) -> list[tuple[str, str, pl.Expr]]:
+    """(column, check, expression true where the cell is damaged) for every checked cell; with
+    `parsed`, numbers are read from the `__number_<column>` columns `_typed` computes once."""
     checks = [
-        (c, "oews_number", ~_is_marker_or_blank(pl.col(c)) & oews_number(pl.col(c)).is_null())
+        (
+            c,
+            "oews_number",
+            ~_is_marker_or_blank(pl.col(c))
+            & (pl.col(_number_column(c)) if parsed else oews_number(pl.col(c))).is_null(),
+        )
         for c in NUMBER_COLUMNS
         if c in columns
     ]
@@ -279,39 +290,51 @@ def _cell_problems(
     ]
 
 
-def _typed(cells: pl.LazyFrame, file_label: str, first_line: int, damaged: pl.Expr) -> pl.LazyFrame:
-    """The typed rows, plus `__damaged` (from `damaged`), computed in the same pass."""
+def _typed(
+    cells: pl.LazyFrame, file_label: str, first_line: int, checks: list[tuple[str, str, pl.Expr]]
+) -> pl.LazyFrame:
+    """The typed rows, plus `__damaged` (any of `checks`), computed in the same pass."""
     wages = (*ANNUAL_WAGE_COLUMNS, *HOURLY_WAGE_COLUMNS)
     numbers = [
         (
-            pl.when(pl.col(c).str.strip_chars() == TOP_CODED)
+            pl.when(pl.col(c) == TOP_CODED)
             .then(top_code_bound(c))
-            .otherwise(oews_number(pl.col(c)))
+            .otherwise(pl.col(_number_column(c)))
             if c in wages
-            else oews_number(pl.col(c))
+            else pl.col(_number_column(c))
         ).alias(c)
         for c in NUMBER_COLUMNS
     ]
-    marker_cells = [
-        pl.when(pl.col(c).str.strip_chars().is_in(list(MARKERS))).then(
-            pl.lit(f"{c}=") + pl.col(c).str.strip_chars()
-        )
-        for c in NUMBER_COLUMNS
-    ]
+    # Markers are rare: join the marked cells of a row into one string, then split it, which is
+    # far cheaper in polars than building a list per row from one value per column.
+    marked = pl.concat_str(
+        [
+            pl.col(c).replace_strict({m: f"{c}={m}" for m in MARKERS}, default=None)
+            for c in NUMBER_COLUMNS
+        ],
+        separator=";",
+        ignore_nulls=True,
+    )
     year = pl.col("year")
-    return cells.select(
-        year,
-        pl.date(year, 5, 1).alias("period_start"),
-        pl.date(year, 5, 31).alias("period_end"),
-        *[pl.col(c) for c in IDENTITY_COLUMNS],
-        *numbers,
-        (pl.col("annual") == "TRUE").fill_null(False).alias("annual_only"),
-        (pl.col("hourly") == "TRUE").fill_null(False).alias("hourly_only"),
-        pl.concat_list(marker_cells).list.drop_nulls().alias("markers"),
-        pl.lit(file_label).alias("source_file"),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("source_row"),
-        damaged.alias("__damaged"),
-    ).with_columns(pl.col("tot_emp").cast(pl.Int64))
+    damaged = pl.any_horizontal([expr for _, _, expr in checks]) if checks else pl.lit(False)
+    return (
+        cells.with_row_index("__index")
+        .with_columns(oews_number(pl.col(c)).alias(_number_column(c)) for c in NUMBER_COLUMNS)
+        .select(
+            year,
+            pl.date(year, 5, 1).alias("period_start"),
+            pl.date(year, 5, 31).alias("period_end"),
+            *[pl.col(c) for c in IDENTITY_COLUMNS],
+            *numbers,
+            (pl.col("annual") == "TRUE").fill_null(False).alias("annual_only"),
+            (pl.col("hourly") == "TRUE").fill_null(False).alias("hourly_only"),
+            marked.str.extract_all(_MARKED_CELL).alias("markers"),
+            pl.lit(file_label).alias("source_file"),
+            (pl.col("__index").cast(pl.Int64) + first_line).alias("source_row"),
+            damaged.alias("__damaged"),
+        )
+        .with_columns(pl.col("tot_emp").cast(pl.Int64))
+    )
 
 
 def read_oews(content: bytes | Path, file_name: str, year: int | None = None) -> pl.DataFrame:
@@ -347,9 +370,11 @@ def read_oews(content: bytes | Path, file_name: str, year: int | None = None) ->
         ],
     )
     # One pass: the typed rows and a damage flag per row; details only if something is damaged.
-    damaged = pl.any_horizontal([expr for _, _, expr in checks]) if checks else pl.lit(False)
     typed = _typed(
-        cells.with_columns(year_column.alias("year")), table.where, table.first_line, damaged
+        cells.with_columns(year_column.alias("year")),
+        table.where,
+        table.first_line,
+        _cell_checks(columns, parsed=True),
     )
     collected = typed.collect(engine="streaming")
     if collected["__damaged"].any():
