@@ -175,10 +175,11 @@ def write_partitioned_table(
     assert table.partition_by is not None, f"{table.id} is not partitioned"
     written = []
     keep = set()
-    for (value,), part in sorted(frame.partition_by(table.partition_by, as_dict=True).items()):
+    # One partition at a time (a filter, not `partition_by`): never two copies of the table.
+    for value in frame[table.partition_by].unique().sort():
         relative = table.partition_path(value)
         keep.add(relative)
-        part = part.select(table.polars_schema.names())
+        part = frame.filter(pl.col(table.partition_by) == value).select(table.polars_schema.names())
         content_sha256 = _ipc_sha256(part)
         if lake.exists(relative):
             existing = lake.read_bytes(relative)
