@@ -133,7 +133,7 @@ def test_bls_zip_is_read_by_its_member_name() -> None:
     empty = io.BytesIO()
     with zipfile.ZipFile(empty, "w") as bundle:
         bundle.writestr("oesm24nat/readme.txt", b"synthetic")
-    with pytest.raises(ValidationFailed, match="oesm24nat/readme.txt"):
+    with pytest.raises(ValidationFailed, match=r"oesm24nat/readme\.txt"):
         read_oews(empty.getvalue(), "oesm24nat.zip")
 
 
