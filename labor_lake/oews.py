@@ -174,7 +174,13 @@ def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
 
 def _open(content: bytes | Path, file_name: str) -> OewsTable:
     name = Path(file_name).name
-    if isinstance(content, Path) or not content.startswith(b"PK"):
+    if isinstance(content, Path):
+        with content.open("rb") as handle:
+            is_zip = handle.read(2) == b"PK"
+        if not is_zip:
+            return _open_csv(content, name)  # scanned lazily
+        content = content.read_bytes()  # workbooks and zips are read whole
+    if not content.startswith(b"PK"):
         return _open_csv(content, name)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         members = archive.namelist()
@@ -194,7 +200,11 @@ def _open(content: bytes | Path, file_name: str) -> OewsTable:
 
 
 def _open_csv(content: bytes | Path, name: str) -> OewsTable:
-    head = content.open("rb").read(4096) if isinstance(content, Path) else content[:4096]
+    if isinstance(content, Path):
+        with content.open("rb") as handle:
+            head = handle.read(4096)
+    else:
+        head = content[:4096]
     header = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head else ""
     separator = max((",", ";", "\t"), key=header.count)
     options = {"separator": separator, "infer_schema": False, "encoding": "utf8-lossy"}

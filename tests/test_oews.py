@@ -129,6 +129,8 @@ def test_bls_zip_is_read_by_its_member_name() -> None:
         read_oews(data, "national_M2024_dl.xlsx").drop("source_file")
     )
     assert from_zip["source_file"][0].startswith("oesm24nat.zip:oesm24nat/national_M2024_dl.xlsx")
+    from_path = read_oews(snapshot(2024), snapshot(2024).name)  # a workbook given by its path
+    assert from_path.drop("source_file").equals(from_zip.drop("source_file"))
 
     empty = io.BytesIO()
     with zipfile.ZipFile(empty, "w") as bundle:
