@@ -175,7 +175,9 @@ def national(estimates: pl.DataFrame) -> pl.DataFrame:
     """National cross-industry rows, one per year and code: the detailed row where a code is
     published at more than one level (a broad code repeated as detailed)."""
     rows = estimates.filter(*[pl.col(c) == v for c, v in NATIONAL.items()])
-    return rows.sort("o_group").unique(["year", "occ_code"], keep="first", maintain_order=True)
+    return rows.sort(pl.col("o_group") != "detailed").unique(
+        ["year", "occ_code"], keep="first", maintain_order=True
+    )
 
 
 def _reference(row: dict) -> str:

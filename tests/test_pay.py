@@ -207,6 +207,9 @@ def test_national_observations_use_bls_series_ids_and_footnote_top_coding(estima
         & (pl.col("period_start") == date(2024, 5, 1))
     ).row(0, named=True)
     assert top["value"] is None and top["footnote_codes"] == ["5"]
+    # 13-1020 is published as broad and again as detailed: one series, from the detailed row
+    buyers = national_observations(estimates, ["13-1020"])
+    assert buyers.filter(pl.col("measure") == "employment").height == len(set(estimates["year"]))
     employment = rows.filter(pl.col("series_id") == "bls:OEUN000000000000015125201")
     assert employment["unit"].unique().to_list() == ["count"]
 
