@@ -7,16 +7,21 @@ import dagster as dg
 import polars as pl
 
 from assets.lake_table import asset_out, schema_check_spec, validated_outputs
+from assets.oews import REPO_ROOT
 from labor_lake.comparability import input_flags, refusal_reasons
 from labor_lake.comparisons import read_postings_windows
 from labor_lake.formulas import evaluate
 from labor_lake.ledger import build_ledger
 from labor_lake.lineage import unresolved_inputs
-from labor_lake.official import (
-    counterpart_checks,
-    postings_divergence,
-    postings_growth_series,
-    proxy_premiums,
+from labor_lake.official import counterpart_checks, postings_divergence, postings_growth_series
+from labor_lake.pay import (
+    growth_rates,
+    load_concordance,
+    load_pairs,
+    premium_checks,
+    premium_frame,
+    premiums,
+    trend_checks,
 )
 from labor_lake.run_summary import (
     LEDGER_COUNT_KEY,
@@ -31,6 +36,7 @@ from schemas.model import Table
 from schemas.tables import (
     CORE_CLAIMS,
     CORE_OBSERVATIONS,
+    CORE_OEWS_ESTIMATES,
     CORE_PUBLISHED_FIGURES,
     METRIC_TABLE_BY_FORMULA,
     METRICS_CLAIM_CHECKS,
@@ -41,6 +47,9 @@ from schemas.tables import (
 
 WINDOWS_CHECK = "windows_computed"
 METRIC_TABLES = (*dict.fromkeys(METRIC_TABLE_BY_FORMULA.values()), METRICS_CLAIM_CHECKS)
+# Occupations across SOC revisions, and the pairs whose premiums are followed over time.
+OEWS_CONCORDANCE = REPO_ROOT / "registry" / "oews_concordance.csv"
+OCCUPATION_PAIRS = REPO_ROOT / "registry" / "occupation_pairs.csv"
 
 
 def _from(*columns: tuple[Table, str]) -> list[dg.TableColumnDep]:
@@ -54,7 +63,13 @@ _FIGURE_VALUES = (
     (CORE_PUBLISHED_FIGURES, "low"),
     (CORE_PUBLISHED_FIGURES, "high"),
 )
-_OBSERVATION_VALUE = ((CORE_OBSERVATIONS, "value"),)
+_OBSERVATION_VALUE = (
+    (CORE_OBSERVATIONS, "value"),
+    *(
+        (CORE_OEWS_ESTIMATES, c)
+        for c in ("a_pct10", "a_pct25", "a_median", "a_pct75", "a_pct90", "a_mean", "tot_emp")
+    ),
+)
 # Which upstream columns feed each metric column (shown as column lineage in the UI).
 _COLUMN_DEPS: dict[str, list[dg.TableColumnDep]] = {
     "value": _from(*_FIGURE_VALUES, *_OBSERVATION_VALUE),
@@ -75,14 +90,23 @@ _COLUMN_DEPS: dict[str, list[dg.TableColumnDep]] = {
         (CORE_CLAIMS, "input_figure_ids"),
         (CORE_OBSERVATIONS, "series_id"),
         (CORE_OBSERVATIONS, "period_start"),
+        *(
+            (CORE_OEWS_ESTIMATES, c)
+            for c in ("year", "area", "naics", "own_code", "occ_code", "o_group")
+        ),
     ),
     "period": _from(
         (CORE_PUBLISHED_FIGURES, "period"),
         (CORE_OBSERVATIONS, "period_start"),
         (CORE_OBSERVATIONS, "period_end"),
+        (CORE_OEWS_ESTIMATES, "year"),
     ),
     "measure": _from((CORE_PUBLISHED_FIGURES, "measure"), (CORE_OBSERVATIONS, "measure")),
-    "subjects": _from((CORE_PUBLISHED_FIGURES, "subject"), (CORE_OBSERVATIONS, "subject")),
+    "subjects": _from(
+        (CORE_PUBLISHED_FIGURES, "subject"),
+        (CORE_OBSERVATIONS, "subject"),
+        (CORE_OEWS_ESTIMATES, "occ_title"),
+    ),
     "unit": _from((CORE_PUBLISHED_FIGURES, "unit"), (CORE_OBSERVATIONS, "unit")),
     "formula": _from((CORE_CLAIMS, "formula")),
 }
@@ -102,7 +126,12 @@ _LOGIC = (
     refusal_reasons,
     input_flags,
     counterpart_checks,
-    proxy_premiums,
+    premiums,
+    premium_checks,
+    trend_checks,
+    growth_rates,
+    load_concordance,
+    load_pairs,
     postings_divergence,
     postings_growth_series,
     unresolved_inputs,
@@ -129,6 +158,7 @@ _LOGIC = (
         "core_published_figures": dg.AssetIn(key=CORE_PUBLISHED_FIGURES.asset_key),
         "core_claims": dg.AssetIn(key=CORE_CLAIMS.asset_key),
         "core_observations": dg.AssetIn(key=CORE_OBSERVATIONS.asset_key),
+        "core_oews_estimates": dg.AssetIn(key=CORE_OEWS_ESTIMATES.asset_key),
     },
 )
 def metrics_ledger(
@@ -136,6 +166,7 @@ def metrics_ledger(
     core_published_figures: pl.DataFrame,
     core_claims: pl.DataFrame,
     core_observations: pl.DataFrame,
+    core_oews_estimates: pl.DataFrame,
     registry: RegistryFiles,
     official_sources: OfficialSources,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
@@ -143,8 +174,12 @@ def metrics_ledger(
     pay_premiums, postings_divergence, unemployment_gaps and growth_rates; every claim gets a row
     in claim_checks with its status and the reason for it. Comparisons that are not like-for-like
     (different measures, units or periods) are refused and the refusal is explained. From
-    official data: OEWS proxy premiums, the AI-share vs software-postings divergence over
-    matched windows, and a check of every published figure against its official series."""
+    official data: the AI-share vs software-postings divergence over matched windows, and a
+    check of every published figure against its official series. From the OEWS files: premiums
+    of the occupation pairs in registry/occupation_pairs.csv at every percentile and year (each
+    with a ledger row against the pair's claim, and a trend verdict per pair), and wage,
+    employment and employment-share growth of the occupations in registry/oews_concordance.csv,
+    never across a SOC break."""
 
     windows = read_postings_windows(registry.windows_path)
     revisions = {
@@ -155,22 +190,41 @@ def metrics_ledger(
 
     def build() -> dict:
         ledger = build_ledger(core_published_figures, core_claims)
+        codes = load_concordance(OEWS_CONCORDANCE)
+        pairs = load_pairs(
+            OCCUPATION_PAIRS, {c.concept for c in codes}, set(core_claims["claim_id"])
+        )
+        pay = premiums(core_oews_estimates, codes, pairs)
         frames = {table: ledger.metrics[table.name] for table in METRIC_TABLES[:-1]}
         official = {
-            METRICS_PAY_PREMIUMS: proxy_premiums(core_observations),
+            METRICS_PAY_PREMIUMS: premium_frame(pay),
             METRICS_POSTINGS_DIVERGENCE: divergence,
-            METRICS_GROWTH_RATES: postings_growth_series(core_observations, windows, revisions),
+            METRICS_GROWTH_RATES: pl.concat(
+                [
+                    postings_growth_series(core_observations, windows, revisions),
+                    growth_rates(core_oews_estimates, codes),
+                ]
+            ),
         }
         for table, rows in official.items():
             frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
         frames[METRICS_CLAIM_CHECKS] = pl.concat(
-            [ledger.claim_checks, counterpart_checks(core_published_figures, core_observations)]
+            [
+                ledger.claim_checks,
+                counterpart_checks(core_published_figures, core_observations),
+                premium_checks(pay, core_claims),
+                trend_checks(pay),
+            ]
         )
         return frames
 
     def references(table: Table, frame: pl.DataFrame) -> list[Problem]:
         return unresolved_inputs(
-            frame, table.primary_key or "metric_id", core_published_figures, core_observations
+            frame,
+            table.primary_key or "metric_id",
+            core_published_figures,
+            core_observations,
+            core_oews_estimates,
         )
 
     yield from validated_outputs(

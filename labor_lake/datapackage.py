@@ -81,6 +81,32 @@ def table_resource(table: Table, data: bytes) -> dict[str, Any]:
     }
 
 
+def partitioned_resource(lake: Lake, table: Table) -> dict[str, Any] | None:
+    """The entry of a partitioned table: one resource whose `path` lists its files (Frictionless
+    multipart), each with its own rows, bytes and hash under `parts`."""
+    from labor_lake.lake import partition_files  # here: labor_lake.lake imports this module
+
+    parts = []
+    for path in partition_files(lake, table):
+        part = table_resource(table, lake.read_bytes(path))
+        parts.append(
+            {key: part[key] for key in ("rows", "bytes", "hash", "produced_at", "code_version")}
+            | {"path": path}
+        )
+    if not parts:
+        return None
+    whole = table_resource(table, lake.read_bytes(parts[0]["path"]))
+    del whole["hash"]  # each part has its own
+    return whole | {
+        "path": [p["path"] for p in parts],
+        "rows": sum(p["rows"] for p in parts),
+        "bytes": sum(p["bytes"] for p in parts),
+        "parts": parts,
+        "produced_at": max(p["produced_at"] or "" for p in parts) or None,
+        "code_version": parts[-1]["code_version"],
+    }
+
+
 def _package(resources: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "name": "labor-lake",
@@ -97,13 +123,17 @@ def _package(resources: list[dict[str, Any]]) -> dict[str, Any]:
 def build_datapackage(lake: Lake) -> dict[str, Any]:
     """Describe every table file present in the lake: path, schema, rows, bytes, sha256, and the
     produced_at and code version recorded in the file itself."""
-    return _package(
-        [
-            table_resource(table, lake.read_bytes(table.relative_path))
-            for table in ALL_TABLES
-            if lake.exists(table.relative_path)
-        ]
-    )
+    resources = []
+    for table in ALL_TABLES:
+        if table.partition_by:
+            resource = partitioned_resource(lake, table)
+        elif lake.exists(table.relative_path):
+            resource = table_resource(table, lake.read_bytes(table.relative_path))
+        else:
+            resource = None
+        if resource is not None:
+            resources.append(resource)
+    return _package(resources)
 
 
 def encode_datapackage(package: dict[str, Any]) -> bytes:

@@ -11,6 +11,13 @@ def view_name(table: Table) -> str:
     return f"{table.zone}_{table.name}"
 
 
+def _files(table: Table) -> str:
+    """What `read_parquet` reads: the table's file, or all files of a partitioned table."""
+    if table.partition_by:
+        return f"{table.relative_path}/*/*.parquet"
+    return table.relative_path
+
+
 def views_sql(tables: list[Table]) -> str:
     """SQL creating a view over each table's Parquet file. Run it with the lake root as DuckDB's
     working directory (`cd data_lake && duckdb -init views.sql`) or after
@@ -20,7 +27,7 @@ def views_sql(tables: list[Table]) -> str:
         "-- cd data_lake && duckdb -init views.sql    (or: SET file_search_path = 'data_lake';)",
     ]
     lines += [
-        f"CREATE OR REPLACE VIEW {view_name(t)} AS SELECT * FROM read_parquet('{t.relative_path}');"
+        f"CREATE OR REPLACE VIEW {view_name(t)} AS SELECT * FROM read_parquet('{_files(t)}');"
         for t in tables
     ]
     return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ from labor_lake.comparability import Figure, input_flags, refusal_reasons
 from labor_lake.formulas import FORMULA_SPECS, FormulaError, evaluate
 from labor_lake.validation import Problem
 from schemas.tables import METRIC_TABLE_BY_FORMULA, METRICS_CLAIM_CHECKS
+from schemas.vocabulary import FORMULAS
 
 
 def figures_by_id(figures: pl.DataFrame) -> dict[str, Figure]:
@@ -43,7 +44,11 @@ def claim_problems(claims: pl.DataFrame, figures: Mapping[str, Figure]) -> list[
         problems += [problem("known_figure_id", "input_figure_ids", f) for f in unknown]
         spec = FORMULA_SPECS.get(claim["formula"])
         if spec is None:
-            continue  # the schema's enum check reports it
+            # An unknown formula fails the schema's enum check; a known one with no spec here
+            # (a trend, computed from OEWS series) cannot be recomputed from figures.
+            if claim["formula"] in FORMULAS:
+                problems.append(problem("formula_applies_to_figures", "formula", claim["formula"]))
+            continue
         if len(inputs) != spec.arity:
             problems.append(
                 problem(

@@ -1,4 +1,4 @@
-"""Published figures against official data: counterpart checks, OEWS proxy premiums, and the
+"""Published figures against official data: counterpart checks, and the
 divergence between the AI share of postings and software-development postings.
 
 Everything here reads core/observations; nothing fetches. Where no official series measures a
@@ -14,18 +14,9 @@ from decimal import Decimal
 import polars as pl
 
 from labor_lake.comparisons import PostingsWindow
-from labor_lake.formulas import growth_pct, premium_pct, spread_pp
+from labor_lake.formulas import growth_pct, spread_pp
 from labor_lake.lineage import observation_reference
 from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
-
-# OEWS median annual wages (datatype 13): candidate proxies for "ML engineer" against software
-# developers. No SOC code is "machine learning engineer", so these are labelled proxies.
-SOFTWARE_DEVELOPERS_MEDIAN = "bls:OEUN000000000000015125213"
-PROXY_PREMIUMS: dict[str, str] = {
-    "bls:OEUN000000000000015122113": "Computer and information research scientists",
-    "bls:OEUN000000000000015205113": "Data scientists",
-}
-PROXY_FLAG = "official proxy: no SOC code is 'ML engineer'"
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -156,37 +147,6 @@ def _metric(
         "period": period, "inputs": inputs, "formula": formula, "formula_text": text,
         "measure": measure, "subjects": subjects, "flags": flags,
     }  # fmt: skip
-
-
-def proxy_premiums(observations: pl.DataFrame) -> pl.DataFrame:
-    """OEWS median-wage premiums of the proxy occupations over software developers, per year."""
-    base = observations.filter(pl.col("series_id") == SOFTWARE_DEVELOPERS_MEDIAN)
-    rows = []
-    for series_id, subject in PROXY_PREMIUMS.items():
-        pairs = observations.filter(pl.col("series_id") == series_id).join(
-            base, on=["period_start", "period_end"], suffix="_base"
-        )
-        for pair in pairs.drop_nulls(["value", "value_base"]).iter_rows(named=True):
-            year = pair["period_start"].year
-            a, b = (
-                f"{series_id}@{pair['period_start']}",
-                f"{SOFTWARE_DEVELOPERS_MEDIAN}@{pair['period_start']}",
-            )
-            rows.append(
-                _metric(
-                    f"premium_pct:{a}:{b}",
-                    premium_pct(pair["value"], pair["value_base"]),
-                    "percent_change",
-                    str(year),
-                    [a, b],
-                    "premium_pct",
-                    f"({pair['value']:g} / {pair['value_base']:g} - 1) x 100",
-                    "median_annual_wage",
-                    [subject, "Software developers"],
-                    [PROXY_FLAG],
-                )
-            )
-    return pl.DataFrame(rows, schema=_METRIC_SCHEMA)
 
 
 def _value_at(series: pl.DataFrame, day: date) -> dict | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from labor_lake.lake import Lake
+from labor_lake.lake import Lake, read_partitioned_table
 from labor_lake.releases import RELEASES, latest_release
 from schemas.tables import TABLES_BY_ID
 
@@ -48,7 +48,12 @@ def read_table(
     if table_id not in TABLES_BY_ID:
         raise KeyError(f"unknown table {table_id!r}; tables: {', '.join(sorted(TABLES_BY_ID))}")
     lake = Lake(lake_root(root))
-    path = TABLES_BY_ID[table_id].relative_path
+    table = TABLES_BY_ID[table_id]
+    if table.partition_by and release is None:
+        if not lake.exists(table.relative_path):
+            raise FileNotFoundError(f"{lake.url(table.relative_path)} does not exist")
+        return read_partitioned_table(lake, table)
+    path = table.relative_path
     if release is not None:
         if release == "latest":
             pointer = latest_release(lake)

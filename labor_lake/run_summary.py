@@ -65,7 +65,7 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
         fresh: list[str] = []
         by_fallback: dict[str, tuple[str, list[str]]] = {}
         for dataset, line in check.notes.items():
-            _, status, rest = (line.split(": ", 2) + ["", ""])[:3]
+            _, status, rest = [*line.split(": ", 2), "", ""][:3]
             if status in FRESH:
                 fresh.append(dataset)
                 continue

@@ -12,6 +12,7 @@ import dagster as dg
 
 from assets.datapackage import datapackage
 from assets.metrics import metrics_ledger
+from assets.oews import core_oews_estimates
 from assets.publish import duckdb_views, release
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
 from assets.report import report
@@ -58,6 +59,7 @@ _assets = [
     core_published_figures,
     core_claims,
     core_observations,
+    core_oews_estimates,
     metrics_ledger,
     datapackage,
     duckdb_views,

@@ -22,7 +22,7 @@ from typing import Self
 import dagster as dg
 import polars as pl
 
-from labor_lake.lake import Lake
+from labor_lake.lake import Lake, read_partitioned_table, write_partitioned_table
 from labor_lake.lock import Holder, WriterLock
 from labor_lake.releases import remove_staging_leftovers
 from pipelines.resources import LakeResource
@@ -77,15 +77,24 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         table = table_for(context.asset_key)
         code_version = context.asset_spec.code_version
-        written = self.lake_resource.lake.write_table(
-            obj,
-            table,
-            provenance={
-                "produced_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "code_version": code_version or "unversioned",
-                "run_id": context.run_id,
-            },
-        )
+        provenance = {
+            "produced_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "code_version": code_version or "unversioned",
+            "run_id": context.run_id,
+        }
+        lake = self.lake_resource.lake
+        if table.partition_by:
+            parts = write_partitioned_table(lake, obj, table, provenance)
+            context.add_output_metadata(
+                {
+                    "path": dg.MetadataValue.path(lake.url(table.relative_path)),
+                    "partitions": len(parts),
+                    "bytes": sum(part.bytes for part in parts),
+                    "partitions_rewritten": sum(part.changed for part in parts),
+                }
+            )
+            return
+        written = lake.write_table(obj, table, provenance=provenance)
         context.add_output_metadata(
             {
                 "path": dg.MetadataValue.path(written.path),
@@ -97,4 +106,7 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
         assert context.upstream_output is not None
-        return self.lake_resource.lake.read_table(table_for(context.upstream_output.asset_key))
+        table = table_for(context.upstream_output.asset_key)
+        if table.partition_by:
+            return read_partitioned_table(self.lake_resource.lake, table)
+        return self.lake_resource.lake.read_table(table)

@@ -70,6 +70,8 @@ class Table:
     unique_together: tuple[str, ...] = ()
     # Semantic version of the published contract (core and metrics zones): see schemas/contract.py.
     schema_version: str = "1.0.0"
+    # A column whose values split the table into one Parquet file each (`<id>/<col>=<v>/...`).
+    partition_by: str | None = None
     column_lookup: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +93,12 @@ class Table:
 
     @property
     def relative_path(self) -> str:
-        return f"{self.id}.parquet"
+        """The table's file, or for a partitioned table its folder of partition files."""
+        return self.id if self.partition_by else f"{self.id}.parquet"
+
+    def partition_path(self, value: object) -> str:
+        """Hive-style path of one partition file: `<id>/<column>=<value>/part-0.parquet`."""
+        return f"{self.id}/{self.partition_by}={value}/part-0.parquet"
 
     @property
     def asset_key(self) -> dg.AssetKey:

@@ -484,6 +484,151 @@ CORE_OBSERVATIONS = Table(
     ),
 )
 
+
+def _oews_number(name: str, description: str, unit: str | None = None) -> Column:
+    return Column(name, pl.Float64, description, unit=unit, nullable=True)
+
+
+def _oews_wage(name: str, statistic: str, unit: str) -> Column:
+    per = "hour" if unit == "usd_per_hour" else "year"
+    return Column(
+        name,
+        pl.Float64,
+        f"{statistic} wage per {per}; the top-coding bound where `markers` holds `{name}=#`; "
+        "empty where BLS publishes none (`*`).",
+        unit=unit,
+        nullable=True,
+        rules=(RowRule(f"{name}_positive", f"`{name}` > 0", lambda: pl.col(name) > 0),),
+    )
+
+
+_OEWS_STATISTICS = (
+    ("mean", "Mean"),
+    ("pct10", "10th percentile"),
+    ("pct25", "25th percentile"),
+    ("median", "Median"),
+    ("pct75", "75th percentile"),
+    ("pct90", "90th percentile"),
+)
+
+CORE_OEWS_ESTIMATES = Table(
+    zone="core",
+    name="oews_estimates",
+    description=(
+        "Every row of the BLS OEWS flat files read (May estimates: employment, mean and percentile "
+        "wages), one row per year x area x industry x ownership x occupation x group, typed, "
+        "with BLS markers kept in `markers`. Partitioned by year."
+    ),
+    unique_together=("year", "area", "naics", "own_code", "occ_code", "o_group"),
+    partition_by="year",
+    columns=(
+        Column("year", pl.Int32, "Reference year: the estimates are for May of this year."),
+        Column("period_start", pl.Date, "First day of the reference month (May 1)."),
+        Column(
+            "period_end",
+            pl.Date,
+            "Last day of the reference month (May 31).",
+            rules=(_low_le_high("period_start", "period_end"),),
+        ),
+        Column("area", pl.String, "OEWS area code (99 = U.S.).", pattern=r"^\d+$"),
+        Column("area_title", pl.String, "Area name.", pattern=NOT_BLANK_PATTERN),
+        Column(
+            "area_type", pl.String, "OEWS area type (1 = U.S., 2 = state, ...).", pattern=r"^\d+$"
+        ),
+        Column(
+            "prim_state",
+            pl.String,
+            "Primary state of the area (files from 2020 on; empty before).",
+            nullable=True,
+        ),
+        Column(
+            "naics",
+            pl.String,
+            "Industry code: 000000 = cross-industry; NAICS sectors may be ranges like 31-33.",
+            pattern=r"^\d{2,6}(-\d{2})?$",
+        ),
+        Column("naics_title", pl.String, "Industry name.", pattern=NOT_BLANK_PATTERN),
+        Column(
+            "i_group",
+            pl.String,
+            "Industry level (cross-industry, sector, ...).",
+            pattern=NOT_BLANK_PATTERN,
+        ),
+        Column(
+            "own_code",
+            pl.String,
+            "Ownership: 1235 = all (private, federal, state, local), 5 = private, ...",
+            pattern=r"^\d+$",
+        ),
+        Column(
+            "occ_code",
+            pl.String,
+            "SOC occupation code as BLS prints it for that year (SOC 2010, hybrid or SOC 2018; see "
+            "registry/oews_concordance.csv).",
+            pattern=r"^\d{2}-\d{4}$",
+        ),
+        Column(
+            "occ_title",
+            pl.String,
+            "Occupation title as printed that year.",
+            pattern=NOT_BLANK_PATTERN,
+        ),
+        Column(
+            "o_group",
+            pl.String,
+            "Level of the code in the SOC hierarchy (`OCC_GROUP` before 2019).",
+            allowed={
+                "total": "All occupations.",
+                "major": "SOC major group (xx-0000).",
+                "minor": "SOC minor group.",
+                "broad": "SOC broad occupation.",
+                "detailed": "SOC detailed occupation (or a broad code published at the detailed level).",
+            },
+        ),
+        Column(
+            "tot_emp",
+            pl.Int64,
+            "Employment, rounded by BLS; empty where not available (`**`).",
+            unit="count",
+            nullable=True,
+            rules=(
+                RowRule("tot_emp_non_negative", "`tot_emp` >= 0", lambda: pl.col("tot_emp") >= 0),
+            ),
+        ),
+        _oews_number(
+            "emp_prse", "Percent relative standard error of the employment estimate.", "percent"
+        ),
+        _oews_number(
+            "jobs_1000", "Jobs in the occupation per 1,000 jobs in the area (area files)."
+        ),
+        _oews_number("loc_quotient", "Location quotient (area files)."),
+        _oews_number(
+            "pct_total",
+            "Percent of industry employment in the occupation (industry files).",
+            "percent",
+        ),
+        _oews_number(
+            "pct_rpt", "Percent of establishments reporting the occupation (from 2021).", "percent"
+        ),
+        *(_oews_wage(f"h_{key}", label, "usd_per_hour") for key, label in _OEWS_STATISTICS[:1]),
+        *(_oews_wage(f"a_{key}", label, "usd_per_year") for key, label in _OEWS_STATISTICS[:1]),
+        _oews_number("mean_prse", "Percent relative standard error of the mean wage.", "percent"),
+        *(_oews_wage(f"h_{key}", label, "usd_per_hour") for key, label in _OEWS_STATISTICS[1:]),
+        *(_oews_wage(f"a_{key}", label, "usd_per_year") for key, label in _OEWS_STATISTICS[1:]),
+        Column("annual_only", pl.Boolean, "BLS publishes only annual wages (ANNUAL = TRUE)."),
+        Column("hourly_only", pl.Boolean, "BLS publishes only hourly wages (HOURLY = TRUE)."),
+        Column(
+            "markers",
+            pl.List(pl.String),
+            "Cells that held a BLS marker instead of a number, as `<column>=<marker>`: `*` not "
+            "available, `**` employment not available, `#` top-coded (value is the bound), `~` "
+            "under 0.5% of establishments report.",
+        ),
+        Column("source_file", pl.String, "File (zip member, sheet) the row was read from."),
+        Column("source_row", pl.Int64, "Row of the record in its sheet or CSV (header is row 1)."),
+    ),
+)
+
 METRIC_COLUMNS: tuple[Column, ...] = (
     Column(
         "metric_id",
@@ -626,6 +771,7 @@ ALL_TABLES: tuple[Table, ...] = (
     CORE_PUBLISHED_FIGURES,
     CORE_CLAIMS,
     CORE_OBSERVATIONS,
+    CORE_OEWS_ESTIMATES,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,
     METRICS_UNEMPLOYMENT_GAPS,

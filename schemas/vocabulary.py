@@ -26,9 +26,13 @@ UNITS: dict[str, Unit] = {
     ),
     "percentage_points": Unit("An arithmetic difference between two percentages."),
     "usd_per_year": Unit("US dollars per year, nominal.", 0.0, False),
+    "usd_per_hour": Unit("US dollars per hour, nominal.", 0.0, False),
     "usd_per_year_difference": Unit("A difference between two annual US dollar amounts."),
     "count": Unit("A number of things (people, postings, skills).", 0.0, True),
     "rank": Unit("An ordinal position, 1 = first.", 1.0, True),
+    "percentage_points_per_year": Unit(
+        "A trend: the change of a percentage, in percentage points, per year."
+    ),
     "index": Unit("An index level relative to a base date (Indeed: 2020-02-01 = 100).", 0.0, False),
 }
 
@@ -51,6 +55,17 @@ MEASURES: dict[str, str] = {
     "pay_premium": "Relative pay difference of one group over another.",
     "annual_pay_gain": "Increase in annual pay after a career move.",
     "mean_annual_wage": "BLS OEWS mean annual wage.",
+    "annual_wage_p10": "BLS OEWS 10th percentile annual wage.",
+    "annual_wage_p25": "BLS OEWS 25th percentile annual wage.",
+    "annual_wage_p75": "BLS OEWS 75th percentile annual wage.",
+    "annual_wage_p90": "BLS OEWS 90th percentile annual wage.",
+    "mean_hourly_wage": "BLS OEWS mean hourly wage.",
+    "median_hourly_wage": "BLS OEWS median hourly wage.",
+    "hourly_wage_p10": "BLS OEWS 10th percentile hourly wage.",
+    "hourly_wage_p25": "BLS OEWS 25th percentile hourly wage.",
+    "hourly_wage_p75": "BLS OEWS 75th percentile hourly wage.",
+    "hourly_wage_p90": "BLS OEWS 90th percentile hourly wage.",
+    "employment_share": "Employment in an occupation as a percent of employment in all occupations.",
     "ai_share_of_postings": "Share of job postings whose text mentions AI or GenAI terms.",
     "postings_index": "Level of job postings relative to a base date.",
 }
@@ -91,6 +106,10 @@ FORMULAS: dict[str, str] = {
     "gap_pp": "rate_a - rate_b, in percentage points: gap between two rates.",
     "difference": "a - b, in the inputs' unit.",
     "restated": "The input figure itself: a claim that repeats a figure from elsewhere.",
+    "trend_pp_per_year": (
+        "Least-squares slope of a premium over years that use the same occupation codes, in "
+        "percentage points a year."
+    ),
 }
 
 CLAIM_STATUSES: dict[str, str] = {

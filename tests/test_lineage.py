@@ -7,7 +7,14 @@ from datetime import date
 import polars as pl
 
 from labor_lake.lineage import observation_reference, unresolved_inputs
-from schemas.tables import ALL_TABLES, CORE_OBSERVATIONS, METRICS_CLAIM_CHECKS, METRICS_PAY_PREMIUMS
+from labor_lake.reader import read_table
+from schemas.tables import (
+    ALL_TABLES,
+    CORE_OBSERVATIONS,
+    CORE_OEWS_ESTIMATES,
+    METRICS_CLAIM_CHECKS,
+    METRICS_PAY_PREMIUMS,
+)
 
 from .conftest import Workspace, run_pipeline, serve_sources, synthetic_metric_row
 
@@ -40,9 +47,13 @@ def test_built_metrics_resolve_and_carry_column_lineage(
     lake = workspace.lake_root
     figures = pl.read_parquet(lake / "core/published_figures.parquet")
     observations = pl.read_parquet(lake / CORE_OBSERVATIONS.relative_path)
+    estimates = read_table(CORE_OEWS_ESTIMATES.id, root=str(lake))
     for table in (t for t in ALL_TABLES if t.zone == "metrics"):
         frame = pl.read_parquet(lake / table.relative_path)
-        assert unresolved_inputs(frame, table.primary_key, figures, observations) == []
+        assert unresolved_inputs(frame, table.primary_key, figures, observations, estimates) == []
+        # without the OEWS table, the OEWS premiums' inputs name nothing
+        if table is METRICS_PAY_PREMIUMS:
+            assert unresolved_inputs(frame, table.primary_key, figures, observations)
     events = {
         m.asset_key: m.materialization.metadata for m in result.get_asset_materialization_events()
     }
@@ -50,6 +61,7 @@ def test_built_metrics_resolve_and_carry_column_lineage(
     assert {d.asset_key.to_user_string() for d in lineage.deps_by_column["value"]} == {
         "core/published_figures",
         "core/observations",
+        "core/oews_estimates",
     }
     assert (
         "computed_value"

@@ -10,11 +10,8 @@ import pytest
 
 from labor_lake.comparisons import read_postings_windows
 from labor_lake.official import (
-    PROXY_FLAG,
-    SOFTWARE_DEVELOPERS_MEDIAN,
     counterpart_checks,
     postings_divergence,
-    proxy_premiums,
     rounding_tolerance,
 )
 from labor_lake.registry import parse_registry, read_registry_csv
@@ -30,7 +27,7 @@ from schemas.tables import (
 from .conftest import REGISTRY, Workspace, run_pipeline, serve_sources
 
 AI_SHARE = "indeed:ai_share:US"
-RESEARCH_SCIENTISTS = "bls:OEUN000000000000015122113"
+SOFTWARE_DEVELOPERS_MEDIAN = "bls:OEUN000000000000015125213"
 SOFTWARE_INDEX = "indeed:sector:Software Development:total postings"
 VINTAGE = datetime(2026, 1, 1, tzinfo=UTC)
 WINDOWS = read_postings_windows(REGISTRY / "postings_windows.csv")
@@ -107,20 +104,6 @@ def test_missing_official_value_and_missing_series_are_unverifiable_with_reasons
 def test_rounding_tolerance_follows_printed_precision() -> None:
     assert rounding_tolerance(3.3) == pytest.approx(0.05)
     assert rounding_tolerance(133_080.0) == 0.5
-
-
-def test_proxy_premiums_are_per_year_and_labelled() -> None:
-    observations = _frame(
-        _obs(SOFTWARE_DEVELOPERS_MEDIAN, *YEAR_2024, 100_000.0),
-        _obs(RESEARCH_SCIENTISTS, *YEAR_2024, 110_000.0),
-        _obs(
-            RESEARCH_SCIENTISTS, date(2023, 1, 1), date(2023, 12, 31), 105_000.0
-        ),  # no base that year
-    )
-    premiums = proxy_premiums(observations)
-    assert premiums["value"].to_list() == pytest.approx([10.0])
-    assert premiums["period"].to_list() == ["2024"]
-    assert premiums["flags"].to_list() == [[PROXY_FLAG]]
 
 
 def _daily(series_id: str, start: date, values: list[float], sha: str = "a" * 64) -> list[dict]:

@@ -1,0 +1,524 @@
+"""Pay over time from the OEWS files: premiums of configured occupation pairs at every published
+percentile and year, wage and employment growth, their ledger rows, and trend verdicts.
+
+Occupations are followed across SOC revisions through `registry/oews_concordance.csv`: each code
+belongs to a stable concept and is valid for a span of years; a code that starts with
+`break_before = true` breaks the series. A series is never joined across a break: growth is only
+computed between years that use the same codes, and every metric row of a series that has a break
+says where it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from labor_lake.formulas import growth_pct, premium_pct
+from labor_lake.lineage import oews_reference
+from labor_lake.oews import MARKERS, TOP_CODED
+from labor_lake.sources import OBSERVATION_SCHEMA
+from labor_lake.sources.bls import oews_series_id
+from labor_lake.validation import Problem, ValidationFailed
+from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
+
+# OEWS column -> the measure its premium and growth rows carry.
+ANNUAL_WAGE_MEASURES: dict[str, str] = {
+    "a_pct10": "annual_wage_p10",
+    "a_pct25": "annual_wage_p25",
+    "a_median": "median_annual_wage",
+    "a_pct75": "annual_wage_p75",
+    "a_pct90": "annual_wage_p90",
+    "a_mean": "mean_annual_wage",
+}
+TREND_COLUMN = "a_median"
+PROXY_FLAG = "official proxy: no SOC code is 'ML engineer'"
+ALL_OCCUPATIONS = "00-0000"
+# The national cross-industry rows: the U.S. (area 99), all industries, all ownerships.
+NATIONAL = {"area": "99", "naics": "000000", "own_code": "1235"}
+
+# BLS OEWS datatype codes (the last two characters of an OEU series id), with the measure and
+# unit of core/observations they carry.
+OEWS_DATATYPES: dict[str, tuple[str, str, str]] = {
+    "tot_emp": ("01", "employment", "count"),
+    "h_mean": ("03", "mean_hourly_wage", "usd_per_hour"),
+    "a_mean": ("04", "mean_annual_wage", "usd_per_year"),
+    "h_pct10": ("06", "hourly_wage_p10", "usd_per_hour"),
+    "h_pct25": ("07", "hourly_wage_p25", "usd_per_hour"),
+    "h_median": ("08", "median_hourly_wage", "usd_per_hour"),
+    "h_pct75": ("09", "hourly_wage_p75", "usd_per_hour"),
+    "h_pct90": ("10", "hourly_wage_p90", "usd_per_hour"),
+    "a_pct10": ("11", "annual_wage_p10", "usd_per_year"),
+    "a_pct25": ("12", "annual_wage_p25", "usd_per_year"),
+    "a_median": ("13", "median_annual_wage", "usd_per_year"),
+    "a_pct75": ("14", "annual_wage_p75", "usd_per_year"),
+    "a_pct90": ("15", "annual_wage_p90", "usd_per_year"),
+}
+# The BLS API's footnote for a wage at or above the top-coding bound.
+TOP_CODED_FOOTNOTE = "5"
+
+_METRIC_SCHEMA = pl.Schema({c.name: c.dtype for c in METRIC_COLUMNS})
+_CONCORDANCE_COLUMNS = (
+    "concept", "concept_title", "occ_code", "occ_title", "soc_version",
+    "first_year", "last_year", "break_before", "break_note",
+)  # fmt: skip
+_PAIR_COLUMNS = ("pair_id", "subject_concept", "base_concept", "claim_id", "notes")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a concept, valid from `first_year` to `last_year` (None: still current)."""
+
+    concept: str
+    concept_title: str
+    occ_code: str
+    occ_title: str
+    soc_version: str
+    first_year: int
+    last_year: int | None
+    break_before: bool
+    break_note: str
+
+    def valid_in(self, year: int) -> bool:
+        return self.first_year <= year and (self.last_year is None or year <= self.last_year)
+
+    @property
+    def label(self) -> str:
+        return f"{self.occ_title} (SOC {self.occ_code}, {self.soc_version})"
+
+
+@dataclass(frozen=True)
+class Pair:
+    pair_id: str
+    subject_concept: str
+    base_concept: str
+    claim_id: str
+    notes: str
+
+
+def _records(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(
+            str(path),
+            [Problem("required_column", c, None, line=1, file=str(path)) for c in missing],
+        )
+    for line, record in enumerate(reader, start=2):
+        yield line, {k: (v or "").strip() for k, v in record.items() if k in columns}
+
+
+def load_concordance(path: Path) -> list[Code]:
+    """The concordance file, checked: codes are SOC codes, years are years, spans do not overlap
+    within a concept unless the codes are a split of one occupation (same soc_version)."""
+    codes, problems = [], []
+    for line, record in _records(path, _CONCORDANCE_COLUMNS):
+        where = {"record": record["occ_code"], "line": line, "file": str(path)}
+        try:
+            first = int(record["first_year"])
+            last = int(record["last_year"]) if record["last_year"] else None
+        except ValueError:
+            problems.append(Problem("year", "first_year", record["first_year"], **where))
+            continue
+        if record["break_before"] not in ("true", "false"):
+            problems.append(
+                Problem("true_or_false", "break_before", record["break_before"], **where)
+            )
+            continue
+        if not record["occ_code"][:2].isdigit() or len(record["occ_code"]) != 7:
+            problems.append(Problem("soc_code_pattern", "occ_code", record["occ_code"], **where))
+            continue
+        codes.append(
+            Code(
+                record["concept"],
+                record["concept_title"],
+                record["occ_code"],
+                record["occ_title"],
+                record["soc_version"],
+                first,
+                last,
+                record["break_before"] == "true",
+                record["break_note"],
+            )
+        )
+    if problems:
+        raise ValidationFailed(str(path), problems)
+    return codes
+
+
+def load_pairs(path: Path, concepts: set[str], claim_ids: set[str]) -> list[Pair]:
+    """The occupation pairs file; every concept and claim it names must exist."""
+    pairs, problems = [], []
+    for line, record in _records(path, _PAIR_COLUMNS):
+        where = {"record": record["pair_id"], "line": line, "file": str(path)}
+        for column in ("subject_concept", "base_concept"):
+            if record[column] not in concepts:
+                problems.append(Problem("concept_in_concordance", column, record[column], **where))
+        if record["claim_id"] not in claim_ids:
+            problems.append(
+                Problem("claim_in_core_claims", "claim_id", record["claim_id"], **where)
+            )
+        pairs.append(Pair(**record))
+    if problems:
+        raise ValidationFailed(str(path), problems)
+    return pairs
+
+
+def national(estimates: pl.DataFrame) -> pl.DataFrame:
+    """National cross-industry rows, one per year and code: the detailed row where a code is
+    published at more than one level (a broad code repeated as detailed)."""
+    rows = estimates.filter(*[pl.col(c) == v for c, v in NATIONAL.items()])
+    return rows.sort(pl.col("o_group") != "detailed").unique(
+        ["year", "occ_code"], keep="first", maintain_order=True
+    )
+
+
+def _reference(row: dict) -> str:
+    return oews_reference(
+        row["year"], row["area"], row["naics"], row["own_code"], row["occ_code"], row["o_group"]
+    )
+
+
+def _top_coded(row: dict, column: str) -> bool:
+    return f"{column}={TOP_CODED}" in row["markers"]
+
+
+def _series_breaks(codes: list[Code], concepts: tuple[str, ...], years: list[int]) -> list[str]:
+    """Where the series of these concepts breaks within `years`: one note per break year."""
+    notes = []
+    for year in years:
+        starting = [
+            c for c in codes if c.concept in concepts and c.first_year == year and c.break_before
+        ]
+        if starting and year != min(years):
+            notes.append(
+                f"series break in {year}: "
+                + "; ".join(f"{c.occ_code} {c.soc_version} starts" for c in starting)
+                + " (not joined with earlier years)"
+            )
+    return notes
+
+
+def _codes_in(codes: list[Code], concept: str, year: int) -> list[Code]:
+    return [c for c in codes if c.concept == concept and c.valid_in(year)]
+
+
+def _metric(**values: object) -> dict:
+    value = values["value"]
+    return {**values, "value_low": value, "value_high": value}
+
+
+@dataclass(frozen=True)
+class Premium:
+    """One premium of one pair, year and statistic, with what is needed to check it."""
+
+    pair: Pair
+    year: int
+    column: str
+    subject: Code
+    base: Code
+    metric: dict
+    bound: str | None  # "lower" when the subject wage is top-coded, "upper" for the base
+
+
+def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> list[Premium]:
+    """Premiums (a / b - 1) x 100 of every pair, for every year both concepts have a code and
+    every annual statistic both publish. A concept with two codes in a year (SOC 2010 software
+    developers) gives one row per code: codes are never pooled."""
+    rows = {(r["year"], r["occ_code"]): r for r in national(estimates).iter_rows(named=True)}
+    years = sorted({year for year, _ in rows})
+    found = []
+    for pair in pairs:
+        breaks = _series_breaks(codes, (pair.subject_concept, pair.base_concept), years)
+        for year in years:
+            for subject in _codes_in(codes, pair.subject_concept, year):
+                for base in _codes_in(codes, pair.base_concept, year):
+                    a, b = rows.get((year, subject.occ_code)), rows.get((year, base.occ_code))
+                    if a is None or b is None:
+                        continue
+                    for column, measure in ANNUAL_WAGE_MEASURES.items():
+                        if a[column] is None or b[column] is None:
+                            continue  # `*`: BLS publishes no estimate
+                        flags = [PROXY_FLAG, f"{subject.label} over {base.label}"]
+                        bound = None
+                        if _top_coded(a, column) and _top_coded(b, column):
+                            continue  # both are bounds: no premium follows from them
+                        if _top_coded(a, column):
+                            bound = "lower"
+                        elif _top_coded(b, column):
+                            bound = "upper"
+                        if bound:
+                            flags.append(f"top-coded input: the premium is a {bound} bound")
+                        flags += [
+                            c.break_note for c in (subject, base) if "hybrid" in c.soc_version
+                        ]
+                        flags += breaks
+                        inputs = [_reference(a), _reference(b)]
+                        metric = _metric(
+                            metric_id=f"premium_pct:{inputs[0]}:{inputs[1]}:{measure}",
+                            value=premium_pct(a[column], b[column]),
+                            unit="percent_change",
+                            period=f"{year}-05",
+                            inputs=inputs,
+                            formula="premium_pct",
+                            formula_text=f"({a[column]:g} / {b[column]:g} - 1) x 100",
+                            measure=measure,
+                            subjects=[subject.label, base.label],
+                            flags=flags,
+                        )
+                        found.append(Premium(pair, year, column, subject, base, metric, bound))
+    return found
+
+
+def premium_frame(found: list[Premium]) -> pl.DataFrame:
+    return pl.DataFrame([p.metric for p in found], schema=_METRIC_SCHEMA)
+
+
+def _claim_id(premium: Premium, several: bool) -> str:
+    measure = ANNUAL_WAGE_MEASURES[premium.column]
+    suffix = (
+        f"_{premium.subject.occ_code}_{premium.base.occ_code}".replace("-", "") if several else ""
+    )
+    return f"{premium.pair.pair_id}_{premium.year}_{measure}{suffix}"
+
+
+def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
+    """A claim_checks row for each premium: the pair's claim (its stated range and tolerance)
+    checked against that year's and statistic's OEWS premium."""
+    stated = {row["claim_id"]: row for row in claims.iter_rows(named=True)}
+    combinations: dict[tuple[str, int], set[tuple[str, str]]] = {}
+    for p in found:
+        combinations.setdefault((p.pair.pair_id, p.year), set()).add(
+            (p.subject.occ_code, p.base.occ_code)
+        )
+    rows = []
+    for p in found:
+        claim = stated[p.pair.claim_id]
+        low, high, tolerance = claim["stated_low"], claim["stated_high"], claim["tolerance"]
+        value = p.metric["value"]
+        inside = low - tolerance <= value <= high + tolerance
+        if (p.bound == "lower" and value > high + tolerance) or (
+            p.bound == "upper" and value < low - tolerance
+        ):
+            status, why = "inconsistent", f"even the {p.bound} bound lies outside"
+        elif p.bound:
+            status, why = (
+                "unverifiable",
+                f"an input is top-coded, so {value:.1f}% is only a {p.bound} bound",
+            )
+        else:
+            status = "consistent" if inside else "inconsistent"
+            why = "inside" if inside else "outside"
+        measure = ANNUAL_WAGE_MEASURES[p.column]
+        breaks = [f for f in p.metric["flags"] if f.startswith("series break")]
+        rows.append(
+            {
+                "claim_id": _claim_id(p, len(combinations[(p.pair.pair_id, p.year)]) > 1),
+                "statement": f"{claim['statement']} Checked with OEWS May {p.year} {measure}: "
+                f"{p.subject.label} over {p.base.label}.",
+                "status": status,
+                "stated_low": low,
+                "stated_high": high,
+                "stated_unit": claim["stated_unit"],
+                "tolerance": tolerance,
+                "computed_value": value,
+                "computed_low": value,
+                "computed_high": value,
+                "metric_id": p.metric["metric_id"],
+                "formula": "premium_pct",
+                "inputs": p.metric["inputs"],
+                "explanation": f"OEWS May {p.year} {measure}: {p.metric['formula_text']} = "
+                f"{value:.1f}%, {why} the stated {low:g}-{high:g}% (+/- {tolerance:g}); "
+                + "; ".join([PROXY_FLAG, *breaks]),
+            }
+        )
+    return pl.DataFrame(rows, schema=METRICS_CLAIM_CHECKS.polars_schema)
+
+
+def _slope(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of value on year."""
+    years = [y for y, _ in points]
+    mean_year = sum(years) / len(years)
+    mean_value = sum(v for _, v in points) / len(points)
+    num = sum((y - mean_year) * (v - mean_value) for y, v in points)
+    return num / sum((y - mean_year) ** 2 for y in years)
+
+
+def trend_checks(found: list[Premium]) -> pl.DataFrame:
+    """One row per pair: how the median premium moves, in points a year, over the latest run of
+    years that use the same codes (never across a break); earlier runs are reported, not joined."""
+    rows = []
+    for pair_id in dict.fromkeys(p.pair.pair_id for p in found):
+        medians = [
+            p
+            for p in found
+            if p.pair.pair_id == pair_id and p.column == TREND_COLUMN and not p.bound
+        ]
+        runs: dict[tuple[str, str], list[Premium]] = {}
+        for p in sorted(medians, key=lambda p: p.year):
+            runs.setdefault((p.subject.occ_code, p.base.occ_code), []).append(p)
+        ordered = sorted(runs.values(), key=lambda run: run[-1].year)
+        latest = ordered[-1]
+        pair = latest[0].pair
+        others = [
+            f"{run[0].subject.occ_code} over {run[0].base.occ_code} "
+            f"{run[0].year}-{run[-1].year}: "
+            + ", ".join(f"{p.metric['value']:.1f}% ({p.year})" for p in run)
+            for run in ordered[:-1]
+        ]
+        points = [(p.year, p.metric["value"]) for p in latest]
+        subject, base = latest[0].subject, latest[0].base
+        span = f"May {latest[0].year}-May {latest[-1].year}"
+        if len(points) < 2:
+            slope, verdict = None, f"only one comparable year ({latest[0].year}): no trend"
+        else:
+            slope = _slope(points)
+            mean = sum(v for _, v in points) / len(points)
+            direction = "rising" if slope > 0 else "falling"
+            gap = "widening" if slope * mean > 0 else "narrowing"
+            verdict = (
+                f"gap {gap}: the median premium is {direction} by {abs(slope):.2f} points a year "
+                f"over {span} ({', '.join(f'{v:.1f}%' for _, v in points)})"
+            )
+        rows.append(
+            {
+                "claim_id": f"{pair_id}_trend_median_annual_wage",
+                "statement": f"Trend of the OEWS median-wage premium of {subject.concept_title} "
+                f"over {base.concept_title.lower()} (is the gap widening or narrowing?).",
+                "status": "unverifiable",
+                "stated_low": None,
+                "stated_high": None,
+                "stated_unit": "percentage_points_per_year",
+                "tolerance": 0.0,
+                "computed_value": slope,
+                "computed_low": slope,
+                "computed_high": slope,
+                "metric_id": None,
+                "formula": "trend_pp_per_year",
+                "inputs": [ref for p in latest for ref in p.metric["inputs"]],
+                "explanation": f"The article states no trend. {verdict}, {subject.label} over "
+                f"{base.label}; "
+                + (
+                    "earlier years use other codes and are not joined: " + "; ".join(others)
+                    if others
+                    else "no series break in these years"
+                )
+                + f". {pair.notes}",
+            }
+        )
+    return pl.DataFrame(rows, schema=METRICS_CLAIM_CHECKS.polars_schema)
+
+
+def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
+    """Growth between consecutive recorded years of each concordance code, never across a code
+    change: median annual wage, employment, and share of all-occupations employment."""
+    rows_by_key = {(r["year"], r["occ_code"]): r for r in national(estimates).iter_rows(named=True)}
+    years = sorted({year for year, _ in rows_by_key})
+    metrics = []
+    for code in codes:
+        breaks = _series_breaks(codes, (code.concept,), years)
+        held = [y for y in years if code.valid_in(y) and (y, code.occ_code) in rows_by_key]
+        for old_year, new_year in itertools.pairwise(held):
+            old, new = (
+                rows_by_key[(old_year, code.occ_code)],
+                rows_by_key[(new_year, code.occ_code)],
+            )
+            old_total = rows_by_key.get((old_year, ALL_OCCUPATIONS))
+            new_total = rows_by_key.get((new_year, ALL_OCCUPATIONS))
+            period = f"{old_year}-05/{new_year}-05"
+            flags = [
+                code.label,
+                *([code.break_note] if "hybrid" in code.soc_version else []),
+                *breaks,
+            ]
+            pairs = [
+                (
+                    "median_annual_wage",
+                    new["a_median"],
+                    old["a_median"],
+                    [_reference(new), _reference(old)],
+                )
+            ]
+            if _top_coded(new, "a_median") or _top_coded(old, "a_median"):
+                pairs = []  # a bound is not an estimate: no growth from it
+            pairs.append(
+                ("employment", new["tot_emp"], old["tot_emp"], [_reference(new), _reference(old)])
+            )
+            if (
+                old_total
+                and new_total
+                and new["tot_emp"] is not None
+                and old["tot_emp"] is not None
+            ):
+                pairs.append(
+                    (
+                        "employment_share",
+                        100 * new["tot_emp"] / new_total["tot_emp"],
+                        100 * old["tot_emp"] / old_total["tot_emp"],
+                        [
+                            _reference(new),
+                            _reference(new_total),
+                            _reference(old),
+                            _reference(old_total),
+                        ],
+                    )
+                )
+            for measure, new_value, old_value, inputs in pairs:
+                if new_value is None or old_value is None:
+                    continue
+                metrics.append(
+                    _metric(
+                        metric_id=f"growth_pct:{inputs[0]}:{inputs[len(inputs) // 2]}:{measure}",
+                        value=growth_pct(new_value, old_value),
+                        unit="percent_change",
+                        period=period,
+                        inputs=inputs,
+                        formula="growth_pct",
+                        formula_text=f"({new_value:.6g} / {old_value:.6g} - 1) x 100",
+                        measure=measure,
+                        subjects=[code.label, code.label],
+                        flags=flags,
+                    )
+                )
+    return pl.DataFrame(metrics, schema=_METRIC_SCHEMA)
+
+
+def national_observations(estimates: pl.DataFrame, occupation_codes: list[str]) -> pl.DataFrame:
+    """core/observations rows (without vintage columns) for the national cross-industry rows of
+    `occupation_codes`, under their BLS API series ids (`bls:OEUN...<SOC6><datatype>`), so
+    published figures can be checked against OEWS from the files. Top-coded wages are empty
+    values with footnote `5`, as the BLS API gives them."""
+    rows = []
+    wanted = national(estimates).filter(pl.col("occ_code").is_in(occupation_codes))
+    for row in wanted.iter_rows(named=True):
+        soc = row["occ_code"].replace("-", "")
+        for column, (datatype, measure, unit) in OEWS_DATATYPES.items():
+            top_coded = _top_coded(row, column)
+            if row[column] is None and not any(
+                f"{column}={marker}" in row["markers"] for marker in MARKERS
+            ):
+                continue
+            rows.append(
+                {
+                    "source": "bls",
+                    "dataset": f"bls_oews_national_{row['year']}",
+                    "series_id": f"bls:{oews_series_id(soc, datatype)}",
+                    "subject": f"{row['occ_title']} (SOC {row['occ_code']})",
+                    "measure": measure,
+                    "geography": "US",
+                    "frequency": "annual",
+                    "period_start": date(row["year"], 5, 1),
+                    "period_end": date(row["year"], 5, 31),
+                    "value": None if top_coded else row[column],
+                    "unit": unit,
+                    "footnote_codes": [TOP_CODED_FOOTNOTE] if top_coded else [],
+                }
+            )
+    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)
