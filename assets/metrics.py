@@ -2,12 +2,12 @@
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from assets.lake_table import asset_out, schema_check_spec, validated_outputs
-from assets.oews import REPO_ROOT
 from labor_lake.comparability import input_flags, refusal_reasons
 from labor_lake.comparisons import read_postings_windows
 from labor_lake.formulas import evaluate
@@ -48,8 +48,6 @@ from schemas.tables import (
 WINDOWS_CHECK = "windows_computed"
 METRIC_TABLES = (*dict.fromkeys(METRIC_TABLE_BY_FORMULA.values()), METRICS_CLAIM_CHECKS)
 # Occupations across SOC revisions, and the pairs whose premiums are followed over time.
-OEWS_CONCORDANCE = REPO_ROOT / "registry" / "oews_concordance.csv"
-OCCUPATION_PAIRS = REPO_ROOT / "registry" / "occupation_pairs.csv"
 
 
 def _from(*columns: tuple[Table, str]) -> list[dg.TableColumnDep]:
@@ -190,9 +188,9 @@ def metrics_ledger(
 
     def build() -> dict:
         ledger = build_ledger(core_published_figures, core_claims)
-        codes = load_concordance(OEWS_CONCORDANCE)
+        codes = load_concordance(Path(registry.concordance_path))
         pairs = load_pairs(
-            OCCUPATION_PAIRS, {c.concept for c in codes}, set(core_claims["claim_id"])
+            Path(registry.pairs_path), {c.concept for c in codes}, set(core_claims["claim_id"])
         )
         pay = premiums(core_oews_estimates, codes, pairs)
         frames = {table: ledger.metrics[table.name] for table in METRIC_TABLES[:-1]}

@@ -1,51 +1,34 @@
-"""The OEWS flat files: core/oews_estimates, every row of every recorded file, partitioned by year."""
+"""The OEWS flat files: core/oews_estimates, every row of the newest vintage of every OEWS-file
+dataset of the source catalog (fetched from bls.gov, or the recorded snapshot), partitioned by
+year."""
 
-from __future__ import annotations
-
-import csv
-import hashlib
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import dagster as dg
 import polars as pl
 
 from assets.lake_table import table_asset, validated_outputs
+from labor_lake import oews
+from labor_lake.catalog import Catalog
+from labor_lake.lake import Lake
 from labor_lake.oews import read_oews
-from labor_lake.validation import Problem, ValidationFailed
-from schemas.tables import CORE_OEWS_ESTIMATES
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SNAPSHOT_MANIFEST = REPO_ROOT / "snapshots" / "manifest.csv"
-OEWS_DATASET_PREFIX = "bls_oews_"
+from labor_lake.payloads import newest_vintages
+from labor_lake.validation import ValidationFailed
+from pipelines.resources import LakeResource, OfficialSources
+from schemas.tables import CORE_OEWS_ESTIMATES, RAW_BLS_PAYLOADS
 
 
-def recorded_oews_files() -> list[tuple[str, bytes]]:
-    """The OEWS files the table is built from, as (file name, bytes): the recorded snapshots of
-    the BLS national files listed in snapshots/manifest.csv, each checked against its sha256.
-
-    The one place the inputs are chosen: the source catalog's raw vintages replace it."""
-    files, problems = [], []
-    with SNAPSHOT_MANIFEST.open(newline="", encoding="utf-8") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            if not row["dataset"].startswith(OEWS_DATASET_PREFIX):
-                continue
-            data = (REPO_ROOT / row["path"]).read_bytes()
-            if hashlib.sha256(data).hexdigest() != row["sha256"]:
-                problems.append(
-                    Problem(
-                        "sha256_matches_manifest",
-                        "sha256",
-                        row["sha256"],
-                        row["dataset"],
-                        line,
-                        str(SNAPSHOT_MANIFEST),
-                    )
-                )
-            files.append((Path(row["member"] or row["path"]).name, data))
-    if problems:
-        raise ValidationFailed(str(SNAPSHOT_MANIFEST), problems)
-    return files
+def oews_payloads(manifest: pl.DataFrame, catalog: Catalog, lake: Lake) -> list[tuple[str, bytes]]:
+    """The newest vintage of every OEWS-file dataset of the catalog, as (file name, bytes): the
+    file as fetched from bls.gov, or its recorded snapshot."""
+    oews = {d.id for d in catalog.datasets if d.format == "oews"}
+    newest = newest_vintages(manifest).filter(pl.col("dataset").is_in(sorted(oews)))
+    return [
+        (PurePosixPath(urlsplit(row["url"]).path).name, lake.read_bytes(row["path"]))
+        for row in newest.sort("dataset").iter_rows(named=True)
+    ]
 
 
 def read_oews_files(files: list[tuple[str, bytes]]) -> pl.DataFrame:
@@ -61,12 +44,23 @@ def read_oews_files(files: list[tuple[str, bytes]]) -> pl.DataFrame:
     return pl.concat(frames) if frames else CORE_OEWS_ESTIMATES.empty_frame()
 
 
-@dg.asset(**table_asset(CORE_OEWS_ESTIMATES, (read_oews, read_oews_files, recorded_oews_files)))
-def core_oews_estimates() -> Iterator[dg.Output | dg.AssetCheckResult]:
+@dg.asset(
+    **table_asset(CORE_OEWS_ESTIMATES, (oews, read_oews_files, oews_payloads)),
+    deps=[RAW_BLS_PAYLOADS.asset_key],
+)
+def core_oews_estimates(
+    official_sources: OfficialSources, lake: LakeResource
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Every row of the BLS OEWS flat files (May estimates since 2014), typed and validated: one
     row per year, area, industry, ownership, occupation and group, markers kept (`*`, `**`, `#`
     with the top-coding bound, `~`). Written as Parquet partitioned by year. A damaged file fails
     the step with file, sheet, row, column and value, and the lake keeps its last good table."""
+    manifest = (
+        lake.lake.read_table(RAW_BLS_PAYLOADS)
+        if lake.lake.exists(RAW_BLS_PAYLOADS.relative_path)
+        else RAW_BLS_PAYLOADS.empty_frame()
+    )
     yield from validated_outputs(
-        (CORE_OEWS_ESTIMATES,), lambda: read_oews_files(recorded_oews_files())
+        (CORE_OEWS_ESTIMATES,),
+        lambda: read_oews_files(oews_payloads(manifest, official_sources.catalog, lake.lake)),
     )

@@ -26,6 +26,8 @@ PROTOCOLS: dict[str, str] = {
 FORMATS: dict[str, str] = {
     "csv": "Comma-separated text with one header row.",
     "json": "A JSON document (API answers).",
+    "oews": "A BLS OEWS estimates file: oesmYYnat.zip holding national_MYYYY_dl.xlsx (or the "
+    "workbook itself, or a CSV export of it).",
 }
 REFERENCE_PERIODS: dict[str, str] = {
     "day": "The observation covers the day it is dated.",
@@ -92,6 +94,8 @@ class Dataset:
     values: tuple[ValueColumn, ...] = ()
     # Query protocols: the series asked for.
     series: tuple[SeriesSpec, ...] = ()
+    # OEWS files: SOC codes (or prefixes such as "15-") whose national rows become observations.
+    observe: tuple[str, ...] = ()
     release: str | None = None
     revisions: tuple[str, ...] = ()
     max_bytes: int = DEFAULT_MAX_BYTES
@@ -280,6 +284,7 @@ def _dataset(
         unit=entry.get("unit", str, None),
         values=_values(entry),
         series=_series(entry),
+        observe=entry.strings("observe"),
         release=entry.get("release", str, None),
         revisions=entry.strings("revisions"),
         max_bytes=entry.get("max_bytes", int, DEFAULT_MAX_BYTES),
@@ -291,6 +296,8 @@ def _dataset(
         _check_csv_mapping(entry, dataset)
     if dataset.protocol in ("bls_api_v2", "fred") and not dataset.series:
         raise entry.fail("series", f"a {dataset.protocol} dataset lists the series it asks for")
+    if dataset.format == "oews" and not dataset.observe:
+        raise entry.fail("observe", "an OEWS dataset lists the SOC codes (or prefixes) to observe")
     if dataset.protocol == "fred" and len(dataset.series) != 1:
         raise entry.fail("series", "a FRED dataset is one series (one request)")
     if not 0.0 <= dataset.max_loss_share < 1.0:

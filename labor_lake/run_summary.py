@@ -80,7 +80,8 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
         if fresh:
             lines.append(f"  {name}: fetched ({_names(fresh)})")
         for fallback, (cause, datasets) in by_fallback.items():
-            lines.append(f"  {name}: not fetched, {cause}; {fallback} ({_names(datasets)})")
+            how = cause if cause.startswith("not fetched") else f"not fetched, {cause}"
+            lines.append(f"  {name}: {how}; {fallback} ({_names(datasets)})")
     return lines
 
 

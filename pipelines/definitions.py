@@ -85,6 +85,8 @@ def build_definitions() -> dg.Definitions:
                 figures_path=settings.figures_path(),
                 claims_path=settings.claims_path(),
                 windows_path=settings.windows_path(),
+                concordance_path=settings.registry_file("oews_concordance.csv"),
+                pairs_path=settings.registry_file("occupation_pairs.csv"),
             ),
             "official_sources": OfficialSources(
                 catalog_path=settings.catalog_path(),

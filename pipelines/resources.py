@@ -40,11 +40,19 @@ class RegistryFiles(dg.ConfigurableResource):
     figures_path: str
     claims_path: str
     windows_path: str
+    concordance_path: str
+    pairs_path: str
 
     def fingerprint(self) -> str:
         """SHA-256 over both files' bytes; changes whenever either file changes."""
         digest = hashlib.sha256()
-        for path in (self.figures_path, self.claims_path, self.windows_path):
+        for path in (
+            self.figures_path,
+            self.claims_path,
+            self.windows_path,
+            self.concordance_path,
+            self.pairs_path,
+        ):
             file = Path(path)
             digest.update(path.encode())
             digest.update(file.read_bytes() if file.is_file() else b"<missing>")

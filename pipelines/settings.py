@@ -64,6 +64,11 @@ def claims_path() -> str:
     return os.environ.get(CLAIMS_ENV) or str(REPO_ROOT / "registry" / "claims.csv")
 
 
+def registry_file(name: str) -> str:
+    """A registry file that users edit in place: registry/<name>."""
+    return str(REPO_ROOT / "registry" / name)
+
+
 def windows_path() -> str:
     return os.environ.get(WINDOWS_ENV) or str(REPO_ROOT / "registry" / "postings_windows.csv")
 

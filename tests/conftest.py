@@ -171,3 +171,14 @@ def copy_repository(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO_ROOT / name, destination / name)
     return destination
+
+
+def recorded_oews_files() -> list[tuple[str, bytes]]:
+    """The recorded BLS OEWS national files (snapshots/), as (file name, bytes)."""
+    from labor_lake.snapshots import load_manifest
+
+    return [
+        (Path(s.member).name, s.read())
+        for s in load_manifest(settings.SNAPSHOT_MANIFEST)
+        if s.dataset.startswith("bls_oews_national_")
+    ]

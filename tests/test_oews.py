@@ -20,7 +20,7 @@ from labor_lake.reader import read_table
 from labor_lake.validation import ValidationFailed, schema_problems
 from schemas.tables import CORE_OEWS_ESTIMATES
 
-from .conftest import REPO_ROOT, Workspace, run_pipeline
+from .conftest import REPO_ROOT, Workspace, recorded_oews_files, run_pipeline
 
 SNAPSHOTS = REPO_ROOT / "snapshots" / "www.bls.gov" / "oes" / "special-requests"
 # Data rows per national file, as counted in ../shared/realdata/bls/oews/SOURCES.md.
@@ -34,7 +34,7 @@ def snapshot(year: int) -> Path:
 
 @pytest.fixture(scope="module")
 def estimates() -> pl.DataFrame:
-    return oews_assets.read_oews_files(oews_assets.recorded_oews_files())
+    return oews_assets.read_oews_files(recorded_oews_files())
 
 
 @pytest.fixture
@@ -236,11 +236,11 @@ def test_asset_writes_the_lake_and_a_damaged_file_keeps_the_last_good_table(
     before = {f: f.read_bytes() for f in files}
 
     damaged = oews_dir / "reduced" / "Yilendi-Job-Management-System-" / "national_M2021_dl.csv"
-    recorded = oews_assets.recorded_oews_files()
+    newest = oews_assets.oews_payloads
     monkeypatch.setattr(
         oews_assets,
-        "recorded_oews_files",
-        lambda: [*recorded, (damaged.name, damaged.read_bytes())],
+        "oews_payloads",
+        lambda *args: [*newest(*args), (damaged.name, damaged.read_bytes())],
     )
     result = run_pipeline("core/oews_estimates")
     assert not result.success

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.oews import read_oews_files, recorded_oews_files
+from assets.oews import read_oews_files
 from labor_lake.lineage import unresolved_inputs
 from labor_lake.pay import (
     ANNUAL_WAGE_MEASURES,
@@ -35,7 +35,7 @@ from schemas.tables import (
     RAW_PUBLISHED_FIGURES,
 )
 
-from .conftest import REGISTRY
+from .conftest import REGISTRY, recorded_oews_files
 
 DATA_SCIENTISTS = "data_scientists_over_software_developers"
 RESEARCH_SCIENTISTS = "research_scientists_over_software_developers"

@@ -29,6 +29,12 @@ KEY_VARIABLE = "BLS_API_KEY"
 _NO_DATA = re.compile(r"^No Data Available for Series \S+ Year: \d{4}$")
 
 
+def oews_series_id(occupation: str, datatype: str) -> str:
+    """The BLS API id of an OEWS national cross-industry series: OE U N 0000000 000000 <SOC6>
+    <datatype> (area 0000000 = national, industry 000000 = cross-industry)."""
+    return f"OEUN0000000000000{occupation}{datatype}"
+
+
 def limits(with_key: bool) -> tuple[int, int]:
     """Series and years one request may ask for."""
     return (50, 20) if with_key else (25, 10)

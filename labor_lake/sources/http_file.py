@@ -1,6 +1,8 @@
-"""Files fetched whole over HTTP (Indeed Hiring Lab's CSVs), mapped to observations by their
+"""Files fetched whole over HTTP. A CSV (Indeed Hiring Lab's) is mapped to observations by its
 catalog entry: the expected header, the period and geography columns, the rows to keep, the
-value columns, and templates for series ids and subjects.
+value columns, and templates for series ids and subjects. An OEWS estimates file (BLS) is read by
+labor_lake.oews, and the national rows of the occupations the entry observes become observations
+under their BLS API series ids.
 
 A file whose header changed is refused with both headers. A value to keep that the file does not
 have (a misspelt sector or country) is a configuration error listing the values it does have; a
@@ -12,13 +14,18 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import polars as pl
 
 from labor_lake.catalog import CatalogError, Dataset
 from labor_lake.http import SourceError
 from labor_lake.numbers import number_regex
+from labor_lake.oews import read_oews
+from labor_lake.pay import national_observations
 from labor_lake.sources import OBSERVATION_COLUMNS, DatasetRequest, Parsed
+from labor_lake.validation import ValidationFailed
 
 # Indeed writes full-precision floats, with an exponent for the smallest shares.
 _NUMBER = number_regex(exponent=True)
@@ -36,7 +43,28 @@ class HttpFileConnector:
         return request
 
     def parse(self, dataset: Dataset, content: bytes, url: str, extension: str) -> Parsed:
+        if dataset.format == "oews":
+            return Parsed(oews_observations(dataset, read_oews_payload(dataset, content, url)))
         return parse_csv(dataset, content, url)
+
+
+def read_oews_payload(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
+    """Every row of an OEWS file (core/oews_estimates rows); a damaged file is a SourceError
+    naming file, sheet, row, column and value."""
+    try:
+        return read_oews(content, PurePosixPath(urlsplit(url).path).name)
+    except ValidationFailed as error:
+        raise SourceError(f"{dataset.id} ({url}): {error}") from None
+
+
+def oews_observations(dataset: Dataset, estimates: pl.DataFrame) -> pl.DataFrame:
+    """The national rows of the occupations `dataset` observes, as observations."""
+    codes = estimates["occ_code"].unique().to_list()
+    observed = [c for c in codes if any(c.startswith(prefix) for prefix in dataset.observe)]
+    return national_observations(estimates, observed).with_columns(
+        dataset=pl.lit(dataset.id),
+        release=pl.lit(dataset.release, dtype=pl.String),
+    )
 
 
 def _template(template: str, value_name: str) -> pl.Expr:
