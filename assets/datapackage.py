@@ -6,7 +6,8 @@ import json
 
 import dagster as dg
 
-from assets.lake_table import source_version
+from assets.lake_table import asset_key, source_version
+from assets.resources import LakeResource
 from labor_lake.datapackage import (
     DATAPACKAGE_PATH,
     FRICTIONLESS_TYPES,
@@ -16,7 +17,6 @@ from labor_lake.datapackage import (
     frictionless_type,
     table_resource,
 )
-from pipelines.resources import LakeResource
 from schemas.tables import ALL_TABLES
 
 
@@ -24,7 +24,7 @@ from schemas.tables import ALL_TABLES
     key=dg.AssetKey(["datapackage"]),
     group_name="publish",
     kinds={"json"},
-    deps=[table.asset_key for table in ALL_TABLES],
+    deps=[asset_key(table) for table in ALL_TABLES],
     code_version=source_version(
         build_datapackage,
         table_resource,

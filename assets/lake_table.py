@@ -17,11 +17,39 @@ import dagster as dg
 import polars as pl
 
 from labor_lake.validation import Problem, ValidationFailed, schema_problems
-from schemas.model import Table, to_arrow, to_dagster
+from schemas.model import Table, to_arrow
 
 SCHEMA_CHECK = "schema"
 _PREVIEW_ROWS = 10
 _PREVIEW_CELL_CHARS = 60
+
+
+def asset_key(table: Table) -> dg.AssetKey:
+    """The asset key of a table: `[zone, name]`."""
+    return dg.AssetKey([table.zone, table.name])
+
+
+def to_dagster(table: Table) -> dg.TableSchema:
+    """The column schema shown for the asset in the Dagster UI."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=column.name,
+                type=str(column.dtype),
+                description=(
+                    f"{column.description} [unit: {column.unit}]"
+                    if column.unit
+                    else column.description
+                ),
+                constraints=dg.TableColumnConstraints(
+                    nullable=column.nullable,
+                    unique=column.unique,
+                    other=column.constraint_notes(),
+                ),
+            )
+            for column in table.columns
+        ]
+    )
 
 
 def source_version(*functions: Callable[..., Any], extra: str = "") -> str:
@@ -42,7 +70,7 @@ def code_version(table: Table, logic: tuple[Callable[..., Any], ...]) -> str:
 def schema_check_spec(table: Table) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         SCHEMA_CHECK,
-        asset=table.asset_key,
+        asset=asset_key(table),
         blocking=True,
         description=f"Validates {table.id} against its pandera schema before it is written.",
     )
@@ -60,7 +88,7 @@ def table_metadata(table: Table) -> dict[str, Any]:
 def asset_out(table: Table, logic: tuple[Callable[..., Any], ...]) -> dg.AssetOut:
     """The AssetOut of a table produced by a multi-asset."""
     return dg.AssetOut(
-        key=table.asset_key,
+        key=asset_key(table),
         description=table.description,
         group_name=table.zone,
         kinds={"polars", "parquet"},
@@ -77,14 +105,14 @@ def table_asset(
 ) -> dict[str, Any]:
     """Keyword arguments for `@dg.asset` on a function that builds `table`."""
     return {
-        "key": table.asset_key,
+        "key": asset_key(table),
         "group_name": table.zone,
         "kinds": {"polars", "parquet"},
         "metadata": table_metadata(table),
         "code_version": code_version(table, logic),
         "check_specs": [schema_check_spec(table), *extra_checks],
         "ins": {
-            name: dg.AssetIn(key=upstream.asset_key) for name, upstream in (inputs or {}).items()
+            name: dg.AssetIn(key=asset_key(upstream)) for name, upstream in (inputs or {}).items()
         },
     }
 
@@ -160,7 +188,7 @@ def validated_outputs(
         for table in tables:
             if problems[table.id]:
                 yield dg.AssetCheckResult(
-                    asset_key=table.asset_key,
+                    asset_key=asset_key(table),
                     check_name=SCHEMA_CHECK,
                     passed=False,
                     metadata={
@@ -177,7 +205,7 @@ def validated_outputs(
         frame = frames[table]
         yield dg.Output(
             frame,
-            output_name="result" if len(tables) == 1 else table.asset_key.to_python_identifier(),
+            output_name="result" if len(tables) == 1 else asset_key(table).to_python_identifier(),
             metadata={
                 "dagster/row_count": frame.height,
                 "preview": _preview(frame),
@@ -188,7 +216,7 @@ def validated_outputs(
             },
         )
         yield dg.AssetCheckResult(
-            asset_key=table.asset_key,
+            asset_key=asset_key(table),
             check_name=SCHEMA_CHECK,
             passed=True,
             metadata={"rows_checked": frame.height},

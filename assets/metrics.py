@@ -7,7 +7,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.lake_table import asset_out, schema_check_spec, validated_outputs
+from assets.lake_table import asset_key, asset_out, schema_check_spec, validated_outputs
+from assets.resources import OfficialSources, RegistryFiles
 from labor_lake.comparability import input_flags, refusal_reasons
 from labor_lake.comparisons import read_postings_windows
 from labor_lake.formulas import evaluate
@@ -31,7 +32,6 @@ from labor_lake.run_summary import (
     status_counts,
 )
 from labor_lake.validation import Problem
-from pipelines.resources import OfficialSources, RegistryFiles
 from schemas.model import Table
 from schemas.tables import (
     CORE_CLAIMS,
@@ -52,7 +52,7 @@ METRIC_TABLES = (*dict.fromkeys(METRIC_TABLE_BY_FORMULA.values()), METRICS_CLAIM
 
 def _from(*columns: tuple[Table, str]) -> list[dg.TableColumnDep]:
     return [
-        dg.TableColumnDep(asset_key=table.asset_key, column_name=name) for table, name in columns
+        dg.TableColumnDep(asset_key=asset_key(table), column_name=name) for table, name in columns
     ]
 
 
@@ -140,23 +140,23 @@ _LOGIC = (
 @dg.multi_asset(
     name="metrics_ledger",
     outs={
-        table.asset_key.to_python_identifier(): asset_out(table, _LOGIC) for table in METRIC_TABLES
+        asset_key(table).to_python_identifier(): asset_out(table, _LOGIC) for table in METRIC_TABLES
     },
     check_specs=[
         *(schema_check_spec(table) for table in METRIC_TABLES),
         dg.AssetCheckSpec(
             WINDOWS_CHECK,
-            asset=METRICS_POSTINGS_DIVERGENCE.asset_key,
+            asset=asset_key(METRICS_POSTINGS_DIVERGENCE),
             description="Warns when a window of registry/postings_windows.csv cannot be "
             "computed (a series missing from core/observations, or a revision in the way), "
             "saying which and why.",
         ),
     ],
     ins={
-        "core_published_figures": dg.AssetIn(key=CORE_PUBLISHED_FIGURES.asset_key),
-        "core_claims": dg.AssetIn(key=CORE_CLAIMS.asset_key),
-        "core_observations": dg.AssetIn(key=CORE_OBSERVATIONS.asset_key),
-        "core_oews_estimates": dg.AssetIn(key=CORE_OEWS_ESTIMATES.asset_key),
+        "core_published_figures": dg.AssetIn(key=asset_key(CORE_PUBLISHED_FIGURES)),
+        "core_claims": dg.AssetIn(key=asset_key(CORE_CLAIMS)),
+        "core_observations": dg.AssetIn(key=asset_key(CORE_OBSERVATIONS)),
+        "core_oews_estimates": dg.AssetIn(key=asset_key(CORE_OEWS_ESTIMATES)),
     },
 )
 def metrics_ledger(
@@ -237,7 +237,7 @@ def metrics_ledger(
     for gap in gaps:
         context.log.warning(gap)
     yield dg.AssetCheckResult(
-        asset_key=METRICS_POSTINGS_DIVERGENCE.asset_key,
+        asset_key=asset_key(METRICS_POSTINGS_DIVERGENCE),
         check_name=WINDOWS_CHECK,
         passed=not gaps,
         severity=dg.AssetCheckSeverity.WARN,

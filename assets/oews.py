@@ -9,14 +9,14 @@ from urllib.parse import urlsplit
 import dagster as dg
 import polars as pl
 
-from assets.lake_table import table_asset, validated_outputs
+from assets.lake_table import asset_key, table_asset, validated_outputs
+from assets.resources import LakeResource, OfficialSources
 from labor_lake import oews
 from labor_lake.catalog import Catalog
 from labor_lake.lake import Lake
 from labor_lake.oews import read_oews
 from labor_lake.payloads import newest_vintages
 from labor_lake.validation import ValidationFailed
-from pipelines.resources import LakeResource, OfficialSources
 from schemas.tables import CORE_OEWS_ESTIMATES, RAW_BLS_PAYLOADS
 
 
@@ -46,7 +46,7 @@ def read_oews_files(files: list[tuple[str, bytes]]) -> pl.DataFrame:
 
 @dg.asset(
     **table_asset(CORE_OEWS_ESTIMATES, (oews, read_oews_files, oews_payloads)),
-    deps=[RAW_BLS_PAYLOADS.asset_key],
+    deps=[asset_key(RAW_BLS_PAYLOADS)],
 )
 def core_oews_estimates(
     official_sources: OfficialSources, lake: LakeResource

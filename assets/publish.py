@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.lake_table import source_version
+from assets.lake_table import asset_key, source_version
+from assets.resources import LakeResource
 from labor_lake.duckdb_views import VIEWS_FILE, views_sql
 from labor_lake.releases import publish
-from pipelines.resources import LakeResource
 from schemas.tables import ALL_TABLES
 
 # Releases copy one file per table (labor_lake/releases.py); partitioned tables are not released
@@ -21,7 +21,7 @@ PUBLISHED_TABLES = [t for t in ALL_TABLES if t.published and not t.partition_by]
     key=dg.AssetKey(["duckdb_views"]),
     group_name="publish",
     kinds={"duckdb", "sql"},
-    deps=[t.asset_key for t in ALL_TABLES],
+    deps=[asset_key(t) for t in ALL_TABLES],
     code_version=source_version(views_sql),
 )
 def duckdb_views(lake: LakeResource) -> dg.MaterializeResult:
@@ -38,7 +38,7 @@ def duckdb_views(lake: LakeResource) -> dg.MaterializeResult:
     key=dg.AssetKey(["release"]),
     group_name="publish",
     kinds={"parquet", "json"},
-    deps=[*(t.asset_key for t in PUBLISHED_TABLES), dg.AssetKey(["datapackage"])],
+    deps=[*(asset_key(t) for t in PUBLISHED_TABLES), dg.AssetKey(["datapackage"])],
     code_version=source_version(publish),
 )
 def release(lake: LakeResource) -> dg.MaterializeResult:

@@ -9,9 +9,10 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from assets.lake_table import asset_key
+from assets.resources import LakeResource
 from labor_lake.lake import parquet_facts
 from labor_lake.releases import latest_release
-from pipelines.resources import LakeResource
 from schemas.tables import (
     ALL_TABLES,
     CORE_PUBLISHED_FIGURES,
@@ -34,8 +35,8 @@ REPORTS = "reports"
     group_name="publish",
     kinds={"html", "svg", "png"},
     ins={
-        **{t.name: dg.AssetIn(key=t.asset_key) for t in [*METRICS, CORE_PUBLISHED_FIGURES]},
-        **{f"{source}_manifest": dg.AssetIn(key=t.asset_key) for source, t in MANIFESTS.items()},
+        **{t.name: dg.AssetIn(key=asset_key(t)) for t in [*METRICS, CORE_PUBLISHED_FIGURES]},
+        **{f"{source}_manifest": dg.AssetIn(key=asset_key(t)) for source, t in MANIFESTS.items()},
     },
     # After the release when both run (the publish job, `--assets '*'`), so that the status box
     # names the release this run made, and the next unchanged run writes the same bytes.

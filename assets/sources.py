@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import polars as pl
 
-from assets.lake_table import table_asset, validated_outputs
+from assets import settings
+from assets.lake_table import asset_key, table_asset, validated_outputs
+from assets.resources import LakeResource, OfficialSources
 from labor_lake import refresh as refresh_logic
 from labor_lake.catalog import CatalogError
 from labor_lake.http import SourceError
 from labor_lake.payloads import append_vintage, vintages_to_read
 from labor_lake.sources import bls, fred, http_file
-from pipelines import settings
-from pipelines.resources import LakeResource, OfficialSources
 from schemas.tables import CORE_OBSERVATIONS, PAYLOAD_MANIFESTS
 
 SOURCES_CHECK = "sources_reachable"
@@ -66,7 +66,7 @@ def _payload_asset(source: str) -> dg.AssetsDefinition:
             extra_checks=(
                 dg.AssetCheckSpec(
                     SOURCES_CHECK,
-                    asset=table.asset_key,
+                    asset=asset_key(table),
                     description="Warns when a dataset could not be fetched (naming it, its "
                     "address and what went wrong) or the source sent warnings, and says how "
                     "stale the data in use is.",
@@ -126,7 +126,7 @@ PAYLOAD_ASSETS = [_payload_asset(source) for source in PAYLOAD_MANIFESTS]
     ),
     # Read through the lake, not as inputs: a job that refreshes one source (or a fresh lake)
     # has no manifest yet for the others, which then simply have no vintages.
-    deps=[table.asset_key for table in PAYLOAD_MANIFESTS.values()],
+    deps=[asset_key(table) for table in PAYLOAD_MANIFESTS.values()],
 )
 def core_observations(
     official_sources: OfficialSources, lake: LakeResource

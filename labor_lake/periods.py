@@ -10,8 +10,6 @@ import calendar
 import re
 from datetime import date
 
-_POINT = r"\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?"
-PERIOD_PATTERN = rf"^{_POINT}(?:/{_POINT})?$"
 _POINT_RE = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
 
 

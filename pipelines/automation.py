@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.resources import RegistryFiles
+from assets.resources import RegistryFiles
 
 _release = dg.AssetSelection.assets(["release"])
 

@@ -10,14 +10,15 @@ from datetime import timedelta
 
 import dagster as dg
 
+from assets import settings
 from assets.datapackage import datapackage
 from assets.metrics import metrics_ledger
 from assets.oews import core_oews_estimates
 from assets.publish import duckdb_views, release
 from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
 from assets.report import report
+from assets.resources import HttpClient, LakeResource, OfficialSources, RegistryFiles
 from assets.sources import PAYLOAD_ASSETS, core_observations
-from pipelines import settings
 from pipelines.automation import (
     SCHEDULES,
     build_lake_job,
@@ -28,7 +29,6 @@ from pipelines.automation import (
 )
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
-from pipelines.resources import HttpClient, LakeResource, OfficialSources, RegistryFiles
 from pipelines.run_summary import run_summary_on_failure, run_summary_on_success
 
 # Dagster's own beta features that `dg launch --assets '*'` (asset selection) and our dagster.yaml

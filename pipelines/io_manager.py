@@ -22,10 +22,10 @@ from typing import Self
 import dagster as dg
 import polars as pl
 
+from assets.resources import LakeResource
 from labor_lake.lake import Lake, read_partitioned_table, write_partitioned_table
 from labor_lake.lock import Holder, WriterLock
 from labor_lake.releases import remove_staging_leftovers
-from pipelines.resources import LakeResource
 from schemas.model import Table
 from schemas.tables import TABLES_BY_ID
 

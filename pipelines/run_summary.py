@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
 
+from assets import settings
 from labor_lake.run_summary import (
     LEDGER_NAMES_KEY,
     NAMED_STATUSES,
@@ -23,7 +24,6 @@ from labor_lake.run_summary import (
     RunFacts,
     summary_lines,
 )
-from pipelines import settings
 
 _RUN_END = {dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import dagster as dg
 import pandera.polars as pa
 import polars as pl
 import pyarrow as arrow
@@ -101,10 +100,6 @@ class Table:
         return f"{self.id}/{self.partition_by}={value}/part-0.parquet"
 
     @property
-    def asset_key(self) -> dg.AssetKey:
-        return dg.AssetKey([self.zone, self.name])
-
-    @property
     def polars_schema(self) -> pl.Schema:
         return pl.Schema({c.name: c.dtype for c in self.columns})
 
@@ -158,26 +153,3 @@ def to_arrow(table: Table) -> arrow.Schema:
             metadata["unit"] = column.unit
         fields.append(arrow_field.with_metadata(metadata))
     return arrow.schema(fields)
-
-
-def to_dagster(table: Table) -> dg.TableSchema:
-    """The column schema shown for the asset in the Dagster UI."""
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name=column.name,
-                type=str(column.dtype),
-                description=(
-                    f"{column.description} [unit: {column.unit}]"
-                    if column.unit
-                    else column.description
-                ),
-                constraints=dg.TableColumnConstraints(
-                    nullable=column.nullable,
-                    unique=column.unique,
-                    other=column.constraint_notes(),
-                ),
-            )
-            for column in table.columns
-        ]
-    )

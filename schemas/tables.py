@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from labor_lake.periods import PERIOD_PATTERN
 from schemas.model import Column, RowRule, Table
 from schemas.vocabulary import (
     CLAIM_STATUSES,
     FORMULAS,
     FREQUENCIES,
     MEASURES,
+    PERIOD_PATTERN,
     QUALIFIERS,
     SOURCE_KINDS,
     SOURCES,

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets import settings
 from labor_lake.lake import Lake
-from pipelines import settings
 
 from .replay import Replay
 

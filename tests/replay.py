@@ -18,9 +18,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from assets import settings
 from labor_lake.catalog import Catalog, load_catalog
 from labor_lake.snapshots import Snapshot, load_manifest
-from pipelines import settings
 
 SYNTHETIC = Path(__file__).parent / "data"
 BLS_API_PATH = "/publicAPI/v2/timeseries/data/"

@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 from werkzeug import Response
 
+from assets import settings
 from labor_lake.catalog import SeriesSpec, load_catalog
 from labor_lake.http import SourceError
 from labor_lake.sources import bls, fred
-from pipelines import settings
 from schemas.tables import CORE_OBSERVATIONS, RAW_BLS_PAYLOADS, RAW_FRED_PAYLOADS
 
 from .conftest import (
@@ -291,6 +291,6 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
 
 
 def test_connectors_share_one_http_session() -> None:
-    from pipelines.resources import HttpClient
+    from assets.resources import HttpClient
 
     assert HttpClient().session() is HttpClient().session()

@@ -11,6 +11,7 @@ import time
 import pytest
 import requests
 
+from assets import settings
 from labor_lake.http import (
     SourceError,
     SourceUnreachable,
@@ -19,7 +20,6 @@ from labor_lake.http import (
     fetch,
 )
 from labor_lake.snapshots import load_manifest
-from pipelines import settings
 
 from .faults import (
     Body,

@@ -6,6 +6,7 @@ from datetime import date
 
 import polars as pl
 
+from assets.lake_table import asset_key
 from labor_lake.lineage import observation_reference, unresolved_inputs
 from labor_lake.reader import read_table
 from schemas.tables import (
@@ -57,7 +58,7 @@ def test_built_metrics_resolve_and_carry_column_lineage(
     events = {
         m.asset_key: m.materialization.metadata for m in result.get_asset_materialization_events()
     }
-    lineage = events[METRICS_PAY_PREMIUMS.asset_key]["dagster/column_lineage"].value
+    lineage = events[asset_key(METRICS_PAY_PREMIUMS)]["dagster/column_lineage"].value
     assert {d.asset_key.to_user_string() for d in lineage.deps_by_column["value"]} == {
         "core/published_figures",
         "core/observations",
@@ -65,5 +66,5 @@ def test_built_metrics_resolve_and_carry_column_lineage(
     }
     assert (
         "computed_value"
-        in events[METRICS_CLAIM_CHECKS.asset_key]["dagster/column_lineage"].value.deps_by_column
+        in events[asset_key(METRICS_CLAIM_CHECKS)]["dagster/column_lineage"].value.deps_by_column
     )

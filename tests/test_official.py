@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import pytest
 
+from assets import settings
 from labor_lake.comparisons import read_postings_windows
 from labor_lake.official import (
     counterpart_checks,
@@ -16,7 +17,6 @@ from labor_lake.official import (
 )
 from labor_lake.registry import parse_registry, read_registry_csv
 from labor_lake.snapshots import load_manifest
-from pipelines import settings
 from schemas.tables import (
     CORE_OBSERVATIONS,
     CORE_PUBLISHED_FIGURES,

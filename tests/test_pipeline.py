@@ -12,6 +12,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from assets.lake_table import asset_key
 from labor_lake.lake import PARQUET_METADATA_KEY
 from schemas.tables import ALL_TABLES, CORE_PUBLISHED_FIGURES, RAW_PUBLISHED_FIGURES
 
@@ -115,12 +116,12 @@ def test_checks_pass_and_metadata_reaches_the_ui(
     serve_sources(httpserver, monkeypatch)
     result = run_pipeline()
     evaluations = result.get_asset_check_evaluations()
-    assert {e.asset_key for e in evaluations} == {t.asset_key for t in ALL_TABLES}
+    assert {e.asset_key for e in evaluations} == {asset_key(t) for t in ALL_TABLES}
     assert all(e.passed for e in evaluations)
     materialization = next(
         m
         for m in result.get_asset_materialization_events()
-        if m.asset_key == CORE_PUBLISHED_FIGURES.asset_key
+        if m.asset_key == asset_key(CORE_PUBLISHED_FIGURES)
     ).materialization
     metadata = materialization.metadata
     assert (
@@ -154,7 +155,7 @@ def test_multiprocess_executor_is_selectable_by_config(workspace: Workspace) -> 
             dg.reconstructable(build_lake_job),
             instance=instance,
             run_config=config,
-            asset_selection=[RAW_PUBLISHED_FIGURES.asset_key, CORE_PUBLISHED_FIGURES.asset_key],
+            asset_selection=[asset_key(RAW_PUBLISHED_FIGURES), asset_key(CORE_PUBLISHED_FIGURES)],
         )
         assert result.success
         messages = [e.message or "" for e in instance.all_logs(result.run_id)]
@@ -165,8 +166,8 @@ def test_multiprocess_executor_is_selectable_by_config(workspace: Workspace) -> 
 def test_whole_pipeline_runs_against_an_object_store_url(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from assets import settings
     from labor_lake.lake import Lake
-    from pipelines import settings
 
     root = "memory://labor-lake-e2e/lake"
     monkeypatch.setenv(settings.LAKE_ROOT_ENV, root)

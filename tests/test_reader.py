@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assets import settings
 from labor_lake.lake import Lake
 from labor_lake.reader import lake_root, read_table, releases
-from pipelines import settings
 
 from .conftest import REPO_ROOT
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import settings
+from assets import settings
 
 from .conftest import REGISTRY, Workspace, failure_text, run_pipeline
 from .lake_checks import assert_datapackage_matches_files

@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from assets.lake_table import to_dagster
 from labor_lake.validation import schema_problems
 from schemas import dictionary
-from schemas.model import to_arrow, to_dagster, to_pandera
+from schemas.model import to_arrow, to_pandera
 from schemas.tables import (
     ALL_TABLES,
     CORE_PUBLISHED_FIGURES,

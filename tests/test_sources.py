@@ -13,9 +13,10 @@ import polars as pl
 import pytest
 import requests
 
+from assets import settings
+from assets.lake_table import asset_key
 from labor_lake.catalog import load_catalog
 from labor_lake.snapshots import load_manifest
-from pipelines import settings
 from schemas.tables import CORE_OBSERVATIONS, METRICS_CLAIM_CHECKS, PAYLOAD_MANIFESTS
 
 from .conftest import REPO_ROOT, Workspace, failure_text, run_pipeline, serve_sources
@@ -54,7 +55,7 @@ def _check(result, source: str = "indeed_hiring_lab"):
     return next(
         e
         for e in result.get_asset_check_evaluations()
-        if e.check_name == CHECK and e.asset_key == PAYLOAD_MANIFESTS[source].asset_key
+        if e.check_name == CHECK and e.asset_key == asset_key(PAYLOAD_MANIFESTS[source])
     )
 
 

@@ -13,6 +13,7 @@ import polars as pl
 import requests
 from pydantic import Field
 
+from assets.settings import secret, user_agent
 from labor_lake.catalog import Catalog, Dataset, load_catalog
 from labor_lake.http import DEFAULT_MAX_BYTES, Fetched, build_session, fetch
 from labor_lake.lake import Lake
@@ -20,7 +21,6 @@ from labor_lake.refresh import Refreshed, SourceRefresh, current_observations
 from labor_lake.snapshots import load_manifest
 from labor_lake.sources import Connector, DatasetRequest
 from labor_lake.sources.protocols import connectors
-from pipelines.settings import secret, user_agent
 from schemas.model import Table
 
 

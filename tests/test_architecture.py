@@ -1,0 +1,60 @@
+"""The import contract (pyproject's [tool.importlinter]): the layers only import downward, and the
+domain and the table metadata never import Dagster. Checked with import-linter on the repository,
+and shown to fail on a deliberate upward import in a copy of it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO_ROOT
+
+PACKAGES = ("pipelines", "assets", "labor_lake", "schemas")
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    lint = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run(
+        [str(lint), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+
+
+def test_the_repository_keeps_its_import_contracts() -> None:
+    result = _lint_imports(REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        ("labor_lake/periods.py", "import dagster", "No Dagster"),
+        ("labor_lake/lineage.py", "import assets.lake_table", "Layers pipelines"),
+        ("schemas/vocabulary.py", "import labor_lake.formulas", "Layers pipelines"),
+    ],
+    ids=["domain_imports_dagster", "domain_imports_wiring", "metadata_imports_domain"],
+)
+def test_an_upward_import_breaks_a_contract(
+    tmp_path: Path, module: str, line: str, broken: str
+) -> None:
+    for package in PACKAGES:
+        shutil.copytree(
+            REPO_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(f"{line}\n{target.read_text()}")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout
+    broken_contracts = [text for text in result.stdout.splitlines() if text.endswith("BROKEN")]
+    assert any(broken in text for text in broken_contracts), result.stdout
