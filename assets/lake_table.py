@@ -8,9 +8,11 @@ blocking, downstream assets do not run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
 from typing import Any
 
 import dagster as dg
@@ -52,16 +54,46 @@ def to_dagster(table: Table) -> dg.TableSchema:
     )
 
 
-def source_version(*functions: Callable[..., Any], extra: str = "") -> str:
-    """A short hash of the functions' source (and `extra`): a code version that changes exactly
-    when the code that computes an asset changes."""
+# The packages whose code computes tables: their modules are hashed into code versions.
+_DOMAIN_PACKAGES = ("labor_lake", "schemas")
+
+
+def _module_of(thing: object) -> ModuleType | None:
+    module = thing if isinstance(thing, ModuleType) else inspect.getmodule(thing)
+    if module is None or module.__name__.split(".")[0] not in _DOMAIN_PACKAGES:
+        return None
+    return module
+
+
+def domain_modules(*logic: object) -> list[ModuleType]:
+    """The domain modules `logic` (functions or modules) lives in, and every domain module they
+    use, transitively: whatever can change what the asset computes."""
+    found: dict[str, ModuleType] = {}
+    pending = [m for m in map(_module_of, logic) if m is not None]
+    while pending:
+        module = pending.pop()
+        if module.__name__ in found:
+            continue
+        found[module.__name__] = module
+        pending += [m for m in map(_module_of, vars(module).values()) if m is not None]
+    return [found[name] for name in sorted(found)]
+
+
+@functools.cache
+def _module_source(module: ModuleType) -> bytes:
+    return inspect.getsource(module).encode()
+
+
+def source_version(*logic: object, extra: str = "") -> str:
+    """A short hash of the whole source of every domain module `logic` depends on (and
+    `extra`): any edit that can change what an asset computes changes its code version."""
     digest = hashlib.sha256(extra.encode())
-    for function in functions:
-        digest.update(inspect.getsource(function).encode())
+    for module in domain_modules(*logic):
+        digest.update(module.__name__.encode() + b"\0" + _module_source(module))
     return digest.hexdigest()[:16]
 
 
-def code_version(table: Table, logic: tuple[Callable[..., Any], ...]) -> str:
+def code_version(table: Table, logic: tuple[object, ...]) -> str:
     """Code version of a table asset: its schema, its constraints, and the logic computing it."""
     constraints = repr([column.constraint_notes() for column in table.columns])
     return source_version(*logic, extra=str(to_arrow(table)) + constraints)
@@ -85,7 +117,7 @@ def table_metadata(table: Table) -> dict[str, Any]:
     }
 
 
-def asset_out(table: Table, logic: tuple[Callable[..., Any], ...]) -> dg.AssetOut:
+def asset_out(table: Table, logic: tuple[object, ...]) -> dg.AssetOut:
     """The AssetOut of a table produced by a multi-asset."""
     return dg.AssetOut(
         key=asset_key(table),
@@ -99,7 +131,7 @@ def asset_out(table: Table, logic: tuple[Callable[..., Any], ...]) -> dg.AssetOu
 
 def table_asset(
     table: Table,
-    logic: tuple[Callable[..., Any], ...],
+    logic: tuple[object, ...],
     inputs: Mapping[str, Table] | None = None,
     extra_checks: tuple[dg.AssetCheckSpec, ...] = (),
 ) -> dict[str, Any]:

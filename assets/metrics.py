@@ -9,9 +9,7 @@ import polars as pl
 
 from assets.lake_table import asset_key, asset_out, schema_check_spec, validated_outputs
 from assets.resources import OfficialSources, RegistryFiles
-from labor_lake.comparability import input_flags, refusal_reasons
 from labor_lake.comparisons import read_postings_windows
-from labor_lake.formulas import evaluate
 from labor_lake.ledger import build_ledger
 from labor_lake.lineage import unresolved_inputs
 from labor_lake.official import counterpart_checks, postings_divergence, postings_growth_series
@@ -118,23 +116,8 @@ def _lineage(table: Table) -> dg.TableColumnLineage:
     )
 
 
-_LOGIC = (
-    build_ledger,
-    evaluate,
-    refusal_reasons,
-    input_flags,
-    counterpart_checks,
-    premiums,
-    premium_checks,
-    trend_checks,
-    growth_rates,
-    load_concordance,
-    load_pairs,
-    postings_divergence,
-    postings_growth_series,
-    unresolved_inputs,
-    read_postings_windows,
-)
+# Every domain module these import is hashed too (assets/lake_table.source_version).
+_LOGIC = (build_ledger, counterpart_checks, premiums, postings_divergence, unresolved_inputs)
 
 
 @dg.multi_asset(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from labor_lake.formulas import Interval
+from schemas.formulas import FORMULAS
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,6 @@ class Figure:
         return Interval(self.low, self.high)
 
 
-# Units each formula accepts; a formula outside these is refused whatever the measures.
-_UNITS_FOR_FORMULA: dict[str, frozenset[str]] = {
-    "premium_pct": frozenset({"usd_per_year"}),
-    "difference": frozenset({"usd_per_year", "count"}),
-    "growth_pct": frozenset({"usd_per_year", "count"}),
-    "spread_pp": frozenset({"percent_change"}),
-    "gap_pp": frozenset({"percent"}),
-}
-
-
 def _differs(field: str, a: Figure, b: Figure) -> str | None:
     left, right = getattr(a, field), getattr(b, field)
     if left == right:
@@ -64,7 +55,7 @@ def refusal_reasons(formula: str, figures: Sequence[Figure]) -> list[str]:
     reasons = [
         f"{formula} does not apply to unit {f.unit} ({f.figure_id})"
         for f in (a, b)
-        if f.unit not in _UNITS_FOR_FORMULA[formula]
+        if (units := FORMULAS[formula].input_units) is not None and f.unit not in units
     ]
     reasons += [r for r in (_differs("measure", a, b), _differs("unit", a, b)) if r]
     if formula == "growth_pct":

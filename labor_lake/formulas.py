@@ -1,66 +1,12 @@
-"""The arithmetic of every derived metric, as small pure functions over intervals."""
+"""Evaluating a formula (declared in schemas/formulas.py) over figures that may be ranges."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-class FormulaError(ValueError):
-    """A formula that cannot be evaluated on its inputs (e.g. division by zero)."""
-
-
-def premium_pct(a: float, b: float) -> float:
-    """How much more `a` is than `b`, in percent: (a / b - 1) x 100."""
-    if b == 0:
-        raise FormulaError("premium over a base of zero is undefined")
-    return (a / b - 1.0) * 100.0
-
-
-def growth_pct(new: float, old: float) -> float:
-    """Relative change from `old` to `new`, in percent: (new / old - 1) x 100."""
-    if old == 0:
-        raise FormulaError("growth from zero is undefined")
-    return (new / old - 1.0) * 100.0
-
-
-def spread_pp(growth_a: float, growth_b: float) -> float:
-    """Divergence between two growth rates, in percentage points."""
-    return growth_a - growth_b
-
-
-def gap_pp(rate_a: float, rate_b: float) -> float:
-    """Gap between two rates, in percentage points."""
-    return rate_a - rate_b
-
-
-def difference(a: float, b: float) -> float:
-    """Plain difference a - b, in the inputs' unit."""
-    return a - b
-
-
-def restated(a: float) -> float:
-    """A figure repeated as a claim: the value itself."""
-    return a
-
-
-@dataclass(frozen=True)
-class FormulaSpec:
-    function: Callable[..., float]
-    arity: int
-    template: str
-    output_unit: Callable[[str], str]
-
-
-FORMULA_SPECS: dict[str, FormulaSpec] = {
-    "premium_pct": FormulaSpec(premium_pct, 2, "({0} / {1} - 1) x 100", lambda _: "percent_change"),
-    "growth_pct": FormulaSpec(growth_pct, 2, "({0} / {1} - 1) x 100", lambda _: "percent_change"),
-    "spread_pp": FormulaSpec(spread_pp, 2, "{0} - ({1})", lambda _: "percentage_points"),
-    "gap_pp": FormulaSpec(gap_pp, 2, "{0} - {1}", lambda _: "percentage_points"),
-    "difference": FormulaSpec(difference, 2, "{0} - {1}", lambda unit: f"{unit}_difference"),
-    "restated": FormulaSpec(restated, 1, "{0}", lambda unit: unit),
-}
+from schemas.formulas import FORMULAS, FormulaError
 
 
 @dataclass(frozen=True)
@@ -92,12 +38,15 @@ def evaluate(formula: str, inputs: Sequence[Interval]) -> Evaluation:
     Every formula here is monotonic in each argument, so its extremes over a box of input ranges
     are at the corners.
     """
-    spec = FORMULA_SPECS[formula]
+    spec = FORMULAS[formula]
+    if spec.function is None:
+        raise FormulaError(f"{formula} is computed from series, not from figures")
     if len(inputs) != spec.arity:
         raise FormulaError(f"{formula} takes {spec.arity} input(s), got {len(inputs)}")
-    value = spec.function(*(i.mid for i in inputs))
+    function = spec.function
+    value = function(*(i.mid for i in inputs))
     corners = [
-        spec.function(*corner) for corner in itertools.product(*((i.low, i.high) for i in inputs))
+        function(*corner) for corner in itertools.product(*((i.low, i.high) for i in inputs))
     ]
     text = spec.template.format(*(i.format() for i in inputs))
     return Evaluation(value=value, low=min(corners), high=max(corners), text=text)

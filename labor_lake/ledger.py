@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from labor_lake.comparability import Figure, input_flags, refusal_reasons
-from labor_lake.formulas import FORMULA_SPECS, FormulaError, evaluate
+from labor_lake.formulas import evaluate
 from labor_lake.validation import Problem
+from schemas.formulas import FORMULAS, FormulaError
 from schemas.tables import METRIC_TABLE_BY_FORMULA, METRICS_CLAIM_CHECKS
-from schemas.vocabulary import FORMULAS
 
 
 def figures_by_id(figures: pl.DataFrame) -> dict[str, Figure]:
@@ -42,12 +42,12 @@ def claim_problems(claims: pl.DataFrame, figures: Mapping[str, Figure]) -> list[
         inputs = claim["input_figure_ids"]
         unknown = [figure_id for figure_id in inputs if figure_id not in figures]
         problems += [problem("known_figure_id", "input_figure_ids", f) for f in unknown]
-        spec = FORMULA_SPECS.get(claim["formula"])
+        spec = FORMULAS.get(claim["formula"])
         if spec is None:
-            # An unknown formula fails the schema's enum check; a known one with no spec here
-            # (a trend, computed from OEWS series) cannot be recomputed from figures.
-            if claim["formula"] in FORMULAS:
-                problems.append(problem("formula_applies_to_figures", "formula", claim["formula"]))
+            continue  # an unknown formula fails the schema's enum check
+        if spec.function is None:
+            # A trend, computed from OEWS series, cannot be recomputed from figures.
+            problems.append(problem("formula_applies_to_figures", "formula", claim["formula"]))
             continue
         if len(inputs) != spec.arity:
             problems.append(
@@ -134,7 +134,7 @@ def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Led
         check.update(
             computed_value=result.value, computed_low=result.low, computed_high=result.high
         )
-        unit = FORMULA_SPECS[formula].output_unit(inputs[0].unit)
+        unit = FORMULAS[formula].output_unit(inputs[0].unit)
         computed = f"{_fmt(result.value)} {unit} from {result.text}"
 
         if formula != "restated":

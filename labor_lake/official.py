@@ -14,8 +14,8 @@ from decimal import Decimal
 import polars as pl
 
 from labor_lake.comparisons import PostingsWindow
-from labor_lake.formulas import growth_pct, spread_pp
 from labor_lake.lineage import observation_reference
+from schemas.formulas import growth_pct, spread_pp
 from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import polars as pl
 
-from labor_lake.formulas import growth_pct, premium_pct
 from labor_lake.lineage import oews_reference
 from labor_lake.oews import MARKERS, TOP_CODED
 from labor_lake.sources import OBSERVATION_SCHEMA
 from labor_lake.sources.bls import oews_series_id
 from labor_lake.validation import Problem, ValidationFailed
+from schemas.formulas import growth_pct, premium_pct
 from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
 
 # OEWS column -> the measure its premium and growth rows carry.

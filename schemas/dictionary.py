@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from schemas.formulas import FORMULAS
 from schemas.model import ZONES, Column
 from schemas.tables import ALL_TABLES
 from schemas.vocabulary import (
     CLAIM_STATUSES,
-    FORMULAS,
     MEASURES,
     QUALIFIERS,
     SOURCE_KINDS,
@@ -67,7 +67,7 @@ def render() -> str:
         "measure": MEASURES,
         "qualifier": QUALIFIERS,
         "source_kind": SOURCE_KINDS,
-        "formula": FORMULAS,
+        "formula": {name: formula.description for name, formula in FORMULAS.items()},
         "status (claim_checks)": CLAIM_STATUSES,
     }
     for name, terms in vocabularies.items():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.formulas import FORMULAS
 from schemas.model import Column, RowRule, Table
 from schemas.vocabulary import (
     CLAIM_STATUSES,
-    FORMULAS,
     FREQUENCIES,
     MEASURES,
     PERIOD_PATTERN,
@@ -96,7 +96,12 @@ INPUTS = Column(
         ),
     ),
 )
-FORMULA = Column("formula", pl.String, "Formula applied to the inputs.", allowed=FORMULAS)
+FORMULA = Column(
+    "formula",
+    pl.String,
+    "Formula applied to the inputs.",
+    allowed={name: formula.description for name, formula in FORMULAS.items()},
+)
 
 FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
     Column(
@@ -756,12 +761,17 @@ METRICS_CLAIM_CHECKS = Table(
     ),
 )
 
+_METRIC_TABLES = (
+    METRICS_PAY_PREMIUMS,
+    METRICS_POSTINGS_DIVERGENCE,
+    METRICS_UNEMPLOYMENT_GAPS,
+    METRICS_GROWTH_RATES,
+)
+# Where each formula's rows go, from its declaration in schemas/formulas.py.
 METRIC_TABLE_BY_FORMULA: dict[str, Table] = {
-    "premium_pct": METRICS_PAY_PREMIUMS,
-    "difference": METRICS_PAY_PREMIUMS,
-    "spread_pp": METRICS_POSTINGS_DIVERGENCE,
-    "gap_pp": METRICS_UNEMPLOYMENT_GAPS,
-    "growth_pct": METRICS_GROWTH_RATES,
+    name: next(t for t in _METRIC_TABLES if t.name == formula.table)
+    for name, formula in FORMULAS.items()
+    if formula.table is not None
 }
 
 ALL_TABLES: tuple[Table, ...] = (

@@ -104,19 +104,6 @@ SOURCE_KINDS: dict[str, str] = {
     "official_reference": "A figure from an official publication (BLS, FRED, Indeed Hiring Lab).",
 }
 
-FORMULAS: dict[str, str] = {
-    "premium_pct": "(a / b - 1) x 100: how much more a is than b, in percent.",
-    "growth_pct": "(new / old - 1) x 100: relative change from old to new, in percent.",
-    "spread_pp": "growth_a - growth_b, in percentage points: divergence of two growth rates.",
-    "gap_pp": "rate_a - rate_b, in percentage points: gap between two rates.",
-    "difference": "a - b, in the inputs' unit.",
-    "restated": "The input figure itself: a claim that repeats a figure from elsewhere.",
-    "trend_pp_per_year": (
-        "Least-squares slope of a premium over years that use the same occupation codes, in "
-        "percentage points a year."
-    ),
-}
-
 CLAIM_STATUSES: dict[str, str] = {
     "consistent": "The value recomputed from the inputs falls within the stated range, +/- tolerance.",
     "inconsistent": "The recomputed value falls outside the stated range, +/- tolerance.",

@@ -1,10 +1,9 @@
 import pytest
 
-from labor_lake.formulas import (
+from labor_lake.formulas import Interval, evaluate
+from schemas.formulas import (
     FormulaError,
-    Interval,
     difference,
-    evaluate,
     gap_pp,
     growth_pct,
     premium_pct,
