@@ -129,7 +129,7 @@ def asset_out(table: Table, logic: tuple[object, ...]) -> dg.AssetOut:
     )
 
 
-def table_asset(
+def table_asset_arguments(
     table: Table,
     logic: tuple[object, ...],
     inputs: Mapping[str, Table] | None = None,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import dagster as dg
 import polars as pl
 
-from assets.lake_table import asset_key, table_asset, validated_outputs
+from assets.lake_table import asset_key, table_asset_arguments, validated_outputs
 from assets.resources import LakeResource, OfficialSources
 from labor_lake import oews
 from labor_lake.catalog import Catalog
@@ -45,7 +45,7 @@ def read_oews_files(files: list[tuple[str, bytes]]) -> pl.DataFrame:
 
 
 @dg.asset(
-    **table_asset(CORE_OEWS_ESTIMATES, (oews, read_oews_files, oews_payloads)),
+    **table_asset_arguments(CORE_OEWS_ESTIMATES, (oews, read_oews_files, oews_payloads)),
     deps=[asset_key(RAW_BLS_PAYLOADS)],
 )
 def core_oews_estimates(

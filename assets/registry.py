@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.lake_table import table_asset, validated_outputs
+from assets.lake_table import table_asset_arguments, validated_outputs
 from assets.resources import RegistryFiles
 from assets.settings import display_path
 from labor_lake.ledger import claim_problems, figures_by_id
@@ -19,7 +19,7 @@ from schemas.tables import CORE_CLAIMS, CORE_PUBLISHED_FIGURES, RAW_CLAIMS, RAW_
 Results = Iterator[dg.Output | dg.AssetCheckResult]
 
 
-@dg.asset(**table_asset(RAW_PUBLISHED_FIGURES, logic=(read_registry_csv,)))
+@dg.asset(**table_asset_arguments(RAW_PUBLISHED_FIGURES, logic=(read_registry_csv,)))
 def raw_published_figures(registry: RegistryFiles) -> Results:
     """The published-figures registry (`$LABOR_LAKE_FIGURES`, default
     `registry/published_figures.csv`) exactly as written: every cell as text, with the file,
@@ -32,7 +32,7 @@ def raw_published_figures(registry: RegistryFiles) -> Results:
     )
 
 
-@dg.asset(**table_asset(RAW_CLAIMS, logic=(read_registry_csv,)))
+@dg.asset(**table_asset_arguments(RAW_CLAIMS, logic=(read_registry_csv,)))
 def raw_claims(registry: RegistryFiles) -> Results:
     """The claims registry (`$LABOR_LAKE_CLAIMS`, default `registry/claims.csv`) exactly as
     written: every cell as text, with the file, line and SHA-256 it came from."""
@@ -43,7 +43,7 @@ def raw_claims(registry: RegistryFiles) -> Results:
 
 
 @dg.asset(
-    **table_asset(
+    **table_asset_arguments(
         CORE_PUBLISHED_FIGURES,
         logic=(parse_registry,),
         inputs={"raw_published_figures": RAW_PUBLISHED_FIGURES},
@@ -68,7 +68,7 @@ def _core_claims(raw_claims: pl.DataFrame, figures: pl.DataFrame) -> pl.DataFram
 
 
 @dg.asset(
-    **table_asset(
+    **table_asset_arguments(
         CORE_CLAIMS,
         logic=(parse_registry, claim_problems, _core_claims),
         inputs={"raw_claims": RAW_CLAIMS, "core_published_figures": CORE_PUBLISHED_FIGURES},

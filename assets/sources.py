@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 
 from assets import settings
-from assets.lake_table import asset_key, table_asset, validated_outputs
+from assets.lake_table import asset_key, table_asset_arguments, validated_outputs
 from assets.resources import LakeResource, OfficialSources
 from labor_lake import refresh as refresh_logic
 from labor_lake.catalog import CatalogError
@@ -60,7 +60,7 @@ def _payload_asset(source: str) -> dg.AssetsDefinition:
     description, freshness, pool = _SOURCE_ASSETS[source]
 
     @dg.asset(
-        **table_asset(
+        **table_asset_arguments(
             table,
             logic=_LOGIC,
             extra_checks=(
@@ -120,7 +120,7 @@ PAYLOAD_ASSETS = [_payload_asset(source) for source in PAYLOAD_MANIFESTS]
 
 
 @dg.asset(
-    **table_asset(
+    **table_asset_arguments(
         CORE_OBSERVATIONS,
         logic=(refresh_logic, vintages_to_read, bls, fred, http_file),
     ),

@@ -4,7 +4,7 @@ failed schema check, so each message names the file, line, record, column, value
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandera.errors
 import polars as pl
@@ -38,18 +38,6 @@ class Problem:
         return ", ".join(parts)
 
 
-PROBLEM_SCHEMA = pl.Schema(
-    {
-        "check": pl.String,
-        "column": pl.String,
-        "value": pl.String,
-        "record": pl.String,
-        "line": pl.Int64,
-        "file": pl.String,
-    }
-)
-
-
 class ValidationFailed(Exception):
     """Raised when input or output data breaks its contract; nothing is written."""
 
@@ -65,9 +53,6 @@ class ValidationFailed(Exception):
         if len(self.problems) > len(shown):
             lines.append(f"  ... and {len(self.problems) - len(shown)} more")
         return "\n".join(lines)
-
-    def as_frame(self) -> pl.DataFrame:
-        return pl.DataFrame([asdict(p) for p in self.problems], schema=PROBLEM_SCHEMA)
 
 
 def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:

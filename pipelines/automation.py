@@ -55,10 +55,10 @@ daily_postings_schedule = dg.ScheduleDefinition(
     cron_schedule="0 13 * * *",
     execution_timezone="UTC",
 )
-monthly_cps_schedule = dg.ScheduleDefinition(
+monthly_bls_schedule = dg.ScheduleDefinition(
     name="monthly_bls", job=refresh_bls_job, cron_schedule="0 15 10 * *", execution_timezone="UTC"
 )
-SCHEDULES = [weekly_build_schedule, daily_postings_schedule, monthly_cps_schedule]
+SCHEDULES = [weekly_build_schedule, daily_postings_schedule, monthly_bls_schedule]
 
 
 @dg.sensor(

@@ -15,8 +15,6 @@ from typing import Any
 
 from schemas.model import Table
 
-BUMPS = ("none", "patch", "minor", "major")
-
 
 def published_schema(table: Table) -> dict[str, Any]:
     return {

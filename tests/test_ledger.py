@@ -97,36 +97,18 @@ def test_stated_value_outside_tolerance_is_inconsistent(
     assert status.to_list() == ["inconsistent"]  # 150.83 is 0.83 points from the stated 150
 
 
-def test_every_article_figure_cites_the_seed_article(figures: pl.DataFrame) -> None:
-    article = figures.filter(pl.col("source_kind") == "article")
-    assert article.height >= 25
-    assert set(article["source_document"]) == {"article:000_0bd9b44792e7e12f"}
-
-
-def test_article_figures_appear_in_the_seed_as_printed(
+def test_article_figures_appear_in_their_article_as_printed(
     figures: pl.DataFrame, shared_realdata: Path
 ) -> None:
-    text = (shared_realdata.parent / "seed" / "000_0bd9b44792e7e12f.txt").read_text()
-    missing = [
-        (row["figure_id"], row["as_printed"])
-        for row in figures.filter(pl.col("source_kind") == "article").iter_rows(named=True)
-        if row["as_printed"] not in text
-    ]
-    assert missing == []
-
-
-def test_official_references_match_the_recorded_oews_file(
-    figures: pl.DataFrame, shared_realdata: Path
-) -> None:
-    oews = pl.read_csv(
-        shared_realdata / "bls" / "national_M2024_excerpt_15-xxxx.csv", infer_schema=False
-    )
-    medians = {
-        code: float(median.replace(",", ""))
-        for code, median in oews.select("OCC_CODE", "A_MEDIAN").iter_rows()
-    }
-    official = figures.filter(pl.col("source_kind") == "official_reference")
-    assert official.height >= 5
-    for row in official.iter_rows(named=True):
-        soc = row["subject"].split("SOC ")[1].rstrip(")")
-        assert medians[soc] == row["value"], row["figure_id"]
+    """Each article figure's `as_printed` text occurs in the article its `source_document` names
+    (`article:<id>` is ../shared/seed/<id>.txt); articles not present here are not checked."""
+    seeds = shared_realdata.parent / "seed"
+    checked, missing = 0, []
+    for row in figures.filter(pl.col("source_kind") == "article").iter_rows(named=True):
+        document = seeds / f"{row['source_document'].removeprefix('article:')}.txt"
+        if not document.is_file():
+            continue
+        checked += 1
+        if row["as_printed"] not in document.read_text():
+            missing.append((row["figure_id"], row["as_printed"]))
+    assert checked and missing == []

@@ -5,28 +5,16 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from assets.lake_table import to_dagster
 from labor_lake.validation import schema_problems
 from schemas import dictionary
-from schemas.model import to_arrow, to_pandera
+from schemas.model import to_pandera
 from schemas.tables import (
-    ALL_TABLES,
     CORE_PUBLISHED_FIGURES,
     METRICS_CLAIM_CHECKS,
     METRICS_PAY_PREMIUMS,
 )
 
 from .conftest import synthetic_metric_row
-
-
-@pytest.mark.parametrize("table", ALL_TABLES, ids=lambda t: t.id)
-def test_every_derivation_lists_the_same_columns(table) -> None:
-    names = [c.name for c in table.columns]
-    assert list(to_pandera(table).columns) == names
-    assert to_arrow(table).names == names
-    assert [c.name for c in to_dagster(table).columns] == names
-    for arrow_field, column in zip(to_arrow(table), table.columns, strict=True):
-        assert arrow_field.metadata[b"description"] == column.description.encode()
 
 
 def test_data_dictionary_is_current() -> None:
