@@ -46,8 +46,14 @@ class CatalogError(ValueError):
 @dataclass(frozen=True)
 class Publisher:
     name: str
-    licence: str
+    short_name: str  # in chart legends, to tell apart two series of the same subject
+    licence: str  # empty: no licence to cite (U.S. federal works are in the public domain)
     citation: str
+    citation_url: str
+
+    def credit(self, detail: str = "") -> str:
+        """`Source: <publisher>[, <detail>][, <licence>]`, as printed under a chart."""
+        return "Source: " + ", ".join(part for part in (self.name, detail, self.licence) if part)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class Dataset:
 class Catalog:
     path: str
     hosts: Mapping[str, str]
+    publishers: Mapping[str, Publisher]
     datasets: tuple[Dataset, ...]
 
     def by_source(self, source: str) -> tuple[Dataset, ...]:
@@ -324,7 +331,11 @@ def load_catalog(path: str | Path) -> Catalog:
     for source, table in document.get("publishers", {}).items():
         entry = _Entry(path, f"publisher {source!r}", table)
         publishers[source] = Publisher(
-            entry.get("name", str), entry.get("licence", str), entry.get("citation", str)
+            name=entry.get("name", str),
+            short_name=entry.get("short_name", str),
+            licence=entry.get("licence", str),
+            citation=entry.get("citation", str),
+            citation_url=entry.get("citation_url", str),
         )
         entry.check_unknown()
     datasets = tuple(
@@ -335,4 +346,4 @@ def load_catalog(path: str | Path) -> Catalog:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogError(f"{path}: dataset id {duplicates[0]!r} appears more than once")
-    return Catalog(path, hosts, datasets)
+    return Catalog(path, hosts, publishers, datasets)

@@ -1,53 +1,40 @@
-"""Who publishes each official source, under which licence, and how to credit it.
-
-Declared once, keyed by the `source` column of core/observations and of the raw payload manifests;
-the report's source lines and the run summary read it from here.
+"""Who publishes each official source, under which licence, and how to credit it: the
+`[publishers]` tables of the source catalog (catalog/datasets.toml, or `$LABOR_LAKE_CATALOG`),
+keyed by the `source` column of core/observations and of the raw payload manifests. The report's
+source lines and the run summary read them from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import os
+from pathlib import Path
+
+from labor_lake.catalog import Publisher, load_catalog
+
+DEFAULT_CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "datasets.toml"
 
 
-@dataclass(frozen=True)
-class Publisher:
-    name: str
-    short_name: str  # in chart legends, to tell apart two series of the same subject
-    licence: str | None  # None: no licence to cite (U.S. federal works are in the public domain)
-    citation_url: str
-
-    def credit(self, detail: str = "") -> str:
-        """`Source: <publisher>[, <detail>][, <licence>]`, as printed under a chart."""
-        parts = [self.name, detail, self.licence or ""]
-        return "Source: " + ", ".join(part for part in parts if part)
+@functools.cache
+def _publishers(catalog_path: str) -> dict[str, Publisher]:
+    return dict(load_catalog(catalog_path).publishers)
 
 
-PUBLISHERS: dict[str, Publisher] = {
-    "bls": Publisher(
-        "U.S. Bureau of Labor Statistics", "BLS", None, "https://www.bls.gov/developers/"
-    ),
-    # FRED republishes Indeed's postings indexes under Indeed's own licence.
-    "fred": Publisher(
-        "Indeed Hiring Lab via FRED (Federal Reserve Bank of St. Louis)",
-        "FRED",
-        "CC BY 4.0",
-        "https://fred.stlouisfed.org/",
-    ),
-    "indeed_hiring_lab": Publisher(
-        "Indeed Hiring Lab", "Indeed Hiring Lab", "CC BY 4.0", "https://github.com/hiring-lab"
-    ),
-}
+def publishers() -> dict[str, Publisher]:
+    """Every publisher of the catalog in use."""
+    return _publishers(os.environ.get("LABOR_LAKE_CATALOG") or str(DEFAULT_CATALOG))
 
 
 def publisher(source: str) -> Publisher:
     """The publisher of `source` (a value of the `source` column)."""
+    known = publishers()
     try:
-        return PUBLISHERS[source]
+        return known[source]
     except KeyError:
-        raise KeyError(f"unknown source {source!r}; known: {', '.join(PUBLISHERS)}") from None
+        raise KeyError(f"unknown source {source!r}; known: {', '.join(known)}") from None
 
 
-# The prefix of each source's series ids in core/observations (set in labor_lake/sources/*).
+# The prefix of each source's series ids in core/observations (the catalog's templates).
 _SERIES_PREFIXES = {"bls": "bls", "fred": "fred", "indeed": "indeed_hiring_lab"}
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from labor_lake.publishers import PUBLISHERS
+from labor_lake.publishers import publishers
 from labor_lake.refresh import FRESH
 from schemas.vocabulary import CLAIM_STATUSES
 
@@ -61,7 +61,8 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
         if check.name != SOURCES_CHECK:
             continue
         source = check.asset.removeprefix("raw/").removesuffix("_payloads")
-        name = PUBLISHERS[source].name if source in PUBLISHERS else source
+        known = publishers()
+        name = known[source].name if source in known else source
         fresh: list[str] = []
         by_fallback: dict[str, tuple[str, list[str]]] = {}
         for dataset, line in check.notes.items():
