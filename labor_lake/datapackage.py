@@ -62,7 +62,7 @@ def table_resource(table: Table, data: bytes) -> dict[str, Any]:
 
     facts = parquet_facts(data)
     return {
-        "name": f"{table.zone}_{table.name}",
+        "name": table.flat_name,
         "path": table.relative_path,
         "format": "parquet",
         "mediatype": "application/vnd.apache.parquet",
@@ -147,8 +147,10 @@ def updated_datapackage(lake: Lake, table: Table, data: bytes) -> dict[str, Any]
     before this rule), rebuilds every entry from the files present."""
     try:
         existing = json.loads(lake.read_bytes(DATAPACKAGE_PATH))
-        by_path = {r["path"]: r for r in existing["resources"]}
+        by_name = {r["name"]: r for r in existing["resources"]}
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return build_datapackage(lake)
-    by_path[table.relative_path] = table_resource(table, data)
-    return _package([by_path[t.relative_path] for t in ALL_TABLES if t.relative_path in by_path])
+    entry = table_resource(table, data)
+    by_name[entry["name"]] = entry
+    names = [t.flat_name for t in ALL_TABLES]
+    return _package([by_name[n] for n in names if n in by_name])

@@ -7,10 +7,6 @@ from schemas.model import Table
 VIEWS_FILE = "views.sql"
 
 
-def view_name(table: Table) -> str:
-    return f"{table.zone}_{table.name}"
-
-
 def _files(table: Table) -> str:
     """What `read_parquet` reads: the table's file, or all files of a partitioned table."""
     if table.partition_by:
@@ -27,7 +23,7 @@ def views_sql(tables: list[Table]) -> str:
         "-- cd data_lake && duckdb -init views.sql    (or: SET file_search_path = 'data_lake';)",
     ]
     lines += [
-        f"CREATE OR REPLACE VIEW {view_name(t)} AS SELECT * FROM read_parquet('{_files(t)}');"
+        f"CREATE OR REPLACE VIEW {t.flat_name} AS SELECT * FROM read_parquet('{_files(t)}');"
         for t in tables
     ]
     return "\n".join(lines) + "\n"

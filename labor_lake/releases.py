@@ -135,7 +135,7 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         table = by_path[path]
         resources.append(
             {
-                "name": f"{table.zone}_{table.name}",
+                "name": table.flat_name,
                 "path": path,
                 "description": table.description,
                 "schema_version": table.schema_version,

@@ -27,6 +27,7 @@ import polars as pl
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
 
+from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
 from labor_lake.publishers import publisher, source_of_series
 from labor_lake.run_summary import LEDGER_STATUSES, status_counts
 from schemas.vocabulary import CLAIM_STATUSES
@@ -314,7 +315,10 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
     series = (
         growth_rates.filter(pl.col("flags").list.len() > 0)
         .with_columns(
-            series=pl.col("inputs").list.first().str.split("@").list.first(),
+            series=pl.col("inputs")
+            .list.first()
+            .str.split(OBSERVATION_REFERENCE_SEPARATOR)
+            .list.first(),
             end=pl.col("period").str.split("/").list.last().str.to_date(strict=False),
         )
         .filter(pl.col("end").is_not_null())

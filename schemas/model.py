@@ -86,6 +86,11 @@ class Table:
         return f"{self.zone}/{self.name}"
 
     @property
+    def flat_name(self) -> str:
+        """`<zone>_<name>`: the table's DuckDB view and its datapackage resource name."""
+        return f"{self.zone}_{self.name}"
+
+    @property
     def published(self) -> bool:
         """Core and metrics tables are the contract with consumers; raw tables are not."""
         return self.zone in ("core", "metrics")

@@ -17,8 +17,18 @@ def _sha256(path: Path) -> str:
 def assert_datapackage_matches_files(root: Path) -> None:
     """datapackage.json lists exactly the table files present, each with its true hash and size."""
     package = json.loads((root / "datapackage.json").read_text())
-    listed = {r["path"]: r for r in package["resources"]}
-    present = {t.relative_path for t in ALL_TABLES if (root / t.relative_path).is_file()}
+    # A partitioned table is one resource with one entry per file under `parts`.
+    listed = {part["path"]: part for r in package["resources"] for part in r.get("parts", [r])}
+    present = {
+        str(p.relative_to(root))
+        for t in ALL_TABLES
+        for p in (
+            sorted((root / t.relative_path).rglob("*.parquet"))
+            if t.partition_by
+            else [root / t.relative_path]
+        )
+        if p.is_file()
+    }
     assert set(listed) == present, f"datapackage lists {sorted(listed)}, lake has {present}"
     for path, resource in listed.items():
         assert resource["hash"] == _sha256(root / path), f"{path}: datapackage hash is stale"

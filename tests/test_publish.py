@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from labor_lake.duckdb_views import VIEWS_FILE, view_name
+from labor_lake.duckdb_views import VIEWS_FILE
 from labor_lake.reader import read_table
 from schemas.tables import ALL_TABLES
 
@@ -103,7 +103,7 @@ def test_duckdb_views_open_every_table(published: Workspace) -> None:
     connection.execute(f"SET file_search_path = '{published.lake_root}'")
     connection.execute((published.lake_root / VIEWS_FILE).read_text())
     for table in ALL_TABLES:
-        rows = connection.execute(f"select count(*) from {view_name(table)}").fetchall()
+        rows = connection.execute(f"select count(*) from {table.flat_name}").fetchall()
         assert rows == [(read_table(table.id, root=str(published.lake_root)).height,)], table.id
 
 
