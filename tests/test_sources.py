@@ -4,6 +4,7 @@ answers, unchanged and revised upstream data, and catalog-only additions."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import time
@@ -118,7 +119,11 @@ def test_replayed_real_files_land_in_core_observations(
     manifest = _manifest(workspace, "indeed_hiring_lab")
     assert set(manifest["origin"]) == {"fetched"}
     for row in manifest.iter_rows(named=True):
-        assert (workspace.lake_root / row["path"]).read_bytes() == _recorded(row["dataset"])
+        # Stored gzip-compressed; gunzip gives back the bytes as received.
+        assert row["path"].endswith(".gz")
+        stored = (workspace.lake_root / row["path"]).read_bytes()
+        assert gzip.decompress(stored) == _recorded(row["dataset"])
+        assert len(stored) < row["bytes"]
     observations = _observations(workspace)
     ai_share = observations.filter(pl.col("series_id") == "indeed:ai_share:US").sort("period_start")
     assert ai_share.height == 2738  # one row a day, 2019-01-01 .. 2026-06-30
