@@ -22,7 +22,6 @@ from labor_lake.http import Fetched
 from labor_lake.lake import Lake
 from schemas.model import Table
 
-
 COMPRESSED_SUFFIX = ".gz"
 # Fast enough to add little to a refresh (about 0.1 s for a 4 MB CSV), and about 9x smaller.
 _GZIP_LEVEL = 6

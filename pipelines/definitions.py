@@ -18,9 +18,9 @@ from assets.sources import PAYLOAD_ASSETS, core_observations
 from pipelines import settings
 from pipelines.automation import (
     SCHEDULES,
-    build_lake_job,
     automation_condition,
     automation_sensor,
+    build_lake_job,
     publish_job,
     refresh_bls_job,
     refresh_postings_job,
