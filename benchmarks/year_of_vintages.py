@@ -24,7 +24,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import polars as pl
-from report_section import write_section
+from report_section import Measured, machine_load, measure, write_section
 
 from labor_lake.catalog import Dataset, load_catalog
 from labor_lake.lake import Lake
@@ -142,28 +141,23 @@ def read_current(sources: OfficialSources, lake: Lake, repeat: int = 5) -> float
     return statistics.median(times)
 
 
-def build_times(env: dict[str, str], repeat: int) -> list[float]:
+def builds(env: dict[str, str], repeat: int) -> list[Measured]:
     uv = shutil.which("uv") or "uv"
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(
-            [uv, "run", "--frozen", "dg", "launch", "--job", "build_lake"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        times.append(time.perf_counter() - start)
-    return times
+    command = [uv, "run", "--frozen", "dg", "launch", "--job", "build_lake"]
+    return [measure(command, REPO, env) for _ in range(repeat)]
+
+
+def _median(runs: list[Measured], field: str) -> float:
+    return statistics.median(getattr(run, field) for run in runs)
+
+
+def _cell(runs: list[Measured], field: str) -> str:
+    values = [getattr(run, field) for run in runs]
+    return f"{statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})"
 
 
 def disk_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> int:
@@ -202,8 +196,8 @@ def main() -> int:
 
         refresh_times = [refresh(sources, lake)]
         read_first = read_current(sources, lake)
-        load_first = uptime()
-        builds_first = build_times(env, args.builds)
+        load_first = machine_load()
+        builds_first = builds(env, args.builds)
         started = time.perf_counter()
         for offset in range(1, args.days):
             update(files.on(args.days - 1 - offset))
@@ -212,8 +206,8 @@ def main() -> int:
                 print(f"day {offset + 1}: refresh {refresh_times[-1]:.2f} s", flush=True)
         year_seconds = time.perf_counter() - started
         read_last = read_current(sources, lake)
-        load_last = uptime()
-        builds_last = build_times(env, args.builds)
+        load_last = machine_load()
+        builds_last = builds(env, args.builds)
 
         manifest = lake.read_table(TABLE)
         as_received = int(manifest["bytes"].sum())
@@ -221,8 +215,9 @@ def main() -> int:
         vintages = manifest.group_by("dataset").len().sort("dataset")
     server.shutdown()
 
-    build_first, build_last = statistics.median(builds_first), statistics.median(builds_last)
-    build_ratio, storage_ratio = build_last / build_first, stored / as_received
+    cpu_first, cpu_last = _median(builds_first, "cpu"), _median(builds_last, "cpu")
+    wall_ratio = _median(builds_last, "wall") / _median(builds_first, "wall")
+    build_ratio, storage_ratio = cpu_last / cpu_first, stored / as_received
     early = statistics.median(refresh_times[1:11])
     late = statistics.median(refresh_times[-10:])
     lines = [
@@ -238,11 +233,13 @@ def main() -> int:
         "",
         "| measure | day 1 | last day | ratio | target |",
         "| --- | --- | --- | --- | --- |",
-        f"| build, `dg launch --job build_lake`, median of {args.builds} (s) | "
-        f"{build_first:.2f} ({', '.join(f'{t:.2f}' for t in builds_first)}) | "
-        f"{build_last:.2f} ({', '.join(f'{t:.2f}' for t in builds_last)}) | "
-        f"{build_ratio:.2f} | ≤ {BUILD_TARGET:.2f}: "
-        f"{'met' if build_ratio <= BUILD_TARGET else 'missed'} |",
+        f"| build, `dg launch --job build_lake`: CPU time, median of {args.builds} (s) | "
+        f"{_cell(builds_first, 'cpu')} | {_cell(builds_last, 'cpu')} | {build_ratio:.2f} | "
+        f"≤ {BUILD_TARGET:.2f}: {'met' if build_ratio <= BUILD_TARGET else 'missed'} |",
+        f"| the same builds: wall time (s) | {_cell(builds_first, 'wall')} | "
+        f"{_cell(builds_last, 'wall')} | {wall_ratio:.2f} | (shared machine: see load) |",
+        f"| the same builds: peak memory (MB) | {_cell(builds_first, 'peak_rss_mb')} | "
+        f"{_cell(builds_last, 'peak_rss_mb')} | | |",
         f"| one daily refresh, median of 10 (s) | {early:.2f} (days 2-11) | "
         f"{late:.2f} (last 10) | {late / early:.2f} | flat |",
         f"| reading the current state from the vintages (s) | {read_first:.3f} | "
@@ -261,7 +258,9 @@ def main() -> int:
         "per dataset. The build at the last day holds a year more rows than at day 1 (the data "
         "grew, not the vintages).",
         "",
-        f"Machine load: day 1 builds `{load_first}`; last-day builds `{load_last}`.",
+        "The build target is checked on CPU time: the machine is shared, and wall time there "
+        "moves with other people's work far more than with ours. "
+        f"Machine load: day 1 builds {load_first}; last-day builds {load_last}.",
     ]
     write_section("year_of_vintages", lines)
     print("\n".join(lines))
