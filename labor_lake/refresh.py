@@ -25,7 +25,13 @@ import polars as pl
 from labor_lake.catalog import Catalog, Dataset
 from labor_lake.http import Fetched, SourceError, SourceUnreachable
 from labor_lake.lake import Lake
-from labor_lake.payloads import append_vintage, newest_vintages, vintages_to_read
+from labor_lake.payloads import (
+    append_vintage,
+    newest_vintages,
+    read_vintage,
+    vintage_format,
+    vintages_to_read,
+)
 from labor_lake.snapshots import Snapshot
 from labor_lake.sources import OBSERVATION_COLUMNS, Connector, DatasetRequest
 from schemas.model import Table
@@ -85,9 +91,11 @@ def current_observations(
         dataset = catalog.get(vintage["dataset"])
         if dataset is None:
             continue
-        extension = vintage["path"].rsplit(".", 1)[-1]
         parsed = connectors[dataset.protocol].parse(
-            dataset, lake.read_bytes(vintage["path"]), vintage["url"], extension
+            dataset,
+            read_vintage(lake, vintage["path"], vintage["sha256"]),
+            vintage["url"],
+            vintage_format(vintage["path"]),
         )
         frames.append(
             parsed.observations.with_columns(
@@ -235,7 +243,13 @@ class SourceRefresh:
                     origin="fetched",
                     rows=parsed.observations.height,
                 )
-                held = self._held(result.manifest, dataset)
+                # A complete vintage is the dataset's whole current state: no need to read it
+                # back; an incremental one adds to what the older vintages hold.
+                held = (
+                    parsed.observations
+                    if dataset.complete
+                    else self._held(result.manifest, dataset)
+                )
                 statuses.append("fetched")
         except SourceError as error:
             if self.mode == "live":

@@ -1,4 +1,12 @@
-"""The build job, its weekly schedule, and the sensor that rebuilds when the registry changes."""
+"""Jobs, schedules, sensors, and the automation conditions that make scheduled runs do only new
+work.
+
+The schedules launch only the raw source assets. Every raw table reports a data version (a hash of
+its content), so a source that answered with nothing new keeps its data version. The automation
+sensor then materializes a downstream asset only when one of its inputs has a new data version (or
+is itself being rebuilt on the same tick), or when it is missing: an unchanged refresh rebuilds
+nothing, a new vintage rebuilds exactly what depends on it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,63 @@ import dagster as dg
 from assets.resources import RegistryFiles
 
 _release = dg.AssetSelection.assets(["release"])
+_sources = dg.AssetSelection.assets(
+    ["raw", "bls_payloads"], ["raw", "fred_payloads"], ["raw", "indeed_hiring_lab_payloads"]
+)
+
+
+def missing_and_not_failed() -> dg.AutomationCondition:
+    """Never built (a fresh lake, or a new asset), and not because its last attempt failed: a
+    failing step waits for a fix instead of being retried on every tick."""
+    return (
+        dg.AutomationCondition.missing()
+        & ~dg.AutomationCondition.execution_failed()
+        & ~dg.AutomationCondition.in_progress()
+    ).with_label("missing_and_not_failed")
+
+
+def on_new_data() -> dg.AutomationCondition:
+    """Rebuild when an input's data version changed since the last tick (unless the run that
+    changed it also rebuilt this asset), when an input is rebuilt on this tick, or when this asset
+    is missing; never while an input is missing or in progress. `eager()` with "updated" narrowed
+    to "data version changed" (a source re-materialized with the same content triggers nothing),
+    and "missing" not limited to what goes missing later (a fresh lake is built)."""
+    input_changed = dg.AutomationCondition.any_deps_match(
+        (
+            dg.AutomationCondition.data_version_changed()
+            & ~dg.AutomationCondition.executed_with_root_target()
+        ).with_label("data_version_changed_elsewhere")
+        | dg.AutomationCondition.will_be_requested()
+    ).with_label("an_input_has_new_data")
+    return (
+        dg.AutomationCondition.in_latest_time_window()
+        & (missing_and_not_failed() | input_changed.since_last_handled())
+        & ~dg.AutomationCondition.any_deps_missing()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    ).with_label("on_new_data")
+
+
+def automation_condition(key: dg.AssetKey) -> dg.AutomationCondition | None:
+    """Raw assets are built when missing (a fresh lake); the source assets are refreshed by the
+    schedules. Everything derived rebuilds on new data. The release is made only by the
+    `publish` job."""
+    if key == dg.AssetKey(["release"]):
+        return None
+    if key.path[0] == "raw":
+        return missing_and_not_failed()
+    return on_new_data()
+
+
+# The automation sensor: on by default, it is what rebuilds downstream of a scheduled refresh.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    name="rebuild_on_new_data",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Materializes every asset whose inputs have new data (see on_new_data): after a "
+    "scheduled source refresh, only what the new vintages change is rebuilt.",
+)
 
 build_lake_job = dg.define_asset_job(
     name="build_lake",
@@ -19,31 +84,35 @@ publish_job = dg.define_asset_job(
     description="Build everything and, only if every step and blocking check passed, release it.",
 )
 
-weekly_build_schedule = dg.ScheduleDefinition(
-    name="weekly_build",
-    job=build_lake_job,
-    cron_schedule="0 6 * * 1",
-    execution_timezone="UTC",
-    description="Rebuild every Monday at 06:00 UTC.",
-)
-
-
 _bls = dg.AssetSelection.assets(["raw", "bls_payloads"])
 _postings = dg.AssetSelection.assets(
     ["raw", "fred_payloads"], ["raw", "indeed_hiring_lab_payloads"]
 )
 
-# A refresh also builds what its downstream assets read besides the source (the registry tables),
-# so that it runs on a fresh lake; it never asks the other sources.
+# The scheduled jobs fetch only; the automation sensor rebuilds what their new data changes.
+refresh_sources_job = dg.define_asset_job(
+    name="refresh_sources",
+    selection=_sources,
+    description="Fetch every source; the rebuild_on_new_data sensor rebuilds what changed.",
+)
 refresh_bls_job = dg.define_asset_job(
     name="refresh_bls",
-    selection=_bls.downstream().upstream() - _postings,
-    description="Fetch BLS (OEWS, CPS) and rebuild everything that depends on it.",
+    selection=_bls,
+    description="Fetch BLS (OEWS, CPS); the rebuild_on_new_data sensor rebuilds what changed.",
 )
 refresh_postings_job = dg.define_asset_job(
     name="refresh_postings",
-    selection=_postings.downstream().upstream() - _bls,
-    description="Fetch Indeed Hiring Lab and FRED postings data and rebuild what depends on it.",
+    selection=_postings,
+    description="Fetch Indeed Hiring Lab and FRED postings data; the rebuild_on_new_data sensor "
+    "rebuilds what changed.",
+)
+
+weekly_build_schedule = dg.ScheduleDefinition(
+    name="weekly_build",
+    job=refresh_sources_job,
+    cron_schedule="0 6 * * 1",
+    execution_timezone="UTC",
+    description="Refresh every source every Monday at 06:00 UTC; what changed is rebuilt.",
 )
 
 # Release cadences: Indeed's trackers and FRED's copies update daily; the CPS monthly (the

@@ -21,10 +21,13 @@ from assets.resources import HttpClient, LakeResource, OfficialSources, Registry
 from assets.sources import PAYLOAD_ASSETS, core_observations
 from pipelines.automation import (
     SCHEDULES,
+    automation_condition,
+    automation_sensor,
     build_lake_job,
     publish_job,
     refresh_bls_job,
     refresh_postings_job,
+    refresh_sources_job,
     registry_changed_sensor,
 )
 from pipelines.executor import in_process_or_multiprocess_executor
@@ -47,6 +50,7 @@ METRICS_FRESHNESS = dg.FreshnessPolicy.time_window(
 def _apply_policies(spec: dg.AssetSpec) -> dg.AssetSpec:
     """Policies for every asset, set once here."""
     spec = spec.merge_attributes(owners=[OWNER])
+    spec = spec.replace_attributes(automation_condition=automation_condition(spec.key))
     if spec.key.path[0] == "metrics":
         spec = spec.replace_attributes(freshness_policy=METRICS_FRESHNESS)
     return spec
@@ -74,9 +78,20 @@ def build_definitions() -> dg.Definitions:
     lake = LakeResource(root=settings.lake_root())
     return dg.Definitions(
         assets=dg.map_asset_specs(_apply_policies, _assets),
-        jobs=[build_lake_job, publish_job, refresh_bls_job, refresh_postings_job],
+        jobs=[
+            build_lake_job,
+            publish_job,
+            refresh_sources_job,
+            refresh_bls_job,
+            refresh_postings_job,
+        ],
         schedules=SCHEDULES,
-        sensors=[registry_changed_sensor, run_summary_on_success, run_summary_on_failure],
+        sensors=[
+            registry_changed_sensor,
+            automation_sensor,
+            run_summary_on_success,
+            run_summary_on_failure,
+        ],
         executor=in_process_or_multiprocess_executor,
         resources={
             "io_manager": ParquetLakeIOManager(lake_resource=lake),

@@ -77,9 +77,15 @@ def test_sensor_requests_a_run_only_when_the_registry_changes(workspace: Workspa
     assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
 
 
-def test_weekly_schedule_targets_the_whole_build() -> None:
+def test_weekly_schedule_refreshes_every_source_and_build_lake_is_the_whole_build() -> None:
     defs = build_definitions()
-    assert defs.resolve_schedule_def("weekly_build").job_name == "build_lake"
+    schedule = defs.resolve_schedule_def("weekly_build")
+    weekly = defs.resolve_job_def(schedule.job_name)
+    assert {k.to_user_string() for k in weekly.asset_layer.selected_asset_keys} == {
+        "raw/bls_payloads",
+        "raw/fred_payloads",
+        "raw/indeed_hiring_lab_payloads",
+    }  # the rebuild_on_new_data sensor rebuilds what their new data changes
     job = defs.resolve_job_def("build_lake")
     assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == {
         *(t.id for t in ALL_TABLES),
@@ -106,9 +112,16 @@ def test_each_source_has_a_schedule_for_its_cadence_and_a_freshness_policy() -> 
     ):
         assert graph.get(dg.AssetKey.from_user_string(key)).freshness_policy is not None, key
     refresh_postings = defs.resolve_job_def("refresh_postings")
-    assert "metrics/postings_divergence" in {
-        k.to_user_string() for k in refresh_postings.asset_layer.selected_asset_keys
+    assert {k.to_user_string() for k in refresh_postings.asset_layer.selected_asset_keys} == {
+        "raw/fred_payloads",
+        "raw/indeed_hiring_lab_payloads",
     }
+    # What the refresh changes is rebuilt by declarative automation, whose sensor is on.
+    sensor = defs.resolve_sensor_def("rebuild_on_new_data")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    divergence = graph.get(dg.AssetKey(["metrics", "postings_divergence"]))
+    assert divergence.automation_condition is not None
+    assert divergence.automation_condition.get_label() == "on_new_data"
 
 
 def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None:
