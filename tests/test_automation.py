@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from assets.lake_table import asset_key
 from pipelines.definitions import build_definitions
 from schemas.tables import CORE_OBSERVATIONS, PAYLOAD_MANIFESTS
 
@@ -15,10 +16,10 @@ from .conftest import Workspace, serve_sources
 from .replay import Replay
 from .test_sources import AI_SHARE_URL, _recorded
 
-SOURCE_KEYS = {table.asset_key for table in PAYLOAD_MANIFESTS.values()}
+SOURCE_KEYS = {asset_key(table) for table in PAYLOAD_MANIFESTS.values()}
 POSTINGS_SOURCES = {
-    PAYLOAD_MANIFESTS["fred"].asset_key,
-    PAYLOAD_MANIFESTS["indeed_hiring_lab"].asset_key,
+    asset_key(PAYLOAD_MANIFESTS["fred"]),
+    asset_key(PAYLOAD_MANIFESTS["indeed_hiring_lab"]),
 }
 
 
@@ -85,7 +86,7 @@ def test_an_unchanged_scheduled_refresh_materializes_only_the_sources(
     # Day 1 on a fresh lake: the schedule fetches, the sensor builds everything else once.
     assert automation.run_scheduled("daily_postings") == POSTINGS_SOURCES
     first_build = automation.settle()
-    assert CORE_OBSERVATIONS.asset_key in first_build
+    assert asset_key(CORE_OBSERVATIONS) in first_build
     assert dg.AssetKey(["report"]) in first_build
     assert dg.AssetKey(["release"]) not in first_build  # only the publish job releases
     versions = {key: _data_version(automation.instance, key) for key in POSTINGS_SOURCES}
@@ -117,13 +118,13 @@ def test_a_revised_source_rebuilds_what_depends_on_it_and_nothing_else(
     replay.serve_url(AI_SHARE_URL, revised)
     replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(monkeypatch)
 
-    indeed = PAYLOAD_MANIFESTS["indeed_hiring_lab"].asset_key
+    indeed = asset_key(PAYLOAD_MANIFESTS["indeed_hiring_lab"])
     before = _data_version(automation.instance, indeed)
     automation.run_scheduled("daily_postings")
     assert _data_version(automation.instance, indeed) != before
 
     rebuilt = automation.settle()
-    assert CORE_OBSERVATIONS.asset_key in rebuilt
+    assert asset_key(CORE_OBSERVATIONS) in rebuilt
     assert dg.AssetKey(["metrics", "postings_divergence"]) in rebuilt
     # The registry did not change: its tables are not rebuilt.
     assert not {k for k in rebuilt if k.path[0] == "raw"}
