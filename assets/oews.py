@@ -15,7 +15,7 @@ from labor_lake import oews
 from labor_lake.catalog import Catalog
 from labor_lake.lake import Lake
 from labor_lake.oews import read_oews
-from labor_lake.payloads import newest_vintages
+from labor_lake.payloads import newest_vintages, read_vintage
 from labor_lake.validation import ValidationFailed
 from schemas.tables import CORE_OEWS_ESTIMATES, RAW_BLS_PAYLOADS
 
@@ -26,7 +26,10 @@ def oews_payloads(manifest: pl.DataFrame, catalog: Catalog, lake: Lake) -> list[
     oews = {d.id for d in catalog.datasets if d.format == "oews"}
     newest = newest_vintages(manifest).filter(pl.col("dataset").is_in(sorted(oews)))
     return [
-        (PurePosixPath(urlsplit(row["url"]).path).name, lake.read_bytes(row["path"]))
+        (
+            PurePosixPath(urlsplit(row["url"]).path).name,
+            read_vintage(lake, row["path"], row["sha256"]),
+        )
         for row in newest.sort("dataset").iter_rows(named=True)
     ]
 

@@ -34,9 +34,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import polars as pl
-from pipelines.resources import HttpClient, OfficialSources
 from report_section import Measured, machine_load, measure, write_section
 
+from assets.resources import HttpClient, OfficialSources
 from labor_lake.catalog import Dataset, load_catalog
 from labor_lake.lake import Lake
 from labor_lake.snapshots import load_manifest
