@@ -25,6 +25,7 @@ FRICTIONLESS_TYPES = {
     "string": "string",
     "double": "number",
     "int64": "integer",
+    "int32": "integer",
     "date32[day]": "date",
     "bool": "boolean",
 }

@@ -64,6 +64,8 @@ MAGNITUDES: dict[str, Magnitude] = {
     "percentage_points": Magnitude(1e6, 1e-6),
     "usd_per_year": Magnitude(1e9, 1.0),
     "usd_per_year_difference": Magnitude(1e9, 1.0),
+    "usd_per_hour": Magnitude(1e6, 0.01),
+    "percentage_points_per_year": Magnitude(1e6, 1e-6),
     "count": Magnitude(1e10, 1e-3),
     "rank": Magnitude(1e6, 1.0),
     "index": Magnitude(1e6, 1e-6),

@@ -78,8 +78,8 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
             known_cause, datasets = by_fallback.get(fallback, (cause, []))
             specific = cause if known_cause == _GENERIC_CAUSE else known_cause
             by_fallback[fallback] = (specific, [*datasets, dataset])
-        if fresh:
-            lines.append(f"  {name}: fetched ({_names(fresh)})")
+        if fresh or (check.passed and not check.notes):
+            lines.append(f"  {name}: fetched" + (f" ({_names(fresh)})" if fresh else ""))
         for fallback, (cause, datasets) in by_fallback.items():
             how = cause if cause.startswith("not fetched") else f"not fetched, {cause}"
             lines.append(f"  {name}: {how}; {fallback} ({_names(datasets)})")

@@ -34,9 +34,14 @@ from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
 from pipelines.run_summary import run_summary_on_failure, run_summary_on_success
 
-# Dagster's own beta features that `dg launch --assets '*'` (asset selection) and our dagster.yaml
-# (the run-summary log handler) use: the warnings are addressed to Dagster, not to the user.
-for _beta in ("Parameter `include_sources`", "Handling yaml-defined logging configuration"):
+# Dagster's own beta features that `dg launch --assets '*'` (asset selection), our dagster.yaml
+# (the run-summary log handler) and the tables' data versions use: the warnings are addressed to
+# Dagster, not to the user.
+for _beta in (
+    "Parameter `include_sources`",
+    "Handling yaml-defined logging configuration",
+    "Parameter `data_version`",
+):
     warnings.filterwarnings("ignore", message=_beta, category=dg.BetaWarning)
 
 OWNER = "team:labor-lake"

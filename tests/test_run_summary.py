@@ -32,11 +32,13 @@ def test_summary_groups_fallbacks_and_names_what_failed() -> None:
                 "sources_reachable",
                 passed=False,
                 severity="WARN",
+                # The refresh's outcome lines (labor_lake/refresh.Outcome.line).
                 notes={
-                    "ai_share_postings": "GET https://x/AI_posting.csv: unreachable (Timeout); "
-                    "using the payload fetched 2026-11-20T13:00:00+00:00",
-                    "aggregate_postings_us": "source unreachable; "
-                    "using the payload fetched 2026-11-20T13:00:00+00:00",
+                    "indeed_ai_share": "indeed_ai_share: fallback: GET https://x/AI_posting.csv: "
+                    "unreachable (Timeout); using the lake's last good vintage (9 days old)",
+                    "indeed_aggregate_postings_us": "indeed_aggregate_postings_us: fallback: "
+                    "https://x: unreachable earlier in this run; not asked again; using the "
+                    "lake's last good vintage (9 days old)",
                 },
             ),
             CheckOutcome("raw/bls_payloads", "sources_reachable", passed=True, severity="WARN"),
@@ -49,8 +51,8 @@ def test_summary_groups_fallbacks_and_names_what_failed() -> None:
     assert "Checks failed: core/claims schema" in text
     assert "Checks warned: raw/indeed_hiring_lab_payloads sources_reachable" in text
     assert (
-        "Indeed Hiring Lab: not fetched, unreachable (Timeout); using the payload fetched "
-        "2026-11-20T13:00:00+00:00 (ai_share_postings, aggregate_postings_us)" in text
+        "Indeed Hiring Lab: not fetched, unreachable (Timeout); using the lake's last good "
+        "vintage (indeed_ai_share, indeed_aggregate_postings_us)" in text
     )
     assert "U.S. Bureau of Labor Statistics: fetched" in text
     assert "Ledger: not rebuilt in this run" in text
@@ -125,4 +127,4 @@ def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(tmp_path: Pat
     )
     assert f"Lake:    {lake}" in text
     assert f"Report:  {lake / 'reports' / 'index.html'}" in text
-    assert "offline mode; no payload yet" in text  # each source, and why it was not fetched
+    assert "not fetched (offline mode); using the recorded snapshot of" in text  # and why
