@@ -20,6 +20,9 @@ _sources = dg.AssetSelection.assets(
 )
 
 
+RELEASE = ["release"]
+
+
 def missing_and_not_failed() -> dg.AutomationCondition:
     """Never built (a fresh lake, or a new asset), and not because its last attempt failed: a
     failing step waits for a fix instead of being retried on every tick."""
@@ -36,18 +39,25 @@ def on_new_data() -> dg.AutomationCondition:
     is missing; never while an input is missing or in progress. `eager()` with "updated" narrowed
     to "data version changed" (a source re-materialized with the same content triggers nothing),
     and "missing" not limited to what goes missing later (a fresh lake is built)."""
-    input_changed = dg.AutomationCondition.any_deps_match(
-        (
-            dg.AutomationCondition.data_version_changed()
-            & ~dg.AutomationCondition.executed_with_root_target()
-        ).with_label("data_version_changed_elsewhere")
-        | dg.AutomationCondition.will_be_requested()
-    ).with_label("an_input_has_new_data")
+    # The release is made by the publish job only: the report reads it when present but never
+    # waits for it (nor rebuilds because of it) under automation.
+    release = dg.AssetSelection.assets(RELEASE)
+    input_changed = (
+        dg.AutomationCondition.any_deps_match(
+            (
+                dg.AutomationCondition.data_version_changed()
+                & ~dg.AutomationCondition.executed_with_root_target()
+            ).with_label("data_version_changed_elsewhere")
+            | dg.AutomationCondition.will_be_requested()
+        )
+        .ignore(release)
+        .with_label("an_input_has_new_data")
+    )
     return (
         dg.AutomationCondition.in_latest_time_window()
         & (missing_and_not_failed() | input_changed.since_last_handled())
-        & ~dg.AutomationCondition.any_deps_missing()
-        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.any_deps_missing().ignore(release)
+        & ~dg.AutomationCondition.any_deps_in_progress().ignore(release)
         & ~dg.AutomationCondition.in_progress()
     ).with_label("on_new_data")
 
@@ -56,7 +66,7 @@ def automation_condition(key: dg.AssetKey) -> dg.AutomationCondition | None:
     """Raw assets are built when missing (a fresh lake); the source assets are refreshed by the
     schedules. Everything derived rebuilds on new data. The release is made only by the
     `publish` job."""
-    if key == dg.AssetKey(["release"]):
+    if key == dg.AssetKey(RELEASE):
         return None
     if key.path[0] == "raw":
         return missing_and_not_failed()
