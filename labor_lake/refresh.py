@@ -230,19 +230,8 @@ class SourceRefresh:
                 if adds_nothing(held, parsed.observations, dataset.complete):
                     statuses.append("unchanged")
                     continue
-                result.manifest = append_vintage(
-                    self.lake,
-                    result.manifest,
-                    self.table,
-                    source=self.source,
-                    dataset=dataset.id,
-                    fetched=fetched,
-                    fetched_at=datetime.now(UTC),
-                    extension=request.extension,
-                    complete=dataset.complete,
-                    origin="fetched",
-                    rows=parsed.observations.height,
-                )
+                self._store(result, dataset, fetched, datetime.now(UTC), request.extension,
+                            "fetched", parsed.observations.height)  # fmt: skip
                 # A complete vintage is the dataset's whole current state: no need to read it
                 # back; an incremental one adds to what the older vintages hold.
                 held = (
@@ -273,6 +262,15 @@ class SourceRefresh:
             Outcome(dataset.id, status, detail, _in_use(result.manifest, dataset.id))
         )
 
+    def _store(self, result: Refreshed, dataset: Dataset, fetched: Fetched, fetched_at: datetime,
+               extension: str, origin: str, rows: int) -> None:  # fmt: skip
+        """Append `fetched` to the manifest as a vintage of `dataset` (unless it repeats the newest)."""
+        result.manifest = append_vintage(
+            self.lake, result.manifest, self.table, source=self.source, dataset=dataset.id,
+            fetched=fetched, fetched_at=fetched_at, extension=extension,
+            complete=dataset.complete, origin=origin, rows=rows,
+        )  # fmt: skip
+
     def _seed(self, dataset: Dataset, result: Refreshed, reason: str = "") -> None:
         """Seed a dataset the lake has never held from its recorded snapshots."""
         prefix = f"{reason}; " if reason else "not fetched (offline mode); "
@@ -288,19 +286,8 @@ class SourceRefresh:
                 dataset, content, snapshot.url, extension
             )
             fetched = Fetched(url=snapshot.url, status=200, content=content, content_type="")
-            result.manifest = append_vintage(
-                self.lake,
-                result.manifest,
-                self.table,
-                source=self.source,
-                dataset=dataset.id,
-                fetched=fetched,
-                fetched_at=datetime.combine(snapshot.retrieved, time(), UTC),
-                extension=extension,
-                complete=dataset.complete,
-                origin="recorded_snapshot",
-                rows=parsed.observations.height,
-            )
+            self._store(result, dataset, fetched, datetime.combine(snapshot.retrieved, time(), UTC),
+                        extension, "recorded_snapshot", parsed.observations.height)  # fmt: skip
         labels = ", ".join(sorted({s.label for s in snapshots}))
         in_use = _in_use(result.manifest, dataset.id)
         result.outcomes.append(

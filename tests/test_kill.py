@@ -33,7 +33,8 @@ from .lake_checks import (
 )
 from .test_definitions import DG, _cli_env
 
-PUBLISHED = [t for t in ALL_TABLES if t.published]
+# Releases copy one file per table; the partitioned OEWS table is not released yet (README).
+PUBLISHED = [t for t in ALL_TABLES if t.published and not t.partition_by]
 
 
 def _kill_when(
@@ -66,7 +67,7 @@ from labor_lake.releases import publish
 from schemas.tables import ALL_TABLES
 lake = Lake(sys.argv[1])
 WriterLock(lake, sys.argv[2]).acquire()
-publish(lake, [t for t in ALL_TABLES if t.published], date(2026, 11, 29))
+publish(lake, [t for t in ALL_TABLES if t.published and not t.partition_by], date(2026, 11, 29))
 """
 
 
