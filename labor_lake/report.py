@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
+from matplotlib.ticker import MaxNLocator
 
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
 from labor_lake.publishers import publisher, source_of_series
@@ -170,8 +171,14 @@ def pay_premium_chart(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) ->
             how="left",
         )
         .sort("claim_id")
-        .head(_MAX_ROWS)
     )
+    # The OEWS ledger rows (every year and percentile) are drawn over time in the next chart;
+    # here only their newest median stands beside the article's own claims.
+    oews = pl.col("period").str.contains(r"^\d{4}-\d{2}$").fill_null(False)
+    newest = claims.filter(oews)["period"].max()
+    claims = claims.filter(
+        ~oews | ((pl.col("period") == newest) & (pl.col("measure") == "median_annual_wage"))
+    ).head(_MAX_ROWS)
     claimed = set(claims["metric_id"].drop_nulls())
     proxies = (
         premiums.filter(~pl.col("metric_id").is_in(claimed) & pl.col("flags").list.len().eq(0))
@@ -223,9 +230,9 @@ def pay_premium_chart(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) ->
     return _chart("pay_premiums", title, source, as_of, figure)
 
 
-def _year(period: str) -> float:
-    year, _, month = period.partition("-")
-    return int(year) + ((int(month) - 1) / 12 if month.isdigit() else 0)
+def _year(period: str) -> int:
+    """The year of an OEWS reference period (`2024-05`): the axis counts Mays, one a year."""
+    return int(period.partition("-")[0])
 
 
 def premiums_over_time_chart(pay_premiums: pl.DataFrame) -> Chart:
@@ -277,6 +284,8 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame) -> Chart:
             axes.axvline(year, color="#d95f0e", linestyle=":", linewidth=1.2,
                          label="series crosses a SOC code break" if number == 0 else None)  # fmt: skip
         axes.axhline(0, color="#444444", linewidth=0.8)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.ticklabel_format(axis="x", useOffset=False, style="plain")
         axes.set_title(textwrap.fill(pair, 90), fontsize=9)
         axes.set_ylabel("premium, %")
         axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
