@@ -49,7 +49,7 @@ _WIDTH_INCHES = 9
 # At most this many points per series: two (low and high) per pixel column of the plot area.
 _MAX_POINTS = 2 * int(_WIDTH_INCHES * _DPI)
 _MAX_ROWS = 25  # bars or rows per chart; more would be unreadable anyway
-_MAX_PANELS = 4
+_MAX_PANELS = 8
 _LABEL_CHARS = 48
 _ARTICLE = "figures quoted in the seed article and its sources (see the ledger below)"
 _PERCENTILES = {
