@@ -82,25 +82,21 @@ class HttpClient(dg.ConfigurableResource):
         return _shared_session(self.retries, self.backoff_factor)
 
     def get(self, url: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetched:
-        return fetch(
-            self.session(),
-            url,
-            timeout=self.timeout_seconds,
-            deadline_seconds=self.deadline_seconds,
-            max_bytes=max_bytes,
-        )
+        return self._fetch(url, max_bytes)
 
     def post_json(
         self, url: str, body: dict[str, Any], max_bytes: int = DEFAULT_MAX_BYTES
     ) -> Fetched:
+        return self._fetch(url, max_bytes, method="POST", json=body)
+
+    def _fetch(self, url: str, max_bytes: int, **kwargs: Any) -> Fetched:
         return fetch(
             self.session(),
             url,
             timeout=self.timeout_seconds,
             deadline_seconds=self.deadline_seconds,
             max_bytes=max_bytes,
-            method="POST",
-            json=body,
+            **kwargs,
         )
 
     def send(self, request: DatasetRequest, address: str, max_bytes: int) -> Fetched:

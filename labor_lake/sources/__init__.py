@@ -66,8 +66,4 @@ class Connector(Protocol):
         ...
 
 
-def empty_observations() -> pl.DataFrame:
-    return pl.DataFrame(schema=OBSERVATION_SCHEMA)
-
-
 SecretLookup = Callable[[str], str | None]
