@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
-import pytest
 import requests
 
 from pipelines.definitions import build_definitions
 from schemas.tables import ALL_TABLES
 
-from .conftest import REPO_ROOT, Workspace, copy_repository
+from .conftest import REPO_ROOT, Quickstart, Workspace
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 DG = Path(sys.executable).parent / "dg"
@@ -140,25 +137,11 @@ def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None
     assert (home / ".dagster" / "storage").is_dir()
 
 
-def _cli_env(project: Path, lake: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake), LABOR_LAKE_SOURCES="offline")
-    return env
-
-
-@pytest.fixture(scope="module")
-def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the repository's files as a fresh clone has them: no DAGSTER_HOME exported, no
-    instance storage yet."""
-    project = copy_repository(tmp_path_factory.mktemp("clone"))
-    return project
-
-
-def test_dg_check_defs_is_clean(cli_project: Path, tmp_path: Path) -> None:
+def test_dg_check_defs_is_clean(quickstart: Quickstart) -> None:
     completed = subprocess.run(
         [str(DG), "check", "defs"],
-        cwd=cli_project,
-        env=_cli_env(cli_project, tmp_path),
+        cwd=quickstart.project,
+        env=quickstart.env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -167,35 +150,18 @@ def test_dg_check_defs_is_clean(cli_project: Path, tmp_path: Path) -> None:
     assert "All definitions loaded successfully" in completed.stdout + completed.stderr
 
 
-def test_quickstart_launch_records_the_run_in_the_repo_instance(
-    cli_project: Path, tmp_path: Path
-) -> None:
-    lake = tmp_path / "lake"
-    completed = subprocess.run(
-        [str(DG), "launch", "--assets", "*"],
-        cwd=cli_project,
-        env=_cli_env(cli_project, lake),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert (lake / "datapackage.json").is_file()
+def test_quickstart_launch_records_the_run_in_the_repo_instance(quickstart: Quickstart) -> None:
+    assert quickstart.launched.returncode == 0, "\n".join(quickstart.output[-60:])
+    assert (quickstart.lake / "datapackage.json").is_file()
     # The run is stored where `dg dev` (started from the same folder) will look for it.
     previous = Path.cwd()
-    os.chdir(cli_project)
+    os.chdir(quickstart.project)
     try:
-        with dg.DagsterInstance.from_config(str(cli_project)) as instance:
+        with dg.DagsterInstance.from_config(str(quickstart.project)) as instance:
             runs = instance.get_runs()
             assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
     finally:
         os.chdir(previous)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 ASSETS_QUERY = """
@@ -212,45 +178,9 @@ ASSETS_QUERY = """
 
 
 def test_webserver_graphql_shows_every_asset_its_materialization_and_checks(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    webserver: str,
 ) -> None:
-    project = copy_repository(tmp_path_factory.mktemp("ui"))
-    env = _cli_env(project, tmp_path / "lake")
-    launched = subprocess.run(
-        [str(DG), "launch", "--assets", "*"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert launched.returncode == 0, launched.stderr[-2000:]
-
-    port = _free_port()
-    webserver = Path(sys.executable).parent / "dagster-webserver"
-    server = subprocess.Popen(
-        [str(webserver), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/graphql"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                answer = requests.post(url, json={"query": ASSETS_QUERY}, timeout=10).json()
-                if answer.get("data", {}).get("assetNodes"):
-                    break
-            except requests.exceptions.RequestException:
-                pass
-            assert time.monotonic() < deadline, "webserver did not answer"
-            time.sleep(1)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
+    answer = requests.post(f"{webserver}/graphql", json={"query": ASSETS_QUERY}, timeout=30).json()
     nodes = {"/".join(n["assetKey"]["path"]): n for n in answer["data"]["assetNodes"]}
     assert {t.id for t in ALL_TABLES} <= set(nodes)
     for table in ALL_TABLES:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import dagster as dg
 
 from labor_lake.run_summary import CheckOutcome, RunFacts, summary_lines
 from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
 
-from .conftest import Workspace, copy_repository, run_pipeline
+from .conftest import Quickstart, Workspace, run_pipeline
 from .test_registry_errors import set_cell
-
-DG = Path(sys.executable).parent / "dg"
 
 
 def test_summary_groups_fallbacks_and_names_what_failed() -> None:
@@ -102,21 +96,11 @@ def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> N
     assert logged and re.search(r"Ledger: \d+ consistent, \d+ inconsistent", logged[0])
 
 
-def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(tmp_path: Path) -> None:
-    project = copy_repository(tmp_path / "clone")
-    lake = tmp_path / "lake"
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake), LABOR_LAKE_SOURCES="offline")
-    completed = subprocess.run(
-        [str(DG), "launch", "--assets", "*"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = (completed.stdout + completed.stderr).rstrip("\n").splitlines()
-    assert completed.returncode == 0, "\n".join(output[-60:])
+def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
+    quickstart: Quickstart,
+) -> None:
+    lake, output = quickstart.lake, quickstart.output
+    assert quickstart.launched.returncode == 0, "\n".join(output[-60:])
     assert len(output) <= 80, "\n".join(output)
     assert not [line for line in output if " DEBUG " in line or "Warning" in line], output
     summary = output[next(i for i, line in enumerate(output) if "labor-lake run" in line) :]
