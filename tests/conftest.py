@@ -66,6 +66,11 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     return Workspace(lake_root, figures, claims)
 
 
+# The sources and the table their observations land in: what a test of fetching, falling back and
+# keeping vintages needs, without the metrics, ledger and publishing steps downstream.
+SOURCES_TO_OBSERVATIONS = "+core/observations"
+
+
 def run_pipeline(
     selection: str = "*",
     instance: dg.DagsterInstance | None = None,
@@ -191,6 +196,14 @@ def recorded_oews_files() -> list[tuple[str, bytes]]:
     ]
 
 
+def cli_env(project: Path, lake: Path) -> dict[str, str]:
+    """The environment of a `dg` command run from a fresh clone at `project`: no DAGSTER_HOME
+    exported, the lake at `lake`, sources offline."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake), LABOR_LAKE_SOURCES="offline")
+    return env
+
+
 @dataclass(frozen=True)
 class Quickstart:
     """A fresh clone after the README's quick start: `dg launch --assets '*'` run once, offline,
@@ -213,8 +226,7 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
     root = tmp_path_factory.mktemp("quickstart")
     project = copy_repository(root / "p")  # the folder name must not name the code location
     lake = root / "lake"
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake), LABOR_LAKE_SOURCES="offline")
+    env = cli_env(project, lake)
     launched = subprocess.run([str(BIN / "dg"), "launch", "--assets", "*"], cwd=project, env=env,
                               capture_output=True, text=True, timeout=300)  # fmt: skip
     return Quickstart(project, lake, env, launched)

@@ -19,6 +19,7 @@ from labor_lake.sources import bls, fred
 from schemas.tables import CORE_OBSERVATIONS, RAW_BLS_PAYLOADS, RAW_FRED_PAYLOADS
 
 from .conftest import (
+    SOURCES_TO_OBSERVATIONS,
     SYNTHETIC,
     SYNTHETIC_FRED,
     Workspace,
@@ -166,7 +167,7 @@ def test_oews_lands_in_may_and_refreshes_from_the_last_year_of_data_held(
     files = tuple(d.id for d in CATALOG.datasets if d.format == "oews")
     replay = Replay(httpserver).serve_recorded(except_datasets=files).serve_synthetic()
     replay.point(monkeypatch, mode="auto")
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     observations = _observations(workspace).filter(pl.col("dataset") == "bls_oews_api")
     assert observations.height == 7 * 3 * 2  # occupations x datatypes x years (synthetic)
     median = observations.filter(pl.col("series_id") == "bls:OEUN000000000000015122113").sort(
@@ -186,7 +187,7 @@ def test_oews_lands_in_may_and_refreshes_from_the_last_year_of_data_held(
         tuple(s.id for s in OEWS.series),
         lambda: Response(json.dumps(synthetic), content_type="application/json"),
     )
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     second_request = [r for r in _bls_requests(httpserver) if len(r["seriesid"]) == 21][-1]
     assert second_request["startyear"] == "2024"  # the last year of data held, not of the fetch
     manifest = pl.read_parquet(workspace.lake_root / RAW_BLS_PAYLOADS.relative_path)
@@ -204,7 +205,7 @@ def test_quota_refusal_fails_live_runs_without_retrying(
         tuple(s.id for s in OEWS.series),
         lambda: Response(refusal, content_type="application/json"),
     )
-    result = run_pipeline()
+    result = run_pipeline(SOURCES_TO_OBSERVATIONS)
     assert not result.success
     assert "refused the request, not retrying" in failure_text(result)
     assert len([r for r in _bls_requests(httpserver) if len(r["seriesid"]) == 21]) == 1
@@ -217,7 +218,7 @@ def test_keyless_csv_lands_with_dots_as_empty_values(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
     serve_sources(httpserver, monkeypatch)
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     software = (
         _observations(workspace)
         .filter(pl.col("series_id") == "fred:IHLIDXUSTPSOFTDEVE")

@@ -25,13 +25,13 @@ from labor_lake.lock import WriterLock
 from labor_lake.releases import RELEASES, publish
 from schemas.tables import ALL_TABLES, CORE_CLAIMS
 
-from .conftest import copy_repository
+from .conftest import cli_env, copy_repository
 from .lake_checks import (
     assert_datapackage_matches_files,
     assert_latest_release_is_complete,
     partial_files,
 )
-from .test_definitions import DG, _cli_env
+from .test_definitions import DG
 
 # Releases copy one file per table; the partitioned OEWS table is not released yet (README).
 PUBLISHED = [t for t in ALL_TABLES if t.published and not t.partition_by]
@@ -131,7 +131,7 @@ def test_dg_launch_killed_while_writing_tables_and_releasing_then_a_normal_build
     """Real `dg launch --job publish` runs in subprocesses, as a user starts them."""
     project = copy_repository(tmp_path_factory.mktemp("kill"))
     root = tmp_path / "lake"
-    env = _cli_env(project, root)
+    env = cli_env(project, root)
 
     def launch() -> subprocess.Popen:
         return subprocess.Popen(

@@ -20,7 +20,14 @@ from labor_lake.catalog import load_catalog
 from labor_lake.snapshots import load_manifest
 from schemas.tables import CORE_OBSERVATIONS, METRICS_CLAIM_CHECKS, PAYLOAD_MANIFESTS
 
-from .conftest import REPO_ROOT, Workspace, failure_text, run_pipeline, serve_sources
+from .conftest import (
+    REPO_ROOT,
+    SOURCES_TO_OBSERVATIONS,
+    Workspace,
+    failure_text,
+    run_pipeline,
+    serve_sources,
+)
 from .replay import Replay
 
 CHECK = "sources_reachable"
@@ -114,7 +121,7 @@ def test_replayed_real_files_land_in_core_observations(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
     serve_sources(httpserver, monkeypatch)
-    result = run_pipeline()
+    result = run_pipeline(SOURCES_TO_OBSERVATIONS)
     assert result.success
 
     manifest = _manifest(workspace, "indeed_hiring_lab")
@@ -166,7 +173,7 @@ def test_auto_mode_falls_back_dataset_by_dataset_on_404_and_500(
     replay.serve_synthetic().point(monkeypatch, mode="auto")
     # The AI tracker is not served at all: the replay answers 404, as a wrong branch would.
 
-    result = run_pipeline()
+    result = run_pipeline(SOURCES_TO_OBSERVATIONS)
 
     assert result.success
     check = _check(result)
@@ -220,9 +227,9 @@ def test_unchanged_upstream_adds_no_vintage_and_changes_nothing(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
     serve_sources(httpserver, monkeypatch)
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     before = _digest(workspace.lake_root)
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     assert _digest(workspace.lake_root) == before
 
 
@@ -230,7 +237,7 @@ def test_revised_upstream_adds_a_vintage_and_core_uses_it(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
     serve_sources(httpserver, monkeypatch)
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     revised = _recorded("indeed_ai_share").replace(
         b"2026-06-30,US,5.88061424953879", b"2026-06-30,US,5.91"
     )
@@ -238,7 +245,7 @@ def test_revised_upstream_adds_a_vintage_and_core_uses_it(
     replay = Replay(httpserver)
     replay.serve_url(AI_SHARE_URL, revised)
     replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(monkeypatch)
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
 
     manifest = _manifest(workspace, "indeed_hiring_lab")
     assert manifest.filter(pl.col("dataset") == "indeed_ai_share").height == 2  # both kept
@@ -265,7 +272,7 @@ def test_damaged_answers_never_replace_good_data(
     workspace: Workspace, httpserver, monkeypatch, damage, expected: str
 ) -> None:
     serve_sources(httpserver, monkeypatch)
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     before = _observations(workspace)
     httpserver.clear()
     replay = Replay(httpserver)
@@ -273,14 +280,14 @@ def test_damaged_answers_never_replace_good_data(
     replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic()
 
     replay.point(monkeypatch, mode="auto")
-    result = run_pipeline()
+    result = run_pipeline(SOURCES_TO_OBSERVATIONS)
     assert result.success
     line = _check(result).metadata["indeed_ai_share"].value
     assert "fallback" in line and expected in line and "last good vintage" in line
     assert _observations(workspace).equals(before)  # every row kept
 
     replay.point(monkeypatch, mode="live")
-    failed = run_pipeline()
+    failed = run_pipeline(SOURCES_TO_OBSERVATIONS)
     assert not failed.success and expected in failure_text(failed)
     assert _observations(workspace).equals(before)
 
@@ -293,7 +300,7 @@ def test_429_then_success_is_retried_honouring_retry_after(
     ).respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
     replay = serve_sources(httpserver, monkeypatch)
     started = time.monotonic()
-    assert run_pipeline().success
+    assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
     assert time.monotonic() - started >= 1.0
     assert len(replay.requests_to("/hiring-lab/ai-tracker/main/AI_posting.csv")) == 2
 
