@@ -219,6 +219,11 @@ class Quickstart:
         return (self.launched.stdout + self.launched.stderr).rstrip("\n").splitlines()
 
 
+# Tests that use the quick start run on one pytest-xdist worker (`--dist loadgroup`), so that
+# it is launched once, not once per worker.
+ON_THE_QUICKSTART = pytest.mark.xdist_group("quickstart")
+
+
 @pytest.fixture(scope="session")
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
     """One quick start shared by the tests that read its output, its instance and its UI (each

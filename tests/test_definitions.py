@@ -15,7 +15,7 @@ import requests
 from pipelines.definitions import build_definitions
 from schemas.tables import ALL_TABLES
 
-from .conftest import REPO_ROOT, Quickstart, Workspace
+from .conftest import ON_THE_QUICKSTART, REPO_ROOT, Quickstart, Workspace
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 DG = Path(sys.executable).parent / "dg"
@@ -137,6 +137,7 @@ def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None
     assert (home / ".dagster" / "storage").is_dir()
 
 
+@ON_THE_QUICKSTART
 def test_dg_check_defs_is_clean(quickstart: Quickstart) -> None:
     completed = subprocess.run(
         [str(DG), "check", "defs"],
@@ -150,6 +151,7 @@ def test_dg_check_defs_is_clean(quickstart: Quickstart) -> None:
     assert "All definitions loaded successfully" in completed.stdout + completed.stderr
 
 
+@ON_THE_QUICKSTART
 def test_quickstart_launch_records_the_run_in_the_repo_instance(quickstart: Quickstart) -> None:
     assert quickstart.launched.returncode == 0, "\n".join(quickstart.output[-60:])
     assert (quickstart.lake / "datapackage.json").is_file()
@@ -177,6 +179,7 @@ ASSETS_QUERY = """
 """
 
 
+@ON_THE_QUICKSTART
 def test_webserver_graphql_shows_every_asset_its_materialization_and_checks(
     webserver: str,
 ) -> None:

@@ -9,7 +9,7 @@ import dagster as dg
 from labor_lake.run_summary import CheckOutcome, RunFacts, summary_lines
 from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
 
-from .conftest import Quickstart, Workspace, run_pipeline
+from .conftest import ON_THE_QUICKSTART, Quickstart, Workspace, run_pipeline
 from .test_registry_errors import set_cell
 
 
@@ -96,6 +96,7 @@ def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> N
     assert logged and re.search(r"Ledger: \d+ consistent, \d+ inconsistent", logged[0])
 
 
+@ON_THE_QUICKSTART
 def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
     quickstart: Quickstart,
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 import requests
 from matplotlib import image
 
-from .conftest import REPO_ROOT, copy_repository
+from .conftest import ON_THE_QUICKSTART, REPO_ROOT, copy_repository
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
@@ -37,6 +37,7 @@ QUERY = """
 """
 
 
+@ON_THE_QUICKSTART
 @pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
 )
