@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import requests
 
 from assets import settings
 from labor_lake.lake import Lake
@@ -202,72 +199,3 @@ def cli_env(project: Path, lake: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env.update(PWD=str(project), LABOR_LAKE_ROOT=str(lake), LABOR_LAKE_SOURCES="offline")
     return env
-
-
-@dataclass(frozen=True)
-class Quickstart:
-    """A fresh clone after the README's quick start: `dg launch --assets '*'` run once, offline,
-    from the clone's folder, with no DAGSTER_HOME exported."""
-
-    project: Path
-    lake: Path
-    env: dict[str, str]
-    launched: subprocess.CompletedProcess[str]
-
-    @property
-    def output(self) -> list[str]:
-        return (self.launched.stdout + self.launched.stderr).rstrip("\n").splitlines()
-
-
-# Tests that use the quick start run on one pytest-xdist worker (`--dist loadgroup`), so that
-# it is launched once, not once per worker.
-ON_THE_QUICKSTART = pytest.mark.xdist_group("quickstart")
-
-
-@pytest.fixture(scope="session")
-def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
-    """One quick start shared by the tests that read its output, its instance and its UI (each
-    launch costs tens of seconds; none of those tests changes the clone)."""
-    root = tmp_path_factory.mktemp("quickstart")
-    project = copy_repository(root / "p")  # the folder name must not name the code location
-    lake = root / "lake"
-    env = cli_env(project, lake)
-    launched = subprocess.run([str(BIN / "dg"), "launch", "--assets", "*"], cwd=project, env=env,
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
-    return Quickstart(project, lake, env, launched)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def webserver(quickstart: Quickstart) -> Iterator[str]:
-    """`dagster-webserver` on 127.0.0.1 over the quick start's clone; yields its base address
-    once its GraphQL endpoint lists the assets."""
-    assert quickstart.launched.returncode == 0, quickstart.output[-60:]
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=quickstart.project, env=quickstart.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        query = {"query": "{ assetNodes { assetKey { path } } }"}
-        while True:
-            try:
-                answer = requests.post(f"{base}/graphql", json=query, timeout=10).json()
-                if answer.get("data", {}).get("assetNodes"):
-                    break
-            except requests.exceptions.RequestException:
-                pass
-            assert time.monotonic() < deadline, "webserver did not answer"
-            time.sleep(1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
-import requests
 
 from pipelines.definitions import build_definitions
 from schemas.tables import ALL_TABLES
 
-from .conftest import ON_THE_QUICKSTART, REPO_ROOT, Quickstart, Workspace
+from .conftest import REPO_ROOT, Workspace
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 DG = Path(sys.executable).parent / "dg"
@@ -135,62 +133,3 @@ def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None
     finally:
         os.chdir(previous)
     assert (home / ".dagster" / "storage").is_dir()
-
-
-@ON_THE_QUICKSTART
-def test_dg_check_defs_is_clean(quickstart: Quickstart) -> None:
-    completed = subprocess.run(
-        [str(DG), "check", "defs"],
-        cwd=quickstart.project,
-        env=quickstart.env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "All definitions loaded successfully" in completed.stdout + completed.stderr
-
-
-@ON_THE_QUICKSTART
-def test_quickstart_launch_records_the_run_in_the_repo_instance(quickstart: Quickstart) -> None:
-    assert quickstart.launched.returncode == 0, "\n".join(quickstart.output[-60:])
-    assert (quickstart.lake / "datapackage.json").is_file()
-    # The run is stored where `dg dev` (started from the same folder) will look for it.
-    previous = Path.cwd()
-    os.chdir(quickstart.project)
-    try:
-        with dg.DagsterInstance.from_config(str(quickstart.project)) as instance:
-            runs = instance.get_runs()
-            assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
-    finally:
-        os.chdir(previous)
-
-
-ASSETS_QUERY = """
-{
-  assetNodes {
-    assetKey { path }
-    assetMaterializations(limit: 1) { runId }
-    assetChecksOrError {
-      ... on AssetChecks { checks { name blocking executionForLatestMaterialization { status } } }
-    }
-  }
-}
-"""
-
-
-@ON_THE_QUICKSTART
-def test_webserver_graphql_shows_every_asset_its_materialization_and_checks(
-    webserver: str,
-) -> None:
-    answer = requests.post(f"{webserver}/graphql", json={"query": ASSETS_QUERY}, timeout=30).json()
-    nodes = {"/".join(n["assetKey"]["path"]): n for n in answer["data"]["assetNodes"]}
-    assert {t.id for t in ALL_TABLES} <= set(nodes)
-    for table in ALL_TABLES:
-        node = nodes[table.id]
-        assert node["assetMaterializations"], f"{table.id} has no materialization"
-        checks = {c["name"]: c for c in node["assetChecksOrError"]["checks"]}
-        assert checks["schema"]["blocking"]
-        assert checks["schema"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED", (
-            table.id
-        )

@@ -34,10 +34,6 @@ import requests
 
 from schemas.tables import ALL_TABLES
 
-# One pytest-xdist worker runs the whole module (`--dist loadgroup`): one deployment, not one
-# per worker.
-pytestmark = pytest.mark.xdist_group("deploy")
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = REPO_ROOT / "deploy"
 BUCKET = "labor-lake-deploy-test"

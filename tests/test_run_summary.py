@@ -9,7 +9,7 @@ import dagster as dg
 from labor_lake.run_summary import CheckOutcome, RunFacts, summary_lines
 from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
 
-from .conftest import ON_THE_QUICKSTART, Quickstart, Workspace, run_pipeline
+from .conftest import Workspace, run_pipeline
 from .test_registry_errors import set_cell
 
 
@@ -94,22 +94,3 @@ def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> N
     )
     logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
     assert logged and re.search(r"Ledger: \d+ consistent, \d+ inconsistent", logged[0])
-
-
-@ON_THE_QUICKSTART
-def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
-    quickstart: Quickstart,
-) -> None:
-    lake, output = quickstart.lake, quickstart.output
-    assert quickstart.launched.returncode == 0, "\n".join(output[-60:])
-    assert len(output) <= 80, "\n".join(output)
-    assert not [line for line in output if " DEBUG " in line or "Warning" in line], output
-    summary = output[next(i for i, line in enumerate(output) if "labor-lake run" in line) :]
-    assert len(summary) <= 25 and "run succeeded" in summary[0]
-    text = "\n".join(summary)
-    assert re.search(
-        r"Ledger: \d+ consistent, \d+ inconsistent, \d+ unverifiable, \d+ conflict", text
-    )
-    assert f"Lake:    {lake}" in text
-    assert f"Report:  {lake / 'reports' / 'index.html'}" in text
-    assert "not fetched (offline mode); using the recorded snapshot of" in text  # and why

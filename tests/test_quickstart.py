@@ -1,0 +1,244 @@
+"""The quick start as a newcomer lives it: `dg launch --assets '*'` from a fresh clone in a folder
+that is not named after the project, offline; what it prints; the run in the clone's instance;
+then the UI: dagster-webserver on 127.0.0.1 over that clone, checked through GraphQL and rendered
+in headless Chromium. With UPDATE_SCREENSHOTS=1 the screenshots are copied to docs/screenshots/
+(linked from the README).
+
+One launch and one webserver serve the whole module (each costs tens of seconds); no test here
+changes the clone."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pytest
+import requests
+from matplotlib import image
+
+from schemas.tables import ALL_TABLES
+
+from .conftest import BIN, REPO_ROOT, cli_env, copy_repository
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+QUERY = """
+{
+  workspaceOrError { ... on Workspace { locationEntries { name } } }
+  assetNodes(assetKeys: [{path: ["metrics", "claim_checks"]}, {path: ["report"]}]) {
+    assetKey { path }
+    metadataEntries { label ... on TextMetadataEntry { text } }
+    assetMaterializations(limit: 1) {
+      metadataEntries {
+        label
+        ... on IntMetadataEntry { intValue }
+        ... on MarkdownMetadataEntry { mdStr }
+      }
+    }
+  }
+}
+"""
+
+
+ASSETS_QUERY = """
+{
+  assetNodes {
+    assetKey { path }
+    assetMaterializations(limit: 1) { runId }
+    assetChecksOrError {
+      ... on AssetChecks { checks { name blocking executionForLatestMaterialization { status } } }
+    }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Quickstart:
+    """A fresh clone after the README's quick start: `dg launch --assets '*'` run once, offline,
+    from the clone's folder, with no DAGSTER_HOME exported."""
+
+    project: Path
+    lake: Path
+    env: dict[str, str]
+    launched: subprocess.CompletedProcess[str]
+
+    @property
+    def output(self) -> list[str]:
+        return (self.launched.stdout + self.launched.stderr).rstrip("\n").splitlines()
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
+    """One quick start shared by the tests that read its output, its instance and its UI (each
+    launch costs tens of seconds; none of those tests changes the clone)."""
+    root = tmp_path_factory.mktemp("quickstart")
+    project = copy_repository(root / "p")  # the folder name must not name the code location
+    lake = root / "lake"
+    env = cli_env(project, lake)
+    launched = subprocess.run([str(BIN / "dg"), "launch", "--assets", "*"], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+    return Quickstart(project, lake, env, launched)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def webserver(quickstart: Quickstart) -> Iterator[str]:
+    """`dagster-webserver` on 127.0.0.1 over the quick start's clone; yields its base address
+    once its GraphQL endpoint lists the assets."""
+    assert quickstart.launched.returncode == 0, quickstart.output[-60:]
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=quickstart.project, env=quickstart.env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        query = {"query": "{ assetNodes { assetKey { path } } }"}
+        while True:
+            try:
+                answer = requests.post(f"{base}/graphql", json=query, timeout=10).json()
+                if answer.get("data", {}).get("assetNodes"):
+                    break
+            except requests.exceptions.RequestException:
+                pass
+            assert time.monotonic() < deadline, "webserver did not answer"
+            time.sleep(1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_dg_check_defs_is_clean(quickstart: Quickstart) -> None:
+    completed = subprocess.run(
+        [str(BIN / "dg"), "check", "defs"],
+        cwd=quickstart.project,
+        env=quickstart.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "All definitions loaded successfully" in completed.stdout + completed.stderr
+
+
+def test_quickstart_launch_records_the_run_in_the_repo_instance(quickstart: Quickstart) -> None:
+    assert quickstart.launched.returncode == 0, "\n".join(quickstart.output[-60:])
+    assert (quickstart.lake / "datapackage.json").is_file()
+    # The run is stored where `dg dev` (started from the same folder) will look for it.
+    previous = Path.cwd()
+    os.chdir(quickstart.project)
+    try:
+        with dg.DagsterInstance.from_config(str(quickstart.project)) as instance:
+            runs = instance.get_runs()
+            assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+    finally:
+        os.chdir(previous)
+
+
+def test_webserver_graphql_shows_every_asset_its_materialization_and_checks(
+    webserver: str,
+) -> None:
+    answer = requests.post(f"{webserver}/graphql", json={"query": ASSETS_QUERY}, timeout=30).json()
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in answer["data"]["assetNodes"]}
+    assert {t.id for t in ALL_TABLES} <= set(nodes)
+    for table in ALL_TABLES:
+        node = nodes[table.id]
+        assert node["assetMaterializations"], f"{table.id} has no materialization"
+        checks = {c["name"]: c for c in node["assetChecksOrError"]["checks"]}
+        assert checks["schema"]["blocking"]
+        assert checks["schema"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED", (
+            table.id
+        )
+
+
+def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
+    quickstart: Quickstart,
+) -> None:
+    lake, output = quickstart.lake, quickstart.output
+    assert quickstart.launched.returncode == 0, "\n".join(output[-60:])
+    assert len(output) <= 80, "\n".join(output)
+    assert not [line for line in output if " DEBUG " in line or "Warning" in line], output
+    summary = output[next(i for i, line in enumerate(output) if "labor-lake run" in line) :]
+    assert len(summary) <= 25 and "run succeeded" in summary[0]
+    text = "\n".join(summary)
+    assert re.search(
+        r"Ledger: \d+ consistent, \d+ inconsistent, \d+ unverifiable, \d+ conflict", text
+    )
+    assert f"Lake:    {lake}" in text
+    assert f"Report:  {lake / 'reports' / 'index.html'}" in text
+    assert "not fetched (offline mode); using the recorded snapshot of" in text  # and why
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+def test_asset_pages_show_the_ledger_counts_and_the_charts(webserver: str, tmp_path: Path) -> None:
+    answer = requests.post(f"{webserver}/graphql", json={"query": QUERY}, timeout=30).json()
+    shots = {}
+    for name, path, height in (("claim_checks_asset", "assets/metrics/claim_checks", 2500),
+                               ("report_asset", "assets/report", 1200)):  # fmt: skip
+        shots[name] = tmp_path / f"{name}.png"
+        subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+             f"--window-size=1400,{height}", "--virtual-time-budget=20000",
+             f"--screenshot={shots[name]}", f"{webserver}/{path}"],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+
+    data = answer["data"]
+    assert [e["name"] for e in data["workspaceOrError"]["locationEntries"]] == ["labor_lake"]
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    definition = {
+        e["label"]: e.get("text") for e in nodes["metrics/claim_checks"]["metadataEntries"]
+    }
+    assert definition["schema_version"]
+    latest = {
+        e["label"]: e
+        for e in nodes["metrics/claim_checks"]["assetMaterializations"][0]["metadataEntries"]
+    }
+    counts = {
+        k: v["intValue"] for k, v in latest.items() if k.startswith("ledger: ") and "intValue" in v
+    }
+    assert set(counts) == {
+        "ledger: consistent",
+        "ledger: inconsistent",
+        "ledger: unverifiable",
+        "ledger: conflict",
+    }
+    assert sum(counts.values()) > 0
+    report = {e["label"]: e for e in nodes["report"]["assetMaterializations"][0]["metadataEntries"]}
+    assert report["charts"]["mdStr"].count("data:image/png;base64,") >= 3  # fmt: skip
+
+    for name, shot in shots.items():
+        pixels = (image.imread(shot)[:, :, :3] * 255).astype(np.uint8)
+        assert len({tuple(p) for p in pixels.reshape(-1, 3)[::11]}) > 30, f"{name} rendered blank"
+        if os.environ.get("UPDATE_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, SCREENSHOTS / f"{name}.png")
+
+
+def test_dg_dev_names_the_code_location_labor_lake_whatever_the_folder(tmp_path: Path) -> None:
+    from dagster_dg_core.context import DgContext
+
+    project = copy_repository(tmp_path / "p")
+    assert DgContext.for_project_environment(project, {}).code_location_name == "labor_lake"
