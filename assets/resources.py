@@ -13,7 +13,7 @@ import polars as pl
 import requests
 from pydantic import Field
 
-from assets.settings import secret, user_agent
+from assets.settings import DEFAULT_SOURCES, DEFAULT_USER_AGENT
 from labor_lake.catalog import Catalog, Dataset, load_catalog
 from labor_lake.http import DEFAULT_MAX_BYTES, Fetched, build_session, fetch
 from labor_lake.lake import Lake
@@ -60,11 +60,11 @@ class RegistryFiles(dg.ConfigurableResource):
 
 
 @functools.cache
-def _shared_session(retries: int, backoff_factor: float) -> requests.Session:
+def _shared_session(user_agent: str, retries: int, backoff_factor: float) -> requests.Session:
     # Dagster hands each connector its own copy of a nested resource; caching here keeps one
     # session (one connection pool) per process for every connector with the same settings.
     session = build_session(retries, backoff_factor)
-    session.headers["User-Agent"] = user_agent()
+    session.headers["User-Agent"] = user_agent
     return session
 
 
@@ -73,13 +73,17 @@ class HttpClient(dg.ConfigurableResource):
     request (labor_lake/http.py): a timeout per wait, one deadline over retries and Retry-After
     (capped at 30 s), retries with backoff on connection errors, 429 and 5xx, a size limit."""
 
+    user_agent: str = Field(
+        default=DEFAULT_USER_AGENT,
+        description="Sent to every host; bls.gov refuses clients without a descriptive one.",
+    )
     timeout_seconds: float = 30.0
     deadline_seconds: float = 120.0
     retries: int = 3
     backoff_factor: float = 0.3
 
     def session(self) -> requests.Session:
-        return _shared_session(self.retries, self.backoff_factor)
+        return _shared_session(self.user_agent, self.retries, self.backoff_factor)
 
     def get(self, url: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetched:
         return self._fetch(url, max_bytes)
@@ -107,12 +111,29 @@ class HttpClient(dg.ConfigurableResource):
 
 
 class OfficialSources(dg.ConfigurableResource):
-    """The source catalog, its recorded snapshots and the host overrides: everything the raw
-    source assets need to refresh a source and read its current observations."""
+    """The source catalog, its recorded snapshots, the host overrides, what a failure does and
+    the API keys: everything the raw source assets need to refresh a source and read its current
+    observations."""
 
     catalog_path: str
     snapshot_manifest: str
-    host_overrides: dict[str, str] = Field(default_factory=dict)
+    mode: str = Field(
+        default=DEFAULT_SOURCES,
+        description="auto: fetch, and fall back to the last good vintage (or recorded snapshot) "
+        "of a dataset that fails, with a warning; live: fail instead; offline: never fetch.",
+    )
+    host_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description="Base URLs replacing the real hosts, by the variable the catalog's [hosts] "
+        "names for each.",
+    )
+    # Set from environment variables only (dg.EnvVar): the UI shows their names, and repr=False
+    # keeps the resolved values out of any printed resource.
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        repr=False,
+        description="API keys by variable name (BLS_API_KEY, FRED_API_KEY).",
+    )
     http: HttpClient
 
     @property
@@ -121,13 +142,13 @@ class OfficialSources(dg.ConfigurableResource):
 
     @property
     def connectors(self) -> dict[str, Connector]:
-        # API keys are looked up at the moment a request is sent, never held in config.
-        return connectors(secret)
+        # Connectors look a key up at the moment a request is sent, so it joins only the request.
+        return connectors(lambda name: self.api_keys.get(name) or None)
 
     def address(self, dataset: Dataset, url: str) -> str:
         return self.catalog.address(dataset, self.host_overrides, url)
 
-    def refresh(self, source: str, table: Table, lake: Lake, mode: str) -> Refreshed:
+    def refresh(self, source: str, table: Table, lake: Lake) -> Refreshed:
         return SourceRefresh(
             source=source,
             table=table,
@@ -137,7 +158,7 @@ class OfficialSources(dg.ConfigurableResource):
             snapshots=load_manifest(Path(self.snapshot_manifest)),
             send=self.http.send,
             address=self.address,
-            mode=mode,
+            mode=self.mode,
             today=datetime.now(UTC).date(),
         ).run()
 

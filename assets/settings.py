@@ -1,9 +1,18 @@
-"""Settings read from the environment, with defaults that work in a fresh clone."""
+"""What a user may change, by environment variable, with defaults that work in a fresh clone.
+
+The definitions (pipelines/definitions.py) set each resource field with `from_env`: Dagster then
+resolves the variable when a run starts, and the UI shows the variable's name, never its value.
+The functions below that return plain values are for code outside a run's resources (the run
+summary, benchmarks, tests).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+import dagster as dg
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +26,17 @@ FRED_URL_ENV = "LABOR_LAKE_FRED_URL"
 BLS_URL_ENV = "LABOR_LAKE_BLS_URL"
 CATALOG_ENV = "LABOR_LAKE_CATALOG"
 USER_AGENT_ENV = "LABOR_LAKE_USER_AGENT"
+LOCK_WAIT_ENV = "LABOR_LAKE_LOCK_WAIT_SECONDS"
+# The variables the catalog's [hosts] names: base URLs replacing the real hosts (mirrors, tests).
+HOST_URL_ENVS = (INDEED_URL_ENV, FRED_URL_ENV, BLS_URL_ENV)
 
+DEFAULT_LAKE_ROOT = str(REPO_ROOT / "data_lake")
+DEFAULT_FIGURES = str(REPO_ROOT / "registry" / "published_figures.csv")
+DEFAULT_CLAIMS = str(REPO_ROOT / "registry" / "claims.csv")
+DEFAULT_WINDOWS = str(REPO_ROOT / "registry" / "postings_windows.csv")
+DEFAULT_CATALOG = str(REPO_ROOT / "catalog" / "datasets.toml")
+# auto, live or offline (see labor_lake.refresh.MODES).
+DEFAULT_SOURCES = "auto"
 # bls.gov refuses clients without a descriptive User-Agent; set one that names you.
 DEFAULT_USER_AGENT = (
     "labor-lake/0.2 (open data pipeline checking published labor-market figures; "
@@ -26,51 +45,36 @@ DEFAULT_USER_AGENT = (
 SNAPSHOT_MANIFEST = REPO_ROOT / "snapshots" / "manifest.csv"
 
 
+def from_env(name: str, default: str) -> str:
+    """`dg.EnvVar(name)` where the variable is set, else `default`. (An unset `dg.EnvVar` fails
+    the run, so a variable with a default is only handed to Dagster when it is set.)"""
+    return dg.EnvVar(name) if os.environ.get(name) else default
+
+
+def int_from_env(name: str, default: int) -> int:
+    """`from_env` for a whole number (Dagster checks that the variable holds one)."""
+    return dg.EnvVar.int(name) if os.environ.get(name) else default
+
+
+def present_in_env(names: Iterable[str]) -> dict[str, str]:
+    """`{name: dg.EnvVar(name)}` for each of `names` that is set: optional values with no
+    default, such as API keys, which must never be written into configuration as values."""
+    return {name: dg.EnvVar(name) for name in names if os.environ.get(name)}
+
+
 def lake_root() -> str:
     """`$LABOR_LAKE_ROOT` (a path or fsspec URL), else `data_lake/` in the repository."""
-    return os.environ.get(LAKE_ROOT_ENV) or str(REPO_ROOT / "data_lake")
-
-
-def source_mode() -> str:
-    """`$LABOR_LAKE_SOURCES`: auto (default), live or offline (see labor_lake.refresh.MODES)."""
-    return os.environ.get(SOURCES_ENV) or "auto"
+    return os.environ.get(LAKE_ROOT_ENV) or DEFAULT_LAKE_ROOT
 
 
 def catalog_path() -> str:
     """`$LABOR_LAKE_CATALOG`, else the repository's catalog/datasets.toml."""
-    return os.environ.get(CATALOG_ENV) or str(REPO_ROOT / "catalog" / "datasets.toml")
-
-
-def host_overrides() -> dict[str, str]:
-    """Base URLs that replace the real hosts (mirrors, tests), by environment variable."""
-    names = (INDEED_URL_ENV, FRED_URL_ENV, BLS_URL_ENV)
-    return {name: os.environ[name] for name in names if os.environ.get(name)}
-
-
-def user_agent() -> str:
-    return os.environ.get(USER_AGENT_ENV) or DEFAULT_USER_AGENT
-
-
-def secret(name: str) -> str | None:
-    """An API key from the environment, the only place secrets come from."""
-    return os.environ.get(name) or None
-
-
-def figures_path() -> str:
-    return os.environ.get(FIGURES_ENV) or str(REPO_ROOT / "registry" / "published_figures.csv")
-
-
-def claims_path() -> str:
-    return os.environ.get(CLAIMS_ENV) or str(REPO_ROOT / "registry" / "claims.csv")
+    return os.environ.get(CATALOG_ENV) or DEFAULT_CATALOG
 
 
 def registry_file(name: str) -> str:
     """A registry file that users edit in place: registry/<name>."""
     return str(REPO_ROOT / "registry" / name)
-
-
-def windows_path() -> str:
-    return os.environ.get(WINDOWS_ENV) or str(REPO_ROOT / "registry" / "postings_windows.csv")
 
 
 def display_path(path: str) -> str:

@@ -2,8 +2,8 @@
 
 One raw asset per source of the catalog (BLS, FRED, Indeed Hiring Lab), all running the same
 refresh (labor_lake.refresh): plan the requests of each catalog dataset, fetch, parse before
-keeping, refuse what is implausible, and append new vintages. `LABOR_LAKE_SOURCES` decides what a
-failure does: `auto` falls back dataset by dataset (last good vintage, else the recorded snapshot)
+keeping, refuse what is implausible, and append new vintages. The `official_sources` resource's
+`mode` (`LABOR_LAKE_SOURCES`) decides what a failure does: `auto` falls back dataset by dataset (last good vintage, else the recorded snapshot)
 and warns, `live` fails, `offline` never fetches.
 """
 
@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import polars as pl
 
-from assets import settings
 from assets.lake_table import asset_key, table_asset_arguments, validated_outputs
 from assets.resources import LakeResource, OfficialSources
 from labor_lake import refresh as refresh_logic
@@ -81,9 +80,8 @@ def _payload_asset(source: str) -> dg.AssetsDefinition:
     def payloads(
         context: dg.AssetExecutionContext, official_sources: OfficialSources, lake: LakeResource
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-        mode = settings.source_mode()
         try:
-            result = official_sources.refresh(source, table, lake.lake, mode)
+            result = official_sources.refresh(source, table, lake.lake)
         except (SourceError, CatalogError) as error:
             raise dg.Failure(
                 description=f"{error}\nNothing was stored: the lake keeps its last good payloads "
@@ -99,7 +97,7 @@ def _payload_asset(source: str) -> dg.AssetsDefinition:
             passed=not result.stale and not result.warnings,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
-                "mode": mode,
+                "mode": official_sources.mode,
                 **{o.dataset: o.line(now) for o in result.outcomes},
                 **(
                     {

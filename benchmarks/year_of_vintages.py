@@ -36,11 +36,11 @@ from urllib.parse import urlsplit
 import polars as pl
 from report_section import Measured, machine_load, measure, write_section
 
+from assets import settings
 from assets.resources import HttpClient, OfficialSources
 from labor_lake.catalog import Dataset, load_catalog
 from labor_lake.lake import Lake
 from labor_lake.snapshots import load_manifest
-from pipelines import settings
 from schemas.tables import PAYLOAD_MANIFESTS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -125,7 +125,7 @@ def serve(
 def refresh(sources: OfficialSources, lake: Lake) -> float:
     """The Indeed raw asset's refresh and manifest write; its wall time."""
     start = time.perf_counter()
-    result = sources.refresh(SOURCE, TABLE, lake, "live")
+    result = sources.refresh(SOURCE, TABLE, lake)
     lake.write_table(result.manifest, TABLE, provenance={"run_id": "benchmark"})
     return time.perf_counter() - start
 
@@ -190,7 +190,8 @@ def main() -> int:
         sources = OfficialSources(
             catalog_path=settings.catalog_path(),
             snapshot_manifest=str(settings.SNAPSHOT_MANIFEST),
-            host_overrides=settings.host_overrides(),
+            mode="live",
+            host_overrides=dict.fromkeys(settings.HOST_URL_ENVS, base_url),
             http=HttpClient(),
         )
 

@@ -10,14 +10,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from labor_lake.comparability import Figure, input_flags, refusal_reasons
 from labor_lake.formulas import evaluate
+from labor_lake.rows import (
+    ClaimCheckRow,
+    MetricRow,
+    claim_check_frame,
+    claim_check_row,
+    metric_frame,
+    metric_row,
+)
 from labor_lake.validation import Problem
 from schemas.formulas import FORMULAS, FormulaError
-from schemas.tables import METRIC_TABLE_BY_FORMULA, METRICS_CLAIM_CHECKS
+from schemas.tables import METRIC_TABLE_BY_FORMULA
 
 
 def figures_by_id(figures: pl.DataFrame) -> dict[str, Figure]:
@@ -92,84 +101,107 @@ def _fmt(value: float) -> str:
     return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+def _check(
+    claim: Mapping[str, Any], figures: Mapping[str, Figure]
+) -> tuple[ClaimCheckRow, MetricRow | None]:
+    """The claim_checks row of one claim and, when it was computed (and is not a restatement),
+    the metric row holding the computation."""
+    formula, input_ids = claim["formula"], claim["input_figure_ids"]
+    inputs = [figures[i] for i in input_ids]
+    stated_low, stated_high, tolerance = (
+        claim["stated_low"],
+        claim["stated_high"],
+        claim["tolerance"],
+    )
+
+    def row(status: str, explanation: str, **computed: Any) -> ClaimCheckRow:
+        return claim_check_row(
+            claim_id=claim["claim_id"],
+            statement=claim["statement"],
+            status=status,
+            explanation=explanation,
+            stated_low=stated_low,
+            stated_high=stated_high,
+            stated_unit=claim["stated_unit"],
+            tolerance=tolerance,
+            formula=formula,
+            inputs=input_ids,
+            **computed,
+        )
+
+    reasons = refusal_reasons(formula, inputs)
+    if reasons:
+        return row(
+            "unverifiable", "Not like-for-like, so not computed: " + "; ".join(reasons) + "."
+        ), None
+    try:
+        result = evaluate(formula, [f.interval for f in inputs])
+    except FormulaError as error:
+        return row("unverifiable", f"Not computable: {error}."), None
+    unit = FORMULAS[formula].output_unit(inputs[0].unit)
+    computed = f"{_fmt(result.value)} {unit} from {result.text}"
+
+    metric = None
+    if formula != "restated":
+        metric = metric_row(
+            metric_id=":".join([formula, *input_ids]),
+            value=result.value,
+            low=result.low,
+            high=result.high,
+            unit=unit,
+            period=inputs[0].period
+            if formula != "growth_pct"
+            else f"{inputs[1].period}/{inputs[0].period}",
+            inputs=input_ids,
+            formula=formula,
+            formula_text=result.text,
+            measure=inputs[0].measure,
+            subjects=[f.subject for f in inputs],
+            flags=input_flags(inputs),
+        )
+
+    conflicts = _conflicts(inputs, figures)
+    if conflicts:
+        status, explanation = (
+            "conflict",
+            "Conflicting attribution: " + "; ".join(conflicts) + ".",
+        )
+    elif stated_low is None:
+        status, explanation = (
+            "unverifiable",
+            f"The article states no value; recomputed {computed}.",
+        )
+    elif stated_low - tolerance <= result.value <= stated_high + tolerance:
+        status, explanation = (
+            "consistent",
+            f"Recomputed {computed}, within the stated {_stated(claim)}.",
+        )
+    else:
+        status, explanation = (
+            "inconsistent",
+            f"Recomputed {computed}, outside the stated {_stated(claim)}.",
+        )
+    check = row(
+        status,
+        explanation,
+        computed=result.value,
+        computed_low=result.low,
+        computed_high=result.high,
+        metric_id=metric["metric_id"] if metric else None,
+    )
+    return check, metric
+
+
 def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Ledger:
     figures = figures_by_id(figures_frame)
-    metric_rows: dict[str, dict[str, object]] = {}
+    metric_rows: dict[str, MetricRow] = {}
     checks = []
     for claim in claims_frame.sort("claim_id").iter_rows(named=True):
-        formula, input_ids = claim["formula"], claim["input_figure_ids"]
-        inputs = [figures[i] for i in input_ids]
-        stated_low, stated_high, tolerance = (
-            claim["stated_low"],
-            claim["stated_high"],
-            claim["tolerance"],
-        )
-        check: dict[str, object] = {
-            "claim_id": claim["claim_id"],
-            "statement": claim["statement"],
-            "stated_low": stated_low,
-            "stated_high": stated_high,
-            "stated_unit": claim["stated_unit"],
-            "tolerance": tolerance,
-            "computed_value": None,
-            "computed_low": None,
-            "computed_high": None,
-            "metric_id": None,
-            "formula": formula,
-            "inputs": input_ids,
-        }
+        check, metric = _check(claim, figures)
         checks.append(check)
-
-        reasons = refusal_reasons(formula, inputs)
-        if reasons:
-            check["status"] = "unverifiable"
-            check["explanation"] = "Not like-for-like, so not computed: " + "; ".join(reasons) + "."
-            continue
-        try:
-            result = evaluate(formula, [f.interval for f in inputs])
-        except FormulaError as error:
-            check["status"] = "unverifiable"
-            check["explanation"] = f"Not computable: {error}."
-            continue
-        check.update(
-            computed_value=result.value, computed_low=result.low, computed_high=result.high
-        )
-        unit = FORMULAS[formula].output_unit(inputs[0].unit)
-        computed = f"{_fmt(result.value)} {unit} from {result.text}"
-
-        if formula != "restated":
-            metric_id = ":".join([formula, *input_ids])
-            check["metric_id"] = metric_id
-            metric_rows[metric_id] = {
-                "metric_id": metric_id,
-                "value": result.value,
-                "value_low": result.low,
-                "value_high": result.high,
-                "unit": unit,
-                "period": inputs[0].period
-                if formula != "growth_pct"
-                else f"{inputs[1].period}/{inputs[0].period}",
-                "inputs": input_ids,
-                "formula": formula,
-                "formula_text": result.text,
-                "measure": inputs[0].measure,
-                "subjects": [f.subject for f in inputs],
-                "flags": input_flags(inputs),
-            }
-
-        conflicts = _conflicts(inputs, figures)
-        if conflicts:
-            check["status"] = "conflict"
-            check["explanation"] = "Conflicting attribution: " + "; ".join(conflicts) + "."
-        elif stated_low is None:
-            check["status"] = "unverifiable"
-            check["explanation"] = f"The article states no value; recomputed {computed}."
-        elif stated_low - tolerance <= result.value <= stated_high + tolerance:
-            check["status"] = "consistent"
-            check["explanation"] = f"Recomputed {computed}, within the stated {_stated(claim)}."
-        else:
-            check["status"] = "inconsistent"
-            check["explanation"] = f"Recomputed {computed}, outside the stated {_stated(claim)}."
+        if metric is not None:
+            # One row per distinct formula and inputs, shared by the claims that use it.
+            metric_rows[metric["metric_id"]] = metric
 
     metrics = {}
     for table in {t.name: t for t in METRIC_TABLE_BY_FORMULA.values()}.values():
@@ -178,9 +210,8 @@ def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Led
             for row in metric_rows.values()
             if METRIC_TABLE_BY_FORMULA[str(row["formula"])] is table
         ]
-        metrics[table.name] = pl.DataFrame(rows, schema=table.polars_schema).sort("metric_id")
-    claim_checks = pl.DataFrame(checks, schema=METRICS_CLAIM_CHECKS.polars_schema)
-    return Ledger(metrics=metrics, claim_checks=claim_checks)
+        metrics[table.name] = metric_frame(rows).sort("metric_id")
+    return Ledger(metrics=metrics, claim_checks=claim_check_frame(checks))
 
 
 def _stated(claim: Mapping[str, object]) -> str:

@@ -10,20 +10,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
 from labor_lake.comparisons import PostingsWindow
 from labor_lake.lineage import observation_reference
+from labor_lake.rows import (
+    ClaimCheckRow,
+    claim_check_frame,
+    claim_check_row,
+    metric_frame,
+    metric_row,
+)
 from schemas.formulas import growth_pct, spread_pp
-from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
 # November 2024).
 Revisions = Mapping[str, tuple[date, ...]]
-
-_METRIC_SCHEMA = pl.Schema({c.name: c.dtype for c in METRIC_COLUMNS})
 
 
 def rounding_tolerance(value: float) -> float:
@@ -71,82 +76,72 @@ def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
     ), f"{qualifier}, rounding tolerance {tolerance:g}"
 
 
+def _counterpart(figure: Mapping[str, Any], observations: pl.DataFrame) -> ClaimCheckRow:
+    """The claim_checks row of one published figure against its official series."""
+    series_id = figure["official_series_id"]
+    stated_low = figure["value"] if figure["value"] is not None else figure["low"]
+    stated_high = figure["value"] if figure["value"] is not None else figure["high"]
+
+    def row(
+        status: str,
+        explanation: str,
+        tolerance: float = 0.0,
+        inputs: tuple[str, ...] = (),
+        computed: float | None = None,
+    ) -> ClaimCheckRow:
+        return claim_check_row(
+            claim_id=f"official_{figure['figure_id']}",
+            statement=f"{figure['subject']}: {figure['as_printed']} ({figure['period']}, "
+            f"{figure['publisher']}) against its official series.",
+            status=status,
+            explanation=explanation,
+            stated_low=stated_low,
+            stated_high=stated_high,
+            stated_unit=figure["unit"],
+            tolerance=tolerance,
+            formula="restated",
+            inputs=[figure["figure_id"], *inputs],
+            computed=computed,
+        )
+
+    if series_id is None:
+        return row(
+            "unverifiable",
+            figure["official_note"] or "No official series is recorded for this figure.",
+        )
+    observation = _covering(observations, series_id, figure["period_start"], figure["period_end"])
+    if observation is None:
+        return row(
+            "unverifiable",
+            f"core/observations has no {series_id} value covering {figure['period']} "
+            "(source not fetched yet, or not published for that period).",
+        )
+    if observation["value"] is None:
+        return row(
+            "unverifiable",
+            f"{series_id} publishes no value for {observation['period_start']:%Y-%m} "
+            f"(footnotes: {', '.join(observation['footnote_codes']) or 'none'}).",
+        )
+    official = observation["value"]
+    status, how = _verdict(figure, official)
+    release = f"{observation['release']}, " if observation["release"] else ""
+    return row(
+        status,
+        f"Official {series_id} for {observation['period_start']}..{observation['period_end']} is "
+        f"{official:,.10g} ({how}; {release}{vintage_label(observation)}).",
+        tolerance=rounding_tolerance(stated_high),
+        inputs=(observation_reference(series_id, observation["period_start"]),),
+        computed=official,
+    )
+
+
 def counterpart_checks(figures: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFrame:
     """One claim_checks row per published figure: its value against its official series."""
-    rows = []
-    for figure in figures.sort("figure_id").iter_rows(named=True):
-        if figure["source_kind"] != "article" and figure["official_series_id"] is None:
-            continue
-        series_id = figure["official_series_id"]
-        row = {
-            "claim_id": f"official_{figure['figure_id']}",
-            "statement": f"{figure['subject']}: {figure['as_printed']} ({figure['period']}, {figure['publisher']}) "
-            "against its official series.",
-            "stated_low": figure["value"] if figure["value"] is not None else figure["low"],
-            "stated_high": figure["value"] if figure["value"] is not None else figure["high"],
-            "stated_unit": figure["unit"],
-            "tolerance": 0.0,
-            "computed_value": None,
-            "computed_low": None,
-            "computed_high": None,
-            "metric_id": None,
-            "formula": "restated",
-            "inputs": [figure["figure_id"]],
-        }
-        rows.append(row)
-        if series_id is None:
-            row["status"] = "unverifiable"
-            row["explanation"] = (
-                figure["official_note"] or "No official series is recorded for this figure."
-            )
-            continue
-        observation = _covering(
-            observations, series_id, figure["period_start"], figure["period_end"]
-        )
-        if observation is None:
-            row["status"] = "unverifiable"
-            row["explanation"] = (
-                f"core/observations has no {series_id} value covering {figure['period']} "
-                "(source not fetched yet, or not published for that period)."
-            )
-            continue
-        if observation["value"] is None:
-            row["status"] = "unverifiable"
-            row["explanation"] = (
-                f"{series_id} publishes no value for {observation['period_start']:%Y-%m} "
-                f"(footnotes: {', '.join(observation['footnote_codes']) or 'none'})."
-            )
-            continue
-        official = observation["value"]
-        row.update(computed_value=official, computed_low=official, computed_high=official)
-        row["inputs"].append(observation_reference(series_id, observation["period_start"]))
-        row["tolerance"] = rounding_tolerance(row["stated_high"])
-        row["status"], how = _verdict(figure, official)
-        release = f"{observation['release']}, " if observation["release"] else ""
-        row["explanation"] = (
-            f"Official {series_id} for {observation['period_start']}..{observation['period_end']} is "
-            f"{official:,.10g} ({how}; {release}{vintage_label(observation)})."
-        )
-    return pl.DataFrame(rows, schema=METRICS_CLAIM_CHECKS.polars_schema)
-
-
-def _metric(
-    metric_id: str,
-    value: float,
-    unit: str,
-    period: str,
-    inputs: list[str],
-    formula: str,
-    text: str,
-    measure: str,
-    subjects: list[str],
-    flags: list[str],
-) -> dict:
-    return {
-        "metric_id": metric_id, "value": value, "value_low": value, "value_high": value, "unit": unit,
-        "period": period, "inputs": inputs, "formula": formula, "formula_text": text,
-        "measure": measure, "subjects": subjects, "flags": flags,
-    }  # fmt: skip
+    return claim_check_frame(
+        _counterpart(figure, observations)
+        for figure in figures.sort("figure_id").iter_rows(named=True)
+        if figure["source_kind"] == "article" or figure["official_series_id"] is not None
+    )
 
 
 def _value_at(series: pl.DataFrame, day: date) -> dict | None:
@@ -199,23 +194,23 @@ def _window_rows(
     flags = ["each series from a single vintage"] + [
         f"window crosses the source's revision of {r}" for r in crossed
     ]
-    row = _metric(
-        f"spread_pp:{window.series_id}:{window.baseline_series_id}:{start}..{end}",
-        spread_pp(a_growth, b_growth),
-        "percentage_points",
-        f"{start}/{end}",
-        [
+    row = metric_row(
+        metric_id=f"spread_pp:{window.series_id}:{window.baseline_series_id}:{start}..{end}",
+        value=spread_pp(a_growth, b_growth),
+        unit="percentage_points",
+        period=f"{start}/{end}",
+        inputs=[
             observation_reference(window.series_id, a_end["period_start"]),
             observation_reference(window.series_id, a_start["period_start"]),
             observation_reference(window.baseline_series_id, b_end["period_start"]),
             observation_reference(window.baseline_series_id, b_start["period_start"]),
         ],
-        "spread_pp",
-        f"({a_end['value']:g} / {a_start['value']:g} - 1) x 100 - "
+        formula="spread_pp",
+        formula_text=f"({a_end['value']:g} / {a_start['value']:g} - 1) x 100 - "
         f"({b_end['value']:g} / {b_start['value']:g} - 1) x 100",
-        "postings_growth",
-        [series["subject"][0], baseline["subject"][0]],
-        flags,
+        measure="postings_growth",
+        subjects=[series["subject"][0], baseline["subject"][0]],
+        flags=flags,
     )
     return row, ""
 
@@ -233,7 +228,7 @@ def postings_divergence(
             gaps.append(why)
         else:
             rows.append(row)
-    return pl.DataFrame(rows, schema=_METRIC_SCHEMA), gaps
+    return metric_frame(rows), gaps
 
 
 def postings_growth_series(
@@ -261,17 +256,17 @@ def postings_growth_series(
         ).iter_rows():
             reference = observation_reference(series_id, day)
             rows.append(
-                _metric(
-                    f"growth_pct:{reference}:{base_ref}",
-                    growth_pct(value, base["value"]),
-                    "percent_change",
-                    f"{base['period_start']}/{day}",
-                    [reference, base_ref],
-                    "growth_pct",
-                    f"({value:g} / {base['value']:g} - 1) x 100",
-                    measure,
-                    [subject, subject],
-                    [f"growth since window start {start}"],
+                metric_row(
+                    metric_id=f"growth_pct:{reference}:{base_ref}",
+                    value=growth_pct(value, base["value"]),
+                    unit="percent_change",
+                    period=f"{base['period_start']}/{day}",
+                    inputs=[reference, base_ref],
+                    formula="growth_pct",
+                    formula_text=f"({value:g} / {base['value']:g} - 1) x 100",
+                    measure=measure,
+                    subjects=[subject, subject],
+                    flags=[f"growth since window start {start}"],
                 )
             )
-    return pl.DataFrame(rows, schema=_METRIC_SCHEMA)
+    return metric_frame(rows)

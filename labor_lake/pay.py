@@ -22,11 +22,11 @@ import polars as pl
 
 from labor_lake.lineage import oews_reference
 from labor_lake.oews import MARKERS, TOP_CODED
+from labor_lake.rows import MetricRow, claim_check_frame, claim_check_row, metric_frame, metric_row
 from labor_lake.sources import OBSERVATION_SCHEMA
 from labor_lake.sources.bls import oews_series_id
 from labor_lake.validation import Problem, ValidationFailed
 from schemas.formulas import growth_pct, premium_pct
-from schemas.tables import METRIC_COLUMNS, METRICS_CLAIM_CHECKS
 
 # OEWS column -> the measure its premium and growth rows carry.
 ANNUAL_WAGE_MEASURES: dict[str, str] = {
@@ -63,7 +63,6 @@ OEWS_DATATYPES: dict[str, tuple[str, str, str]] = {
 # The BLS API's footnote for a wage at or above the top-coding bound.
 TOP_CODED_FOOTNOTE = "5"
 
-_METRIC_SCHEMA = pl.Schema({c.name: c.dtype for c in METRIC_COLUMNS})
 _CONCORDANCE_COLUMNS = (
     "concept", "concept_title", "occ_code", "occ_title", "soc_version",
     "first_year", "last_year", "break_before", "break_note",
@@ -210,11 +209,6 @@ def _codes_in(codes: list[Code], concept: str, year: int) -> list[Code]:
     return [c for c in codes if c.concept == concept and c.valid_in(year)]
 
 
-def _metric(**values: object) -> dict:
-    value = values["value"]
-    return {**values, "value_low": value, "value_high": value}
-
-
 @dataclass(frozen=True)
 class Premium:
     """One premium of one pair, year and statistic, with what is needed to check it."""
@@ -224,7 +218,7 @@ class Premium:
     column: str
     subject: Code
     base: Code
-    metric: dict
+    metric: MetricRow
     bound: str | None  # "lower" when the subject wage is top-coded, "upper" for the base
 
 
@@ -261,7 +255,7 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
                         ]
                         flags += breaks
                         inputs = [_reference(a), _reference(b)]
-                        metric = _metric(
+                        metric = metric_row(
                             metric_id=f"premium_pct:{inputs[0]}:{inputs[1]}:{measure}",
                             value=premium_pct(a[column], b[column]),
                             unit="percent_change",
@@ -278,7 +272,7 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
 
 
 def premium_frame(found: list[Premium]) -> pl.DataFrame:
-    return pl.DataFrame([p.metric for p in found], schema=_METRIC_SCHEMA)
+    return metric_frame(p.metric for p in found)
 
 
 def _claim_id(premium: Premium, several: bool) -> str:
@@ -319,27 +313,25 @@ def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
         measure = ANNUAL_WAGE_MEASURES[p.column]
         breaks = [f for f in p.metric["flags"] if f.startswith("series break")]
         rows.append(
-            {
-                "claim_id": _claim_id(p, len(combinations[(p.pair.pair_id, p.year)]) > 1),
-                "statement": f"{claim['statement']} Checked with OEWS May {p.year} {measure}: "
+            claim_check_row(
+                claim_id=_claim_id(p, len(combinations[(p.pair.pair_id, p.year)]) > 1),
+                statement=f"{claim['statement']} Checked with OEWS May {p.year} {measure}: "
                 f"{p.subject.label} over {p.base.label}.",
-                "status": status,
-                "stated_low": low,
-                "stated_high": high,
-                "stated_unit": claim["stated_unit"],
-                "tolerance": tolerance,
-                "computed_value": value,
-                "computed_low": value,
-                "computed_high": value,
-                "metric_id": p.metric["metric_id"],
-                "formula": "premium_pct",
-                "inputs": p.metric["inputs"],
-                "explanation": f"OEWS May {p.year} {measure}: {p.metric['formula_text']} = "
+                status=status,
+                explanation=f"OEWS May {p.year} {measure}: {p.metric['formula_text']} = "
                 f"{value:.1f}%, {why} the stated {low:g}-{high:g}% (+/- {tolerance:g}); "
                 + "; ".join([PROXY_FLAG, *breaks]),
-            }
+                stated_low=low,
+                stated_high=high,
+                stated_unit=claim["stated_unit"],
+                tolerance=tolerance,
+                formula="premium_pct",
+                inputs=p.metric["inputs"],
+                computed=value,
+                metric_id=p.metric["metric_id"],
+            )
         )
-    return pl.DataFrame(rows, schema=METRICS_CLAIM_CHECKS.polars_schema)
+    return claim_check_frame(rows)
 
 
 def _slope(points: list[tuple[int, float]]) -> float:
@@ -388,22 +380,12 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
                 f"over {span} ({', '.join(f'{v:.1f}%' for _, v in points)})"
             )
         rows.append(
-            {
-                "claim_id": f"{pair_id}_trend_median_annual_wage",
-                "statement": f"Trend of the OEWS median-wage premium of {subject.concept_title} "
+            claim_check_row(
+                claim_id=f"{pair_id}_trend_median_annual_wage",
+                statement=f"Trend of the OEWS median-wage premium of {subject.concept_title} "
                 f"over {base.concept_title.lower()} (is the gap widening or narrowing?).",
-                "status": "unverifiable",
-                "stated_low": None,
-                "stated_high": None,
-                "stated_unit": "percentage_points_per_year",
-                "tolerance": 0.0,
-                "computed_value": slope,
-                "computed_low": slope,
-                "computed_high": slope,
-                "metric_id": None,
-                "formula": "trend_pp_per_year",
-                "inputs": [ref for p in latest for ref in p.metric["inputs"]],
-                "explanation": f"The article states no trend. {verdict}, {subject.label} over "
+                status="unverifiable",
+                explanation=f"The article states no trend. {verdict}, {subject.label} over "
                 f"{base.label}; "
                 + (
                     "earlier years use other codes and are not joined: " + "; ".join(others)
@@ -411,9 +393,16 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
                     else "no series break in these years"
                 )
                 + f". {pair.notes}",
-            }
+                stated_low=None,
+                stated_high=None,
+                stated_unit="percentage_points_per_year",
+                tolerance=0.0,
+                formula="trend_pp_per_year",
+                inputs=[ref for p in latest for ref in p.metric["inputs"]],
+                computed=slope,
+            )
         )
-    return pl.DataFrame(rows, schema=METRICS_CLAIM_CHECKS.polars_schema)
+    return claim_check_frame(rows)
 
 
 def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
@@ -474,7 +463,7 @@ def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
                 if new_value is None or old_value is None:
                     continue
                 metrics.append(
-                    _metric(
+                    metric_row(
                         metric_id=f"growth_pct:{inputs[0]}:{inputs[len(inputs) // 2]}:{measure}",
                         value=growth_pct(new_value, old_value),
                         unit="percent_change",
@@ -487,7 +476,7 @@ def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
                         flags=flags,
                     )
                 )
-    return pl.DataFrame(metrics, schema=_METRIC_SCHEMA)
+    return metric_frame(metrics)
 
 
 def national_observations(estimates: pl.DataFrame, occupation_codes: list[str]) -> pl.DataFrame:

@@ -15,6 +15,10 @@ from labor_lake.catalog import Publisher, load_catalog
 DEFAULT_CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "datasets.toml"
 
 
+def _catalog_path() -> str:
+    return os.environ.get("LABOR_LAKE_CATALOG") or str(DEFAULT_CATALOG)
+
+
 @functools.cache
 def _publishers(catalog_path: str) -> dict[str, Publisher]:
     return dict(load_catalog(catalog_path).publishers)
@@ -22,7 +26,7 @@ def _publishers(catalog_path: str) -> dict[str, Publisher]:
 
 def publishers() -> dict[str, Publisher]:
     """Every publisher of the catalog in use."""
-    return _publishers(os.environ.get("LABOR_LAKE_CATALOG") or str(DEFAULT_CATALOG))
+    return _publishers(_catalog_path())
 
 
 def publisher(source: str) -> Publisher:
@@ -34,11 +38,17 @@ def publisher(source: str) -> Publisher:
         raise KeyError(f"unknown source {source!r}; known: {', '.join(known)}") from None
 
 
-# The prefix of each source's series ids in core/observations (the catalog's templates).
-_SERIES_PREFIXES = {"bls": "bls", "fred": "fred", "indeed": "indeed_hiring_lab"}
+@functools.cache
+def _series_prefixes(catalog_path: str) -> dict[str, str]:
+    # A file's series ids follow its entry's `series_id` template (`indeed:sector:...`); the API
+    # connectors and the OEWS files prefix theirs with the source name (`bls:`, `fred:`).
+    return {
+        (dataset.series_id or f"{dataset.source}:").split(":")[0]: dataset.source
+        for dataset in load_catalog(catalog_path).datasets
+    }
 
 
 def source_of_series(series_id: str) -> str | None:
     """The source of a core/observations series id (`fred:IHLIDXUS` -> `fred`), None for ids
     that are not official series (figure ids)."""
-    return _SERIES_PREFIXES.get(series_id.split(":")[0])
+    return _series_prefixes(_catalog_path()).get(series_id.split(":")[0])

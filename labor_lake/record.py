@@ -5,8 +5,9 @@
 For every catalog dataset with a recorded snapshot (or only those named), fetch its address as
 the pipeline does, check that the answer parses as the dataset (so a broken answer is never
 recorded), then rewrite the snapshot file and its manifest row (retrieved date, sha256, bytes,
-origin). Host overrides come from the same variables as the pipeline's (LABOR_LAKE_INDEED_URL,
-LABOR_LAKE_BLS_URL, LABOR_LAKE_FRED_URL) and the User-Agent from LABOR_LAKE_USER_AGENT.
+origin). Host overrides come from the same variables as the pipeline's (those the catalog's
+[hosts] names: LABOR_LAKE_INDEED_URL, LABOR_LAKE_BLS_URL, LABOR_LAKE_FRED_URL) and the User-Agent
+from LABOR_LAKE_USER_AGENT.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from labor_lake.snapshots import load_manifest, recorded, write_manifest
 from labor_lake.sources.protocols import connectors
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-HOST_VARIABLES = ("LABOR_LAKE_INDEED_URL", "LABOR_LAKE_BLS_URL", "LABOR_LAKE_FRED_URL")
 
 
 def record(catalog_path: Path, manifest_path: Path, datasets: set[str] | None) -> list[str]:
     """Re-record the chosen snapshots; returns one line per snapshot saying what changed."""
     catalog = load_catalog(catalog_path)
-    overrides = {name: os.environ[name] for name in HOST_VARIABLES if os.environ.get(name)}
+    overrides = {name: os.environ[name] for name in catalog.hosts.values() if os.environ.get(name)}
     session = build_session(retries=2)
     if os.environ.get("LABOR_LAKE_USER_AGENT"):
         session.headers["User-Agent"] = os.environ["LABOR_LAKE_USER_AGENT"]

@@ -19,6 +19,7 @@ from assets.registry import core_claims, core_published_figures, raw_claims, raw
 from assets.report import report
 from assets.resources import HttpClient, LakeResource, OfficialSources, RegistryFiles
 from assets.sources import PAYLOAD_ASSETS, core_observations
+from labor_lake.sources.protocols import API_KEY_VARIABLES
 from pipelines.automation import (
     SCHEDULES,
     automation_condition,
@@ -78,9 +79,9 @@ _assets = [
 
 
 def build_definitions() -> dg.Definitions:
-    """Assemble the Definitions, reading lake, registry and source locations from the
-    environment."""
-    lake = LakeResource(root=settings.lake_root())
+    """Assemble the Definitions. What a user may change comes from environment variables through
+    `dg.EnvVar` (assets/settings.py), resolved by Dagster when a run starts."""
+    lake = LakeResource(root=settings.from_env(settings.LAKE_ROOT_ENV, settings.DEFAULT_LAKE_ROOT))
     return dg.Definitions(
         assets=dg.map_asset_specs(_apply_policies, _assets),
         jobs=[
@@ -99,20 +100,29 @@ def build_definitions() -> dg.Definitions:
         ],
         executor=in_process_or_multiprocess_executor,
         resources={
-            "io_manager": ParquetLakeIOManager(lake_resource=lake),
+            "io_manager": ParquetLakeIOManager(
+                lake_resource=lake,
+                lock_wait_seconds=settings.int_from_env(settings.LOCK_WAIT_ENV, 0),
+            ),
             "lake": lake,
             "registry": RegistryFiles(
-                figures_path=settings.figures_path(),
-                claims_path=settings.claims_path(),
-                windows_path=settings.windows_path(),
+                figures_path=settings.from_env(settings.FIGURES_ENV, settings.DEFAULT_FIGURES),
+                claims_path=settings.from_env(settings.CLAIMS_ENV, settings.DEFAULT_CLAIMS),
+                windows_path=settings.from_env(settings.WINDOWS_ENV, settings.DEFAULT_WINDOWS),
                 concordance_path=settings.registry_file("oews_concordance.csv"),
                 pairs_path=settings.registry_file("occupation_pairs.csv"),
             ),
             "official_sources": OfficialSources(
-                catalog_path=settings.catalog_path(),
+                catalog_path=settings.from_env(settings.CATALOG_ENV, settings.DEFAULT_CATALOG),
                 snapshot_manifest=str(settings.SNAPSHOT_MANIFEST),
-                host_overrides=settings.host_overrides(),
-                http=HttpClient(),
+                mode=settings.from_env(settings.SOURCES_ENV, settings.DEFAULT_SOURCES),
+                host_overrides=settings.present_in_env(settings.HOST_URL_ENVS),
+                api_keys=settings.present_in_env(API_KEY_VARIABLES),
+                http=HttpClient(
+                    user_agent=settings.from_env(
+                        settings.USER_AGENT_ENV, settings.DEFAULT_USER_AGENT
+                    )
+                ),
             ),
         },
     )

@@ -14,13 +14,13 @@ run is marked failed in the instance and the temporary files it left are removed
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Self
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from assets.resources import LakeResource
 from labor_lake.lake import Lake, read_partitioned_table, write_partitioned_table
@@ -28,8 +28,6 @@ from labor_lake.lock import Holder, WriterLock
 from labor_lake.releases import remove_staging_leftovers
 from schemas.model import Table
 from schemas.tables import TABLES_BY_ID
-
-LOCK_WAIT_ENV = "LABOR_LAKE_LOCK_WAIT_SECONDS"
 
 
 def _clean_up_after(dead: Holder, lake: Lake, context: dg.InitResourceContext) -> None:
@@ -63,13 +61,17 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
     """Stores asset `[zone, table]` at `<lake root>/<zone>/<table>.parquet`."""
 
     lake_resource: LakeResource
+    lock_wait_seconds: int = Field(
+        default=0,
+        description="How long a run waits for another run holding the lake's writer lock "
+        "(0: stop at once, naming that run).",
+    )
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Self]:
         lake = self.lake_resource.lake
-        wait_seconds = float(os.environ.get(LOCK_WAIT_ENV) or 0)
         run_id = context.run.run_id if context.run is not None else "no-run"
-        with WriterLock(lake, run_id, wait_seconds=wait_seconds) as lock:
+        with WriterLock(lake, run_id, wait_seconds=self.lock_wait_seconds) as lock:
             if lock.dead_holder is not None:
                 _clean_up_after(lock.dead_holder, lake, context)
             yield self

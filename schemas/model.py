@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
 import polars as pl
 import pyarrow as arrow
+
+if TYPE_CHECKING:
+    # Imported where validation happens: pandera brings pandas along (about a second), which
+    # reading a table (labor_lake.reader) never needs.
+    import pandera.polars as pa
 
 ZONES: dict[str, str] = {
     "raw": "Inputs exactly as read from their source, with provenance columns; not validated beyond shape.",
@@ -113,6 +118,8 @@ class Table:
 
 
 def _rule_check(rule: RowRule) -> pa.Check:
+    import pandera.polars as pa
+
     return pa.Check(
         lambda data: data.lazyframe.select(rule.passes().fill_null(True)),
         name=rule.name,
@@ -121,6 +128,8 @@ def _rule_check(rule: RowRule) -> pa.Check:
 
 def to_pandera(table: Table) -> pa.DataFrameSchema:
     """The pandera (polars backend) schema for `table`: types, nullability, enums, rules."""
+    import pandera.polars as pa
+
     columns: dict[str, pa.Column] = {}
     for column in table.columns:
         checks: list[pa.Check] = []

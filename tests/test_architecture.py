@@ -58,3 +58,18 @@ def test_an_upward_import_breaks_a_contract(
     assert "BROKEN" in result.stdout
     broken_contracts = [text for text in result.stdout.splitlines() if text.endswith("BROKEN")]
     assert any(broken in text for text in broken_contracts), result.stdout
+
+
+def test_importing_the_reader_loads_neither_dagster_nor_the_validation_stack() -> None:
+    """A notebook reading a table pays for polars and pyarrow, not for Dagster or for pandera and
+    the pandas it brings (about a second each), which only validation needs."""
+    probe = (
+        "import sys\n"
+        "from labor_lake.reader import read_table\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "polars" in loaded and "pyarrow" in loaded
+    assert not {"dagster", "pandera", "pandas"} & set(loaded)

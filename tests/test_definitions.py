@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets import settings
+from assets.resources import OfficialSources
 from pipelines.definitions import build_definitions
 from schemas.tables import ALL_TABLES
 
@@ -117,6 +119,35 @@ def test_each_source_has_a_schedule_for_its_cadence_and_a_freshness_policy() -> 
     divergence = graph.get(dg.AssetKey(["metrics", "postings_divergence"]))
     assert divergence.automation_condition is not None
     assert divergence.automation_condition.get_label() == "on_new_data"
+
+
+def test_settings_reach_the_resources_through_dagster_environment_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A set variable is handed to Dagster by name (resolved when a run starts; the UI shows the
+    name, never the value); an unset one leaves the default."""
+    monkeypatch.setenv(settings.SOURCES_ENV, "offline")
+    monkeypatch.setenv(settings.LOCK_WAIT_ENV, "7")
+    monkeypatch.setenv("FRED_API_KEY", "synthetic-key-not-a-real-one")
+    monkeypatch.delenv("BLS_API_KEY", raising=False)
+    monkeypatch.delenv(settings.USER_AGENT_ENV, raising=False)
+    resources = build_definitions().resources
+    sources = resources["official_sources"]
+    assert isinstance(sources.mode, dg.EnvVar)
+    assert sources.mode.env_var_name == settings.SOURCES_ENV
+    assert [(name, key.env_var_name) for name, key in sources.api_keys.items()] == [
+        ("FRED_API_KEY", "FRED_API_KEY")
+    ]
+    assert "synthetic-key" not in repr(resources)
+    assert sources.http.user_agent == settings.DEFAULT_USER_AGENT
+    assert resources["io_manager"].lock_wait_seconds.name == settings.LOCK_WAIT_ENV
+
+    @dg.asset
+    def resolved(official_sources: OfficialSources) -> None:
+        assert official_sources.mode == "offline"
+        assert official_sources.api_keys == {"FRED_API_KEY": "synthetic-key-not-a-real-one"}
+
+    assert dg.materialize([resolved], resources={"official_sources": sources}).success
 
 
 def test_repository_dagster_yaml_configures_the_instance(tmp_path: Path) -> None:

@@ -70,6 +70,17 @@ def duplicate_record(record_id: str) -> Callable[[str], str]:
     return edit
 
 
+def line_of(file: str, record_id: str | None = None) -> str:
+    """`<file>:<line>` of a record of the committed registry file, or (no record) of a row
+    appended to it: the cases follow the registry as figures and claims are added."""
+    lines = (REGISTRY / file).read_text().splitlines()
+    if record_id is None:
+        return f"{file}:{len(lines) + 1}"
+    return (
+        f"{file}:{next(n for n, line in enumerate(lines, 1) if line.startswith(record_id + ','))}"
+    )
+
+
 def _lake_digest(root: Path) -> dict[str, str]:
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -171,7 +182,7 @@ CASES = [
         "ragged_row",
         FIGURES,
         lambda text: text + "extra_figure,article,employment\n",
-        ["published_figures.csv:35", "'extra_figure'", "field_count"],
+        [line_of(FIGURES), "'extra_figure'", "field_count"],
     ),
     (
         "unknown_figure_in_claim",
@@ -217,13 +228,21 @@ CASES = [
         "absurdly_small_wage",
         FIGURES,
         set_cell("oews_15_1252_median_wage_2024", "value", "0." + "0" * 299 + "1"),
-        ["published_figures.csv:29", "'value'", "magnitude: magnitude 1e-300 is below 1"],
+        [
+            line_of(FIGURES, "oews_15_1252_median_wage_2024"),
+            "'value'",
+            "magnitude: magnitude 1e-300 is below 1",
+        ],
     ),
     (
         "absurdly_large_wage",
         FIGURES,
         set_cell("oews_15_1252_median_wage_2024", "value", "1" + "0" * 308),
-        ["published_figures.csv:29", "'value'", "magnitude: magnitude 1e+308 is above 1e+09"],
+        [
+            line_of(FIGURES, "oews_15_1252_median_wage_2024"),
+            "'value'",
+            "magnitude: magnitude 1e+308 is above 1e+09",
+        ],
     ),
     # Registry limits: control characters, cell length, encoding, file size.
     (

@@ -14,9 +14,9 @@ import uuid
 
 import pytest
 
+from assets.settings import LOCK_WAIT_ENV
 from labor_lake.lake import Lake
 from labor_lake.lock import LOCK_PATH, Holder, LakeBusy, WriterLock
-from pipelines.io_manager import LOCK_WAIT_ENV
 
 from .conftest import Workspace, run_pipeline
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from labor_lake.sources import Connector, SecretLookup
+from labor_lake.sources import Connector, SecretLookup, bls, fred
 from labor_lake.sources.bls import BlsApiConnector
 from labor_lake.sources.fred import FredConnector
 from labor_lake.sources.http_file import HttpFileConnector
+
+# The environment variables holding the protocols' API keys (each optional).
+API_KEY_VARIABLES = (bls.KEY_VARIABLE, fred.KEY_VARIABLE)
 
 
 def connectors(secret: SecretLookup) -> dict[str, Connector]:
