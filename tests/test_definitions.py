@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from assets import settings
 from assets.resources import OfficialSources
@@ -18,7 +18,6 @@ from schemas.tables import ALL_TABLES
 from .conftest import REPO_ROOT, Workspace
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
-DG = Path(sys.executable).parent / "dg"
 
 
 def asset_graph_summary(defs: dg.Definitions) -> dict:

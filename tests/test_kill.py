@@ -25,13 +25,12 @@ from labor_lake.lock import WriterLock
 from labor_lake.releases import RELEASES, publish
 from schemas.tables import ALL_TABLES, CORE_CLAIMS
 
-from .conftest import cli_env, copy_repository
+from .conftest import BIN, cli_env, copy_repository
 from .lake_checks import (
     assert_datapackage_matches_files,
     assert_latest_release_is_complete,
     partial_files,
 )
-from .test_definitions import DG
 
 # Releases copy one file per table; the partitioned OEWS table is not released yet (README).
 PUBLISHED = [t for t in ALL_TABLES if t.published and not t.partition_by]
@@ -135,7 +134,7 @@ def test_dg_launch_killed_while_writing_tables_and_releasing_then_a_normal_build
 
     def launch() -> subprocess.Popen:
         return subprocess.Popen(
-            [str(DG), "launch", "--job", "publish"],
+            [str(BIN / "dg"), "launch", "--job", "publish"],
             cwd=project,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -151,7 +150,7 @@ def test_dg_launch_killed_while_writing_tables_and_releasing_then_a_normal_build
     assert killed == [True, True], "a build finished before its kill"
 
     finished = subprocess.run(
-        [str(DG), "launch", "--job", "publish"],
+        [str(BIN / "dg"), "launch", "--job", "publish"],
         cwd=project,
         env=env,
         capture_output=True,
