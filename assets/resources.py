@@ -145,19 +145,22 @@ class OfficialSources(dg.ConfigurableResource):
         # Connectors look a key up at the moment a request is sent, so it joins only the request.
         return connectors(lambda name: self.api_keys.get(name) or None)
 
-    def address(self, dataset: Dataset, url: str) -> str:
-        return self.catalog.address(dataset, self.host_overrides, url)
-
     def refresh(self, source: str, table: Table, lake: Lake) -> Refreshed:
+        # The catalog is read once per refresh, not again for every request's address.
+        catalog = self.catalog
+
+        def address(dataset: Dataset, url: str) -> str:
+            return catalog.address(dataset, self.host_overrides, url)
+
         return SourceRefresh(
             source=source,
             table=table,
             lake=lake,
-            catalog=self.catalog,
+            catalog=catalog,
             connectors=self.connectors,
             snapshots=load_manifest(Path(self.snapshot_manifest)),
             send=self.http.send,
-            address=self.address,
+            address=address,
             mode=self.mode,
             today=datetime.now(UTC).date(),
         ).run()

@@ -5,14 +5,16 @@
 Runs, from a fresh copy of the repository's tracked files (so no instance storage and no lake
 yet), `uv run dg launch --assets '*'` and the floor `python -c "import dagster, polars,
 pandera.polars"`, each `--repeat` times, and writes the medians to docs/benchmarks.md, with CPU
-time and peak memory beside wall time, and where the time of one fresh-clone build goes, step by
-step (from the run's own record in the clone's Dagster instance). Target: the whole pipeline
-within 3x the floor.
+time and peak memory beside wall time, each run's own duration (start to end, as the Dagster UI
+shows it) from the clone's instance, and where the time of one fresh-clone build goes, step by
+step. Targets: the whole pipeline within 3x the floor; a scheduled refresh with nothing new at
+most 40% of a full build.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -26,6 +28,7 @@ from report_section import Measured, machine_load, measure, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 3.0
+REFRESH_TARGET = 0.40
 
 
 def fresh_clone(destination: Path) -> Path:
@@ -56,6 +59,28 @@ def step_count() -> int:
     from pipelines.definitions import build_definitions
 
     return len(build_definitions().resolve_implicit_global_asset_job_def().graph.nodes)
+
+
+def run_durations(clone: Path) -> list[float]:
+    """Each run's own duration (run start to run end, seconds), oldest run first: what the UI
+    shows for a run, whether `dg launch` or the daemon started it (the process start-up before
+    the run starts is not part of it)."""
+    import dagster as dg
+
+    previous = Path.cwd()
+    os.chdir(clone)  # the instance's relative storage paths resolve against the start folder
+    try:
+        with dg.DagsterInstance.from_config(str(clone)) as instance:
+            stats = [instance.get_run_stats(r.run_id) for r in reversed(instance.get_runs())]
+    finally:
+        os.chdir(previous)
+    return [(s.end_time or 0) - (s.start_time or 0) for s in stats]
+
+
+def table_rows(clone: Path) -> dict[str, int]:
+    """Rows of each table the build wrote, from the lake's datapackage.json."""
+    package = json.loads((clone / "data_lake" / "datapackage.json").read_text())
+    return {r["name"]: r.get("rows", 0) for r in package["resources"]}
 
 
 def step_profile(clone: Path) -> list[tuple[str, float]]:
@@ -89,6 +114,9 @@ def main() -> int:
     floor_runs, pipeline_runs, warm_runs, one_step_runs, refresh_runs = [], [], [], [], []
     loads = [machine_load()]
     profile: list[tuple[str, float]] = []
+    # Per repeat, the run's own duration of the fresh-clone build and of the refresh.
+    build_run, refresh_run = [], []
+    rows: dict[str, int] = {}
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as scratch:
             clone = fresh_clone(Path(scratch) / "clone")
@@ -117,6 +145,10 @@ def main() -> int:
             )
             if not profile:
                 profile = step_profile(clone)
+                rows = table_rows(clone)
+            durations = run_durations(clone)  # build, second build, one step, refresh
+            build_run.append(durations[0])
+            refresh_run.append(durations[-1])
         loads.append(machine_load())
 
     def median(runs: list[Measured], field: str = "wall") -> float:
@@ -128,6 +160,12 @@ def main() -> int:
     cpu_ratio = median(pipeline_runs, "cpu") / median(floor_runs, "cpu")
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     step_total = sum(seconds for name, seconds in profile if not name.startswith("("))
+    refresh_cpu = median(refresh_runs, "cpu") / median(pipeline_runs, "cpu")
+    refresh_verdict = "meets" if refresh_cpu <= REFRESH_TARGET else "misses"
+
+    def seconds(values: list[float]) -> str:
+        return f"{statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})"
+
     lines = [
         "## Whole pipeline vs import floor",
         "",
@@ -135,9 +173,11 @@ def main() -> int:
         f"{args.repeat} runs, each from a fresh copy of the repository (no lake, no instance "
         "storage), with the environment's bytecode compiled (`uv sync --compile-bytecode`, as "
         "`.ci/run` does). The pipeline runs in `auto` source mode: where the network is closed, "
-        "as here, each source fails fast and the build uses the recorded real snapshots "
-        "(about 11,000 real Indeed rows). CPU time is user + system time of the command and "
-        "every process it started; peak memory is the largest resident set of any of them.",
+        "as here, each source fails fast and the build uses the recorded real snapshots: "
+        f"{rows.get('core_observations', 0):,} rows in core/observations (Indeed Hiring Lab, "
+        f"BLS) and {rows.get('core_oews_estimates', 0):,} in core/oews_estimates (the BLS OEWS "
+        "national files of 9 years). CPU time is user + system time of the command and every "
+        "process it started; peak memory is the largest resident set of any of them.",
         "",
         "| command | wall time (s), median (all runs) | CPU time (s), median (all runs) | "
         "peak memory (MB) |",
@@ -158,10 +198,27 @@ def main() -> int:
         f"target of {TARGET_RATIO:.0f}x), {cpu_ratio:.2f}x in CPU time; **{warm_ratio:.2f}x** on "
         f"a second run. A one-step run costs {one_step / floor:.2f}x the floor: the fixed cost "
         "of `dg launch` (CLI and storage imports, instance, loading definitions); each further "
-        f"step adds about {(warm - one_step) / (steps - 1):.2f} s. A scheduled refresh that "
-        f"brings nothing new runs only its source steps and takes {median(refresh_runs) / pipeline:.0%} "
-        "of the fresh-clone build (target: at most 40%); the `rebuild_on_new_data` sensor then "
-        "launches nothing.",
+        f"step adds about {(warm - one_step) / (steps - 1):.2f} s.",
+        "",
+        "A scheduled refresh that brings nothing new runs only its source steps (the "
+        "`rebuild_on_new_data` sensor then launches nothing). Measured two ways:",
+        "",
+        "| measure | full build | refresh, nothing new | refresh / build |",
+        "| --- | --- | --- | --- |",
+        f"| the command's CPU time (s), median | {median(pipeline_runs, 'cpu'):.2f} | "
+        f"{median(refresh_runs, 'cpu'):.2f} | **{refresh_cpu:.0%}** ({refresh_verdict} the "
+        f"target of {REFRESH_TARGET:.0%}) |",
+        f"| the command's wall time (s), median | {pipeline:.2f} | {median(refresh_runs):.2f} "
+        f"| {median(refresh_runs) / pipeline:.0%} |",
+        f"| the run's own duration, start to end (s), median (all runs) | {seconds(build_run)} "
+        f"| {seconds(refresh_run)} | "
+        f"{statistics.median(refresh_run) / statistics.median(build_run):.0%} |",
+        "",
+        "The command's time includes starting a process: the `dg` CLI, Dagster's storage, the "
+        "instance and loading the definitions, about the same for every command. The run's own "
+        "duration is what the Dagster UI shows for a run, and what a scheduled run launched by "
+        "the daemon costs beyond its process start (the daemon starts each run in a fresh "
+        "process that imports the code location, but without the `dg` CLI).",
         "",
         f"Machine load during the runs: {'; '.join(loads)}.",
         "",

@@ -33,18 +33,29 @@ def unresolved_inputs(
 ) -> list[Problem]:
     """Inputs that name neither a figure in core/published_figures, a row of core/observations
     nor a row of core/oews_estimates."""
-    known = set(figures["figure_id"]) | {
-        observation_reference(series, start)
-        for series, start in observations.select("series_id", "period_start").iter_rows()
-    }
-    if oews_estimates is not None:
-        referenced = {r for inputs in frame["inputs"] for r in inputs if r.startswith("oews:")}
-        if referenced:  # resolve only what is referenced: the table may hold millions of rows
-            known |= {
-                oews_reference(*key)
-                for key in oews_estimates.select(OEWS_KEY).iter_rows()
-                if oews_reference(*key) in referenced
-            }
+    referenced = {r for inputs in frame["inputs"] for r in inputs}
+    # Only the referenced rows are looked up (the core tables hold tens of thousands of rows, a
+    # metrics table references a few hundred), and observation references are formed in polars.
+    observation_references = observations.select(
+        pl.concat_str(
+            pl.col("series_id"),
+            pl.lit(OBSERVATION_REFERENCE_SEPARATOR),
+            pl.col("period_start").cast(pl.String),
+        )
+    ).to_series()
+    known = set(figures["figure_id"]) | set(
+        observation_references.filter(observation_references.is_in(list(referenced)))
+    )
+    oews = {r for r in referenced if r.startswith("oews:")}
+    if oews_estimates is not None and oews:
+        keys = [r.split(":")[1:] for r in oews]
+        occupations = {k[OEWS_KEY.index("occ_code")] for k in keys if len(k) == len(OEWS_KEY)}
+        candidates = oews_estimates.filter(pl.col("occ_code").is_in(list(occupations)))
+        known |= {
+            oews_reference(*key)
+            for key in candidates.select(OEWS_KEY).iter_rows()
+            if oews_reference(*key) in oews
+        }
     return [
         Problem("input_resolves_to_core_row", "inputs", reference, record)
         for record, inputs in frame.select(record_column, "inputs").iter_rows()

@@ -19,6 +19,7 @@ not a number) raises `ValidationFailed` naming file, sheet, row, column and valu
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -347,6 +348,12 @@ def _typed(
     )
 
 
+# Files up to this size are parsed once per process: a build reads every OEWS file three times
+# (counting its rows for the raw manifest, for core/observations, for core/oews_estimates), and
+# the national files are 0.1-0.3 MB each. Bigger ones (the bulk path) are never kept in memory.
+_MEMO_MAX_BYTES = 4_000_000
+
+
 def read_oews(content: bytes | Path, file_name: str, year: int | None = None) -> pl.DataFrame:
     """Typed rows of one OEWS file (zip, xlsx or CSV export) as core/oews_estimates rows.
 
@@ -354,6 +361,17 @@ def read_oews(content: bytes | Path, file_name: str, year: int | None = None) ->
     comes from the file name (`_MYYYY_dl`, `oesmYY...zip`) or `year`, or else from a YEAR column
     (yearly files stacked into one). Raises `ValidationFailed` naming every damaged header and
     cell: file (member, sheet), row, column and value."""
+    if isinstance(content, bytes) and len(content) <= _MEMO_MAX_BYTES:
+        return _read_oews_memo(content, file_name, year)
+    return _read_oews(content, file_name, year)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_oews_memo(content: bytes, file_name: str, year: int | None) -> pl.DataFrame:
+    return _read_oews(content, file_name, year)
+
+
+def _read_oews(content: bytes | Path, file_name: str, year: int | None) -> pl.DataFrame:
     reference = reference_year(file_name, year)
     table = _open(content, file_name)
     headers = table.cells.collect_schema().names()

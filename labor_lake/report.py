@@ -288,7 +288,14 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame) -> Chart:
         axes.ticklabel_format(axis="x", useOffset=False, style="plain")
         axes.set_title(textwrap.fill(pair, 90), fontsize=9)
         axes.set_ylabel("premium, %")
-        axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    # One legend for every panel (the marks mean the same in each): a legend per panel repeated
+    # the same five entries and cost a third of the report's drawing time.
+    handles: dict[str, object] = {}
+    for axes in panels:
+        for handle, label in zip(*axes.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    figure.legend(handles.values(), handles.keys(), loc="outside upper center",
+                  ncol=len(handles), fontsize=7)  # fmt: skip
     panels[-1].set_xlabel("OEWS reference year (May)")
     return _chart("premiums_over_time", title, _oews_credit(rows["period"].to_list()),
                   _as_of(rows["period"].to_list()), figure)  # fmt: skip
