@@ -149,7 +149,7 @@ def oews_number(raw: pl.Expr) -> pl.Expr:
 
 
 def _is_marker_or_blank(raw: pl.Expr) -> pl.Expr:
-    return raw.is_null() | (raw == "") | raw.is_in(list(MARKERS))
+    return raw.is_null() | raw.is_in(["", *MARKERS])
 
 
 def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
@@ -254,8 +254,8 @@ def _cell_checks(columns: list[str], parsed: bool = False) -> list[tuple[str, st
         (
             c,
             "oews_number",
-            ~_is_marker_or_blank(pl.col(c))
-            & (pl.col(_number_column(c)) if parsed else oews_number(pl.col(c))).is_null(),
+            (pl.col(_number_column(c)) if parsed else oews_number(pl.col(c))).is_null()
+            & ~_is_marker_or_blank(pl.col(c)),
         )
         for c in NUMBER_COLUMNS
         if c in columns
@@ -314,6 +314,7 @@ def _typed(
             else pl.col(_number_column(c))
         ).alias(c)
         for c in NUMBER_COLUMNS
+        if c != "tot_emp"
     ]
     # Markers are rare: join the marked cells of a row into one string, then split it, which is
     # far cheaper in polars than building a list per row from one value per column.
@@ -336,6 +337,8 @@ def _typed(
             pl.date(year, 5, 31).alias("period_end"),
             *[pl.col(c) for c in IDENTITY_COLUMNS],
             *numbers,
+            # Parsed as Float64 (thousands separators, markers), then stored as a count.
+            pl.col(_number_column("tot_emp")).cast(pl.Int64).alias("tot_emp"),
             (pl.col("annual") == "TRUE").fill_null(False).alias("annual_only"),
             (pl.col("hourly") == "TRUE").fill_null(False).alias("hourly_only"),
             marked.str.extract_all(_MARKED_CELL).alias("markers"),
@@ -343,7 +346,6 @@ def _typed(
             (pl.col("__index").cast(pl.Int64) + first_line).alias("source_row"),
             damaged.alias("__damaged"),
         )
-        .with_columns(pl.col("tot_emp").cast(pl.Int64))
     )
 
 
