@@ -300,6 +300,16 @@ def _cell_problems(
     ]
 
 
+def _marker_label(column: str) -> pl.Expr:
+    """`<column>=<marker>` where the cell is a marker, else null. Equality tests against the
+    few markers cost less than a lookup table building a string per cell."""
+    first, *others = MARKERS
+    label = pl.when(pl.col(column) == first).then(pl.lit(f"{column}={first}"))
+    for marker in others:
+        label = label.when(pl.col(column) == marker).then(pl.lit(f"{column}={marker}"))
+    return label.alias(column)
+
+
 def _typed(
     cells: pl.LazyFrame, file_label: str, first_line: int, checks: list[tuple[str, str, pl.Expr]]
 ) -> pl.LazyFrame:
@@ -316,15 +326,10 @@ def _typed(
         for c in NUMBER_COLUMNS
         if c != "tot_emp"
     ]
-    # Markers are rare: join the marked cells of a row into one string, then split it, which is
-    # far cheaper in polars than building a list per row from one value per column.
+    # Join the marked cells of a row into one string, then split it, which is far cheaper in
+    # polars than building a list per row from one value per column.
     marked = pl.concat_str(
-        [
-            pl.col(c).replace_strict({m: f"{c}={m}" for m in MARKERS}, default=None)
-            for c in NUMBER_COLUMNS
-        ],
-        separator=";",
-        ignore_nulls=True,
+        [_marker_label(c) for c in NUMBER_COLUMNS], separator=";", ignore_nulls=True
     )
     year = pl.col("year")
     damaged = pl.any_horizontal([expr for _, _, expr in checks]) if checks else pl.lit(False)
