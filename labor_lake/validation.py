@@ -3,15 +3,19 @@ failed schema check, so each message names the file, line, record, column, value
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
 from schemas.model import Table, to_pandera
 
 _MAX_PROBLEMS_IN_MESSAGE = 25
+_VALIDATION_THREADS = 2
 _SHAPE_CHECKS = ("column_in_dataframe", "column_in_schema")
 _DTYPE_CHECK_PREFIX = "dtype("  # pandera's dtype checks are named `dtype('<type>')`
 
@@ -67,16 +71,30 @@ def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
     a table includes its partition column (see `_chunks`).
     """
     schema = to_pandera(table)
-    problems = []
-    for chunk in _chunks(frame, table):
-        try:
-            schema.validate(chunk, lazy=True)
-        except pandera.errors.SchemaErrors as errors:
-            found = _problems_from_failure_cases(errors.failure_cases, chunk, table)
-            if any(_is_shape_problem(p.check) for p in found):
-                return found  # the same in every chunk: report it once
-            problems += found
-    return problems
+    problems: list[Problem] = []
+    # Two partitions at a time: pandera spends part of each check in Python, and polars releases
+    # the GIL while it computes, so a second thread keeps the cores busy; no more than two, so
+    # memory stays bounded by two partitions.
+    with ThreadPoolExecutor(max_workers=_VALIDATION_THREADS) as pool:
+        running: deque[Future[list[Problem]]] = deque()
+        for chunk in _chunks(frame, table):
+            running.append(pool.submit(_chunk_problems, schema, chunk, table))
+            del chunk
+            if len(running) == _VALIDATION_THREADS:
+                problems += running.popleft().result()
+        while running:
+            problems += running.popleft().result()
+    shape = [p for p in problems if _is_shape_problem(p.check)]
+    # A shape problem (missing column, wrong type) is the same in every chunk: report it once.
+    return list(dict.fromkeys(shape)) if shape else problems
+
+
+def _chunk_problems(schema: pa.DataFrameSchema, chunk: pl.DataFrame, table: Table) -> list[Problem]:
+    try:
+        schema.validate(chunk, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        return _problems_from_failure_cases(errors.failure_cases, chunk, table)
+    return []
 
 
 def _is_shape_problem(check: str) -> bool:
