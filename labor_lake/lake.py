@@ -278,7 +278,7 @@ def write_partitioned_table(
                 "content_sha256": content_sha256,
             }
             data = _parquet_bytes(part, table, metadata)
-            del part
+            del part  # freed before the next partition is filtered out of the frame
             if lake.is_local:
                 staged.append(_stage(Path(lake.path(relative)), data))
                 written.append(
