@@ -326,8 +326,8 @@ def _typed(
         for c in NUMBER_COLUMNS
         if c != "tot_emp"
     ]
-    # Join the marked cells of a row into one string, then split it, which is far cheaper in
-    # polars than building a list per row from one value per column.
+    # Join the marked cells of a row into one string, then extract the labels, which is far
+    # cheaper in polars than building a list per row from one value per column.
     marked = pl.concat_str(
         [_marker_label(c) for c in NUMBER_COLUMNS], separator=";", ignore_nulls=True
     )
