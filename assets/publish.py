@@ -12,9 +12,7 @@ from labor_lake.duckdb_views import VIEWS_FILE, views_sql
 from labor_lake.releases import publish
 from schemas.tables import ALL_TABLES
 
-# Releases copy one file per table (labor_lake/releases.py); partitioned tables are not released
-# until releases learn to copy partition folders.
-PUBLISHED_TABLES = [t for t in ALL_TABLES if t.published and not t.partition_by]
+PUBLISHED_TABLES = [t for t in ALL_TABLES if t.published]
 
 
 @dg.asset(

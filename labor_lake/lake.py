@@ -43,6 +43,21 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
+def _stage(target: Path, data: bytes) -> tuple[Path, Path]:
+    """`data` in a hidden, fsynced temporary file beside `target`: (temporary, target)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, target
+
+
 @dataclass(frozen=True)
 class WrittenFile:
     path: str
@@ -99,16 +114,8 @@ class Lake:
     def write_bytes(self, relative_path: str, data: bytes) -> WrittenFile:
         target = self.path(relative_path)
         if self.is_local:
-            target_path = Path(target)
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target_path.with_name(
-                f".{target_path.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
-            )
+            temporary, target_path = _stage(Path(target), data)
             try:
-                with temporary.open("wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
                 temporary.replace(target_path)
                 _fsync_directory(target_path.parent)
             finally:
@@ -215,43 +222,77 @@ def partition_files(lake: Lake, table: Table) -> list[str]:
     return sorted(str(path)[len(prefix) :] for path in found)
 
 
+def _existing_content_sha256(lake: Lake, relative: str) -> str | None:
+    """The content hash recorded in a partition file's footer (only the footer is read)."""
+    if not lake.exists(relative):
+        return None
+    with lake.fs.open(lake.path(relative), "rb") as handle:
+        key_values = pq.ParquetFile(handle).metadata.metadata or {}
+    provenance = json.loads(key_values.get(PARQUET_METADATA_KEY.encode(), b"{}"))
+    return provenance.get("content_sha256")
+
+
+def _unchanged_file(lake: Lake, relative: str) -> WrittenFile:
+    with lake.fs.open(lake.path(relative), "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+    return WrittenFile(
+        lake.url(relative), lake.fs.size(lake.path(relative)), digest.hexdigest(), False
+    )
+
+
 def write_partitioned_table(
     lake: Lake, frame: pl.DataFrame, table: Table, provenance: Mapping[str, str]
 ) -> list[WrittenFile]:
     """Write `frame` as one file per value of `table.partition_by`, then remove partitions the
     frame no longer has. Each file carries the table's metadata and provenance plus its partition
-    value; a partition whose content is unchanged is not rewritten."""
+    value; a partition whose content is unchanged is not rewritten.
+
+    On a local disk every changed partition is first written to a hidden temporary file beside
+    its target (fsynced), and only when all are written are they renamed into place: a kill
+    before then leaves the previous files untouched (the next writer removes the temporaries), a
+    kill during the renames leaves each file whole, old or new. On object stores each file is
+    one PUT."""
     assert table.partition_by is not None, f"{table.id} is not partitioned"
-    written = []
+    written: list[WrittenFile] = []
+    staged: list[tuple[Path, Path]] = []
     keep = set()
-    # One partition at a time (a filter, not `partition_by`): never two copies of the table.
-    for value in frame[table.partition_by].unique().sort():
-        relative = table.partition_path(value)
-        keep.add(relative)
-        part = frame.filter(pl.col(table.partition_by) == value).select(table.polars_schema.names())
-        content_sha256 = _rows_sha256(part)
-        if lake.exists(relative):
-            existing = lake.read_bytes(relative)
-            if parquet_facts(existing).provenance.get("content_sha256") == content_sha256:
-                written.append(
-                    WrittenFile(
-                        lake.url(relative),
-                        len(existing),
-                        hashlib.sha256(existing).hexdigest(),
-                        changed=False,
-                    )
-                )
+    try:
+        # One partition at a time (a filter, not `partition_by`): never two copies of the table.
+        for value in frame[table.partition_by].unique().sort():
+            relative = table.partition_path(value)
+            keep.add(relative)
+            part = frame.filter(pl.col(table.partition_by) == value).select(
+                table.polars_schema.names()
+            )
+            content_sha256 = _rows_sha256(part)
+            if _existing_content_sha256(lake, relative) == content_sha256:
+                written.append(_unchanged_file(lake, relative))
                 continue
-        metadata = {
-            "table": table.id,
-            "description": table.description,
-            "rows": str(part.height),
-            "partition": f"{table.partition_by}={value}",
-            **({"schema_version": table.schema_version} if table.published else {}),
-            **provenance,
-            "content_sha256": content_sha256,
-        }
-        written.append(lake.write_bytes(relative, _parquet_bytes(part, table, metadata)))
+            metadata = {
+                "table": table.id,
+                "description": table.description,
+                "rows": str(part.height),
+                "partition": f"{table.partition_by}={value}",
+                **({"schema_version": table.schema_version} if table.published else {}),
+                **provenance,
+                "content_sha256": content_sha256,
+            }
+            data = _parquet_bytes(part, table, metadata)
+            del part  # freed before the next partition is filtered out of the frame
+            if lake.is_local:
+                staged.append(_stage(Path(lake.path(relative)), data))
+                written.append(
+                    WrittenFile(lake.url(relative), len(data), hashlib.sha256(data).hexdigest())
+                )
+            else:
+                written.append(lake.write_bytes(relative, data))
+        for temporary, target in staged:
+            temporary.replace(target)
+        for folder in {target.parent for _, target in staged}:
+            _fsync_directory(folder)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
     for stale in set(partition_files(lake, table)) - keep:
         lake.fs.rm(lake.path(stale))
     return written

@@ -150,7 +150,7 @@ def oews_number(raw: pl.Expr) -> pl.Expr:
 
 
 def _is_marker_or_blank(raw: pl.Expr) -> pl.Expr:
-    return raw.is_null() | (raw == "") | raw.is_in(list(MARKERS))
+    return raw.is_null() | raw.is_in(["", *MARKERS])
 
 
 def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
@@ -255,8 +255,8 @@ def _cell_checks(columns: list[str], parsed: bool = False) -> list[tuple[str, st
         (
             c,
             "oews_number",
-            ~_is_marker_or_blank(pl.col(c))
-            & (pl.col(_number_column(c)) if parsed else oews_number(pl.col(c))).is_null(),
+            (pl.col(_number_column(c)) if parsed else oews_number(pl.col(c))).is_null()
+            & ~_is_marker_or_blank(pl.col(c)),
         )
         for c in NUMBER_COLUMNS
         if c in columns
@@ -301,6 +301,16 @@ def _cell_problems(
     ]
 
 
+def _marker_label(column: str) -> pl.Expr:
+    """`<column>=<marker>` where the cell is a marker, else null. Equality tests against the
+    few markers cost less than a lookup table building a string per cell."""
+    first, *others = MARKERS
+    label = pl.when(pl.col(column) == first).then(pl.lit(f"{column}={first}"))
+    for marker in others:
+        label = label.when(pl.col(column) == marker).then(pl.lit(f"{column}={marker}"))
+    return label.alias(column)
+
+
 def _typed(
     cells: pl.LazyFrame, file_label: str, first_line: int, checks: list[tuple[str, str, pl.Expr]]
 ) -> pl.LazyFrame:
@@ -315,16 +325,12 @@ def _typed(
             else pl.col(_number_column(c))
         ).alias(c)
         for c in NUMBER_COLUMNS
+        if c != "tot_emp"
     ]
-    # Markers are rare: join the marked cells of a row into one string, then split it, which is
-    # far cheaper in polars than building a list per row from one value per column.
+    # Join the marked cells of a row into one string, then extract the labels, which is far
+    # cheaper in polars than building a list per row from one value per column.
     marked = pl.concat_str(
-        [
-            pl.col(c).replace_strict({m: f"{c}={m}" for m in MARKERS}, default=None)
-            for c in NUMBER_COLUMNS
-        ],
-        separator=";",
-        ignore_nulls=True,
+        [_marker_label(c) for c in NUMBER_COLUMNS], separator=";", ignore_nulls=True
     )
     year = pl.col("year")
     damaged = pl.any_horizontal([expr for _, _, expr in checks]) if checks else pl.lit(False)
@@ -337,6 +343,8 @@ def _typed(
             pl.date(year, 5, 31).alias("period_end"),
             *[pl.col(c) for c in IDENTITY_COLUMNS],
             *numbers,
+            # Parsed as Float64 (thousands separators, markers), then stored as a count.
+            pl.col(_number_column("tot_emp")).cast(pl.Int64).alias("tot_emp"),
             (pl.col("annual") == "TRUE").fill_null(False).alias("annual_only"),
             (pl.col("hourly") == "TRUE").fill_null(False).alias("hourly_only"),
             marked.str.extract_all(_MARKED_CELL).alias("markers"),
@@ -344,7 +352,6 @@ def _typed(
             (pl.col("__index").cast(pl.Int64) + first_line).alias("source_row"),
             damaged.alias("__damaged"),
         )
-        .with_columns(pl.col("tot_emp").cast(pl.Int64))
     )
 
 

@@ -49,10 +49,6 @@ def read_table(
         raise KeyError(f"unknown table {table_id!r}; tables: {', '.join(sorted(TABLES_BY_ID))}")
     lake = Lake(lake_root(root))
     table = TABLES_BY_ID[table_id]
-    if table.partition_by and release is None:
-        if not lake.exists(table.relative_path):
-            raise FileNotFoundError(f"{lake.url(table.relative_path)} does not exist")
-        return read_partitioned_table(lake, table)
     path = table.relative_path
     if release is not None:
         if release == "latest":
@@ -65,7 +61,9 @@ def read_table(
                 f"no release {release!r} in {lake.root}; releases: "
                 + (", ".join(existing) or "none yet (run the publish job)")
             )
-        path = f"{RELEASES}/{release}/{path}"
+        lake = Lake(lake.url(f"{RELEASES}/{release}"))  # a release is laid out like the lake
     if not lake.exists(path):
         raise FileNotFoundError(f"{lake.url(path)} does not exist")
+    if table.partition_by:
+        return read_partitioned_table(lake, table)
     return pl.read_parquet(io.BytesIO(lake.read_bytes(path)))

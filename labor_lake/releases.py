@@ -1,9 +1,9 @@
 """Immutable, dated releases of the published tables.
 
-A release copies every published table into `releases/<YYYY-MM-DD>[.<n>]/` with its own
-`datapackage.json` (sha256 per file), then points `releases/latest.json` at it. Files in a
-release are never overwritten, so a consumer pinned to a release never sees it change; a release
-whose content equals the latest one is not made.
+A release copies every published table (every partition file of a partitioned one) into
+`releases/<YYYY-MM-DD>[.<n>]/` with its own `datapackage.json` (sha256 per file), then points
+`releases/latest.json` at it. Files in a release are never overwritten, so a consumer pinned to a
+release never sees it change; a release whose content equals the latest one is not made.
 
 A kill at any instant leaves either the previous state or the new one:
 
@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from labor_lake.duckdb_views import VIEWS_FILE, views_sql
-from labor_lake.lake import Lake, parquet_facts
+from labor_lake.lake import Lake, parquet_facts, partition_files
 from schemas.model import Table
 
 RELEASES = "releases"
@@ -107,43 +107,69 @@ def _write_pointer(lake: Lake, name: str, content_sha256: str, published_at: str
     lake.write_bytes(LATEST_POINTER, json.dumps(pointer, indent=2).encode() + b"\n")
 
 
-def publish(lake: Lake, tables: list[Table], day: date) -> Release:
-    """Release the current files of `tables` unless they equal the latest release."""
-    remove_staging_leftovers(lake)
-    files = {
-        t.relative_path: lake.read_bytes(t.relative_path)
-        for t in tables
-        if lake.exists(t.relative_path)
+def _table_files(lake: Lake, table: Table) -> list[str]:
+    """The lake-relative files of `table`: its file, or its partition files."""
+    if table.partition_by:
+        return partition_files(lake, table)
+    return [table.relative_path] if lake.exists(table.relative_path) else []
+
+
+def _file_sha256(lake: Lake, path: str) -> str:
+    # Streamed: a partition of a bulk table can be hundreds of megabytes.
+    with lake.fs.open(lake.path(path), "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _resource(table: Table, parts: list[dict]) -> dict:
+    """The release's entry for `table`: one file (path, rows, bytes, hash), or for a partitioned
+    table one resource listing its files (Frictionless multipart), each described under `parts`."""
+    described = {"description": table.description, "schema_version": table.schema_version}
+    if not table.partition_by:
+        (part,) = parts
+        return {"name": table.flat_name, "path": part["path"], **described, **part}
+    return {
+        "name": table.flat_name,
+        "path": [part["path"] for part in parts],
+        **described,
+        "rows": sum(part["rows"] for part in parts),
+        "bytes": sum(part["bytes"] for part in parts),
+        "parts": parts,
     }
-    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+
+
+def publish(lake: Lake, tables: list[Table], day: date) -> Release:
+    """Release the current files of `tables` (a partitioned table: every partition file) unless
+    they equal the latest release."""
+    remove_staging_leftovers(lake)
+    files = {table: found for table in tables if (found := _table_files(lake, table))}
+    hashes = {path: _file_sha256(lake, path) for paths in files.values() for path in paths}
     content = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     latest = latest_release(lake)
     if latest is not None and latest["content_sha256"] == content:
-        return Release(latest["release"], created=False, files=len(files))
+        return Release(latest["release"], created=False, files=len(hashes))
     already_made = _complete_release_with(lake, content)
     if already_made is not None:
         _write_pointer(lake, already_made, content, datetime.now(UTC).isoformat(timespec="seconds"))
-        return Release(already_made, created=False, files=len(files))
+        return Release(already_made, created=False, files=len(hashes))
 
     name = _new_release_name(lake, day)
     folder = f"{RELEASES}/{STAGING_PREFIX}{name}-{uuid.uuid4().hex}" if lake.is_local else None
     build_in = folder or f"{RELEASES}/{name}"
-    by_path = {t.relative_path: t for t in tables}
     resources = []
-    for path, data in sorted(files.items()):
-        lake.write_bytes(f"{build_in}/{path}", data)
-        table = by_path[path]
-        resources.append(
-            {
-                "name": table.flat_name,
-                "path": path,
-                "description": table.description,
-                "schema_version": table.schema_version,
-                "rows": parquet_facts(data).rows,
-                "bytes": len(data),
-                "hash": f"sha256:{hashes[path]}",
-            }
-        )
+    for table, paths in sorted(files.items(), key=lambda item: item[0].relative_path):
+        parts = []
+        for path in paths:  # one file in memory at a time
+            data = lake.read_bytes(path)
+            lake.write_bytes(f"{build_in}/{path}", data)
+            parts.append(
+                {
+                    "path": path,
+                    "rows": parquet_facts(data).rows,
+                    "bytes": len(data),
+                    "hash": f"sha256:{hashes[path]}",
+                }
+            )
+        resources.append(_resource(table, parts))
     package = {
         "name": "labor-lake",
         "version": name,
@@ -151,7 +177,7 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         "content_sha256": content,
         "resources": resources,
     }
-    released = [by_path[path] for path in sorted(files)]
+    released = sorted(files, key=lambda table: table.relative_path)
     lake.write_bytes(f"{build_in}/{VIEWS_FILE}", views_sql(released).encode())
     lake.write_bytes(
         f"{build_in}/{RELEASE_PACKAGE}", json.dumps(package, indent=2).encode() + b"\n"
@@ -162,4 +188,4 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         Path(lake.path(folder)).rename(lake.path(f"{RELEASES}/{name}"))
         lake.fsync_folder(RELEASES)
     _write_pointer(lake, name, content, package["created"])
-    return Release(name, created=True, files=len(files))
+    return Release(name, created=True, files=len(hashes))

@@ -3,16 +3,21 @@ failed schema check, so each message names the file, line, record, column, value
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandera.errors
+import pandera.polars as pa
 import polars as pl
 
 from schemas.model import Table, to_pandera
 
 _MAX_PROBLEMS_IN_MESSAGE = 25
+_VALIDATION_THREADS = 2
 _SHAPE_CHECKS = ("column_in_dataframe", "column_in_schema")
+_DTYPE_CHECK_PREFIX = "dtype("  # pandera's dtype checks are named `dtype('<type>')`
 
 
 @dataclass(frozen=True)
@@ -60,12 +65,58 @@ def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
 
     The frame must be a DataFrame, not a LazyFrame: on a LazyFrame pandera checks only the schema
     unless the validation depth says otherwise, and we always want the data checks.
+
+    A partitioned table is validated one partition at a time, so validation needs memory for one
+    partition, not for the whole table; that is sound because every uniqueness constraint of such
+    a table includes its partition column (see `_chunks`).
     """
+    schema = to_pandera(table)
+    problems: list[Problem] = []
+    # Two partitions at a time: pandera spends part of each check in Python, and polars releases
+    # the GIL while it computes, so a second thread keeps the cores busy; no more than two, so
+    # memory stays bounded by two partitions.
+    with ThreadPoolExecutor(max_workers=_VALIDATION_THREADS) as pool:
+        running: deque[Future[list[Problem]]] = deque()
+        for chunk in _chunks(frame, table):
+            running.append(pool.submit(_chunk_problems, schema, chunk, table))
+            del chunk
+            if len(running) == _VALIDATION_THREADS:
+                problems += running.popleft().result()
+        while running:
+            problems += running.popleft().result()
+    shape = [p for p in problems if _is_shape_problem(p.check)]
+    # A shape problem (missing column, wrong type) is the same in every chunk: report it once.
+    return list(dict.fromkeys(shape)) if shape else problems
+
+
+def _chunk_problems(schema: pa.DataFrameSchema, chunk: pl.DataFrame, table: Table) -> list[Problem]:
     try:
-        to_pandera(table).validate(frame, lazy=True)
+        schema.validate(chunk, lazy=True)
     except pandera.errors.SchemaErrors as errors:
-        return _problems_from_failure_cases(errors.failure_cases, frame, table)
+        return _problems_from_failure_cases(errors.failure_cases, chunk, table)
     return []
+
+
+def _is_shape_problem(check: str) -> bool:
+    return check in _SHAPE_CHECKS or check.startswith(_DTYPE_CHECK_PREFIX)
+
+
+def _chunks(frame: pl.DataFrame, table: Table) -> Iterable[pl.DataFrame]:
+    """The frame in the pieces it is validated in: one per partition value when uniqueness can be
+    checked within a partition (every unique constraint includes the partition column), else
+    whole. A missing partition column, or an empty frame, is checked whole (its shape)."""
+    key = table.partition_by
+    if key is None or key not in frame.columns or frame.height == 0:
+        return [frame]
+    if any(c.unique for c in table.columns) or (
+        table.unique_together and key not in table.unique_together
+    ):
+        return [frame]
+    # One filter at a time (not `partition_by`), so at most one partition is copied at once.
+    return (
+        frame.filter(pl.col(key).eq_missing(value))
+        for value in frame[key].unique(maintain_order=True)
+    )
 
 
 def _cell(frame: pl.DataFrame, column: str, row: int | None) -> object:
@@ -79,7 +130,7 @@ def _problems_from_failure_cases(
 ) -> list[Problem]:
     record_column = table.primary_key or table.columns[0].name
     shape_failures = failure_cases.filter(
-        pl.col("check").is_in(_SHAPE_CHECKS) | pl.col("check").str.starts_with("dtype(")
+        pl.col("check").is_in(_SHAPE_CHECKS) | pl.col("check").str.starts_with(_DTYPE_CHECK_PREFIX)
     )
     if shape_failures.height:
         # With a column missing, unexpected or mistyped, row rules fail on that column and only

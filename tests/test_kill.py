@@ -20,20 +20,21 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
-from labor_lake.lake import Lake
+from labor_lake.lake import Lake, parquet_facts
 from labor_lake.lock import WriterLock
 from labor_lake.releases import RELEASES, publish
-from schemas.tables import ALL_TABLES, CORE_CLAIMS
+from schemas.tables import ALL_TABLES, CORE_CLAIMS, CORE_OEWS_ESTIMATES
 
 from .conftest import BIN, cli_env, copy_repository
 from .lake_checks import (
     assert_datapackage_matches_files,
     assert_latest_release_is_complete,
     partial_files,
+    released_files,
+    table_files,
 )
 
-# Releases copy one file per table; the partitioned OEWS table is not released yet (README).
-PUBLISHED = [t for t in ALL_TABLES if t.published and not t.partition_by]
+PUBLISHED = [t for t in ALL_TABLES if t.published]
 
 
 def _kill_when(
@@ -60,14 +61,50 @@ def _staging(lake_root: Path) -> list[Path]:
 _PUBLISH = """
 import sys
 from datetime import date
-from labor_lake.lake import Lake
+from labor_lake.lake import Lake, parquet_facts
 from labor_lake.lock import WriterLock
 from labor_lake.releases import publish
 from schemas.tables import ALL_TABLES
 lake = Lake(sys.argv[1])
 WriterLock(lake, sys.argv[2]).acquire()
-publish(lake, [t for t in ALL_TABLES if t.published and not t.partition_by], date(2026, 11, 29))
+publish(lake, [t for t in ALL_TABLES if t.published], date(2026, 11, 29))
 """
+
+
+_WRITE_PARTITIONS = """
+import sys
+import polars as pl
+from labor_lake.lake import Lake, read_partitioned_table, write_partitioned_table
+from schemas.tables import CORE_OEWS_ESTIMATES
+lake = Lake(sys.argv[1])
+rows = read_partitioned_table(lake, CORE_OEWS_ESTIMATES)
+# Every year changes, and is made larger, so that the write takes a while.
+rows = pl.concat([rows] * 40).with_columns(pl.col("occ_title") + " (synthetic)")
+write_partitioned_table(lake, rows, CORE_OEWS_ESTIMATES, {"run_id": "killed"})
+"""
+
+
+def test_a_partitioned_write_killed_leaves_every_yearly_file_whole(
+    published_lake: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "lake"
+    shutil.copytree(published_lake, root)
+    folder = root / CORE_OEWS_ESTIMATES.relative_path
+    before = {p: p.read_bytes() for p in folder.rglob("part-0.parquet")}
+    process = subprocess.Popen([sys.executable, "-c", _WRITE_PARTITIONS, str(root)])
+    landed = _kill_when(process, lambda: any(folder.rglob(".*.tmp")), timeout=120)
+    assert landed, "the write finished before its kill"
+    after = {p: p.read_bytes() for p in folder.rglob("part-0.parquet")}
+    assert set(after) == set(before)
+    # Changed years are staged first and renamed only once all are written: whatever the
+    # moment, every file is whole (readable, its rows as its metadata says), old or new.
+    for path, data in after.items():
+        facts = parquet_facts(data)
+        assert facts.rows == pq.ParquetFile(io.BytesIO(data)).read().num_rows
+        assert data == before[path] or facts.provenance["run_id"] == "killed"
+    lake = Lake(str(root))
+    assert lake.remove_temporary_files()  # what the next writer does under the lock
+    assert partial_files(root) == []
 
 
 def _change_a_published_table(lake: Lake, mark: int) -> None:
@@ -162,7 +199,9 @@ def test_dg_launch_killed_while_writing_tables_and_releasing_then_a_normal_build
     assert_datapackage_matches_files(root)
     released = assert_latest_release_is_complete(root)
     package = json.loads((root / RELEASES / released / "datapackage.json").read_text())
-    assert {r["path"] for r in package["resources"]} == {t.relative_path for t in PUBLISHED}
+    # Every published table, the partitioned OEWS table's yearly files included, as in the lake.
+    assert {r["name"] for r in package["resources"]} == {t.flat_name for t in PUBLISHED}
+    assert released_files(package) == table_files(root)
     # The killed runs do not stay STARTED: the next writer marked them failed.
     previous = Path.cwd()
     os.chdir(project)

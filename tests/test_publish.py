@@ -18,6 +18,7 @@ from labor_lake.reader import read_table
 from schemas.tables import ALL_TABLES
 
 from .conftest import Workspace, serve_sources
+from .lake_checks import package_part, released_files, table_files
 from .test_registry_errors import set_cell
 
 PUBLISHED = [t for t in ALL_TABLES if t.published]
@@ -57,12 +58,14 @@ def test_a_release_is_immutable_and_not_repeated(published: Workspace) -> None:
     first = _latest(published)
     first_files = _digest(releases / first)
     package = json.loads((releases / first / "datapackage.json").read_text())
-    for resource in package["resources"]:
-        data = (releases / first / resource["path"]).read_bytes()
-        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-    # releases copy one file per table: the partitioned OEWS table is not released yet
-    released = {t.relative_path for t in PUBLISHED if not t.partition_by}
-    assert {r["path"] for r in package["resources"]} == released
+    for path in released_files(package):
+        data = (releases / first / path).read_bytes()
+        assert package_part(package, path)["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    # every published table, the partitioned OEWS table as its yearly files
+    assert {r["name"] for r in package["resources"]} == {t.flat_name for t in PUBLISHED}
+    assert released_files(package) == table_files(published.lake_root)
+    (oews,) = [r for r in package["resources"] if "parts" in r]
+    assert oews["rows"] == read_table("core/oews_estimates", root=str(published.lake_root)).height
 
     assert run_job("publish").success  # same content: no new release
     assert sorted(p.name for p in releases.iterdir() if p.is_dir()) == [first]

@@ -41,3 +41,12 @@ def test_unknown_release_lists_the_releases_that_exist(published_lake: Path) -> 
         read_table("metrics/claim_checks", release="1999-01-01", root=str(published_lake))
     message = str(raised.value)
     assert "no release '1999-01-01'" in message and all(name in message for name in existing)
+
+
+def test_a_partitioned_table_reads_the_same_from_the_lake_and_its_release(
+    published_lake: Path,
+) -> None:
+    root = str(published_lake)
+    current = read_table("core/oews_estimates", root=root)
+    assert current["year"].n_unique() > 1
+    assert read_table("core/oews_estimates", release="latest", root=root).equals(current)
