@@ -10,8 +10,9 @@ import dagster as dg
 import polars as pl
 
 from assets.lake_table import asset_key
-from assets.resources import LakeResource
+from assets.resources import LakeResource, OfficialSources
 from labor_lake.lake import parquet_facts
+from labor_lake.publishers import Publishers
 from labor_lake.releases import latest_release
 from schemas.tables import (
     ALL_TABLES,
@@ -45,7 +46,9 @@ REPORTS = "reports"
     # definitions; the code version hashes the module's source without importing it.
     code_version=hashlib.sha256(Path(_REPORT_SPEC.origin or "").read_bytes()).hexdigest()[:16],
 )
-def report(lake: LakeResource, **tables: pl.DataFrame) -> dg.MaterializeResult:
+def report(
+    lake: LakeResource, official_sources: OfficialSources, **tables: pl.DataFrame
+) -> dg.MaterializeResult:
     """A page that explains itself: a status box (when the tables were built, the latest release,
     each source with the date of its newest payload, the ledger's counts by status), then charts
     in words with a source line and an "as of" date each: pay premiums (stated ranges beside
@@ -54,6 +57,8 @@ def report(lake: LakeResource, **tables: pl.DataFrame) -> dg.MaterializeResult:
     beside their group's, and the ledger by status with its reasons. Written as PNG and SVG per
     chart plus `reports/index.html`, which needs no network."""
     from labor_lake import report as charts_module
+
+    publishers = Publishers.of(official_sources.catalog)
 
     # Built time is when the metrics were last produced (from their Parquet provenance), not the
     # clock: an unchanged lake leaves the report byte-identical.
@@ -66,11 +71,11 @@ def report(lake: LakeResource, **tables: pl.DataFrame) -> dg.MaterializeResult:
         built_at=max(produced).replace("T", " ").replace("+00:00", " UTC"),
         release=pointer["release"] if pointer else None,
         sources=charts_module.source_statuses(
-            {source: tables[f"{source}_manifest"] for source in MANIFESTS}
+            {source: tables[f"{source}_manifest"] for source in MANIFESTS}, publishers
         ),
         counts=charts_module.status_counts(tables["claim_checks"]),
     )
-    rendered = charts_module.charts(tables)
+    rendered = charts_module.charts(tables, publishers)
     for chart in rendered:
         if chart.png is not None and chart.svg is not None:
             lake.lake.write_bytes(f"{REPORTS}/{chart.name}.png", chart.png)

@@ -29,6 +29,8 @@ import json, sys, time, tracemalloc
 from datetime import date, timedelta
 import numpy as np, polars as pl
 from labor_lake import report
+from labor_lake.catalog import load_catalog
+from labor_lake.publishers import Publishers
 from schemas.tables import METRICS_CLAIM_CHECKS, METRICS_GROWTH_RATES, METRICS_POSTINGS_DIVERGENCE
 days = int(sys.argv[1])
 start = date(1900, 1, 1)
@@ -50,7 +52,7 @@ growth = pl.concat(rows).cast(METRICS_GROWTH_RATES.polars_schema)
 report.ledger_chart(pl.DataFrame({"status": ["consistent"]}))  # warm-up: fonts, caches
 tracemalloc.start()
 t = time.perf_counter()
-report.postings_chart(growth, METRICS_POSTINGS_DIVERGENCE.empty_frame())
+report.postings_chart(growth, METRICS_POSTINGS_DIVERGENCE.empty_frame(), Publishers.of(load_catalog("catalog/datasets.toml")))
 chart_seconds = time.perf_counter() - t
 peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
 tracemalloc.stop()

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state, no di
 from matplotlib.ticker import MaxNLocator
 
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
-from labor_lake.publishers import publisher, source_of_series
+from labor_lake.publishers import Publishers
 from labor_lake.run_summary import LEDGER_STATUSES, status_counts
 from schemas.vocabulary import CLAIM_STATUSES
 
@@ -90,12 +90,14 @@ class Status:
     counts: dict[str, int]
 
 
-def source_statuses(manifests: dict[str, pl.DataFrame]) -> list[SourceStatus]:
+def source_statuses(
+    manifests: dict[str, pl.DataFrame], publishers: Publishers
+) -> list[SourceStatus]:
     """Each source (keyed like core/observations' `source`) with the date of its newest payload
     vintage, from its raw payload manifest."""
     statuses = []
     for source, manifest in manifests.items():
-        name = publisher(source).name
+        name = publishers.publisher(source).name
         if manifest.height == 0:
             state = "no payload yet: never fetched (offline, or the source was unreachable)"
         else:
@@ -130,10 +132,10 @@ def _pair_label(subjects: Sequence[str], measure: str) -> str:
     return textwrap.fill(f"{text}, {_words(measure)}", _LABEL_CHARS)
 
 
-def _credit_for_series(series_ids: Sequence[str]) -> str:
+def _credit_for_series(series_ids: Sequence[str], publishers: Publishers) -> str:
     """Source lines for core/observations series ids (`fred:IHLIDXUS`)."""
-    sources = sorted({s for s in map(source_of_series, series_ids) if s})
-    return "; ".join(publisher(s).credit() for s in sources) or "Source: none"
+    sources = sorted({s for s in map(publishers.source_of_series, series_ids) if s})
+    return "; ".join(publishers.publisher(s).credit() for s in sources) or "Source: none"
 
 
 def _render(figure: Figure) -> tuple[bytes, str]:
@@ -152,11 +154,13 @@ def _chart(name: str, title: str, source: str, as_of: str, figure: Figure) -> Ch
     return Chart(name, title, source, as_of, png, svg)
 
 
-def _oews_credit(periods: Sequence[str]) -> str:
-    return publisher("bls").credit(f"OEWS {_as_of(periods)}")
+def _oews_credit(periods: Sequence[str], publishers: Publishers) -> str:
+    return publishers.publisher("bls").credit(f"OEWS {_as_of(periods)}")
 
 
-def pay_premium_chart(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> Chart:
+def pay_premium_chart(
+    claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame, publishers: Publishers
+) -> Chart:
     """Stated premium ranges as intervals, beside recomputed values and the newest official
     OEWS proxies."""
     title = "Pay premiums: what the article states, what its figures give, what OEWS shows"
@@ -226,7 +230,9 @@ def pay_premium_chart(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) ->
     as_of = _as_of([*claims["period"].drop_nulls(), *proxies["period"]])
     # OEWS periods are reference months (`2024-05`); the article's are years.
     oews_periods = [p for p in [*claims["period"].drop_nulls(), *proxies["period"]] if len(p) == 7]
-    source = f"Sources: {_ARTICLE}" + (f"; {_oews_credit(oews_periods)}" if oews_periods else "")
+    source = f"Sources: {_ARTICLE}" + (
+        f"; {_oews_credit(oews_periods, publishers)}" if oews_periods else ""
+    )
     return _chart("pay_premiums", title, source, as_of, figure)
 
 
@@ -235,7 +241,7 @@ def _year(period: str) -> int:
     return int(period.partition("-")[0])
 
 
-def premiums_over_time_chart(pay_premiums: pl.DataFrame) -> Chart:
+def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers) -> Chart:
     """OEWS pay premiums of occupation pairs year by year: the median premium, the premium at
     the 25th-75th and 10th-90th wage percentiles as bands, the mean dashed; years whose series
     crosses a SOC code break marked."""
@@ -297,7 +303,7 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame) -> Chart:
     figure.legend(handles.values(), handles.keys(), loc="outside upper center",
                   ncol=len(handles), fontsize=7)  # fmt: skip
     panels[-1].set_xlabel("OEWS reference year (May)")
-    return _chart("premiums_over_time", title, _oews_credit(rows["period"].to_list()),
+    return _chart("premiums_over_time", title, _oews_credit(rows["period"].to_list(), publishers),
                   _as_of(rows["period"].to_list()), figure)  # fmt: skip
 
 
@@ -324,7 +330,9 @@ def thin(days: np.ndarray, values: np.ndarray, max_points: int = _MAX_POINTS) ->
     return np.array(sorted(set(keep), key=lambda i: (days[i], i)))
 
 
-def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame) -> Chart:
+def postings_chart(
+    growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame, publishers: Publishers
+) -> Chart:
     """Growth since the window start of the AI share of postings and of software-development
     postings over time; divergence windows shaded."""
     title = "AI share of postings vs software-development postings, % change since window start"
@@ -351,9 +359,9 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
     for (series_id, subject), group in series.sort("end").group_by(
         "series", "subject", maintain_order=True
     ):
-        source = source_of_series(series_id)
+        source = publishers.source_of_series(series_id)
         label = (
-            f"{subject} ({publisher(source).short_name})"
+            f"{subject} ({publishers.publisher(source).short_name})"
             if subject in shared and source
             else subject
         )
@@ -373,7 +381,7 @@ def postings_chart(growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame
     axes.set_xlabel("date (daily series)")
     axes.legend(fontsize=7)
     as_of = series["end"].max().isoformat()
-    return _chart("postings", title, _credit_for_series(series["series"].to_list()),
+    return _chart("postings", title, _credit_for_series(series["series"].to_list(), publishers),
                   as_of, figure)  # fmt: skip
 
 
@@ -434,12 +442,13 @@ def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
                   figure)  # fmt: skip
 
 
-def charts(frames: dict[str, pl.DataFrame]) -> list[Chart]:
-    """All charts, from the metrics tables and core/published_figures (keyed by table name)."""
+def charts(frames: dict[str, pl.DataFrame], publishers: Publishers) -> list[Chart]:
+    """All charts, from the metrics tables and core/published_figures (keyed by table name),
+    each credited to the publishers of the catalog in use."""
     return [
-        pay_premium_chart(frames["claim_checks"], frames["pay_premiums"]),
-        premiums_over_time_chart(frames["pay_premiums"]),
-        postings_chart(frames["growth_rates"], frames["postings_divergence"]),
+        pay_premium_chart(frames["claim_checks"], frames["pay_premiums"], publishers),
+        premiums_over_time_chart(frames["pay_premiums"], publishers),
+        postings_chart(frames["growth_rates"], frames["postings_divergence"], publishers),
         unemployment_chart(frames["unemployment_gaps"], frames["published_figures"]),
         ledger_chart(frames["claim_checks"]),
     ]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from labor_lake.publishers import publishers
 from labor_lake.refresh import FRESH
 from schemas.vocabulary import CLAIM_STATUSES
 
@@ -45,6 +44,8 @@ class RunFacts:
     ledger_names: dict[str, list[str]] = field(default_factory=dict)
     report_path: str | None = None
     release: str | None = None
+    # The publisher's name of each source (the catalog's [publishers]), for the source lines.
+    source_names: dict[str, str] = field(default_factory=dict)
 
 
 def _names(names: list[str]) -> str:
@@ -52,7 +53,7 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
 
 
-def _source_lines(checks: list[CheckOutcome]) -> list[str]:
+def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> list[str]:
     """One line per source and fallback: fetched, or not fetched, why, and what is used instead
     (grouped by what the datasets fall back to). The check's notes are the refresh's outcome
     lines, `<dataset>: <status>: <detail> (<age>)`."""
@@ -61,8 +62,7 @@ def _source_lines(checks: list[CheckOutcome]) -> list[str]:
         if check.name != SOURCES_CHECK:
             continue
         source = check.asset.removeprefix("raw/").removesuffix("_payloads")
-        known = publishers()
-        name = known[source].name if source in known else source
+        name = source_names.get(source, source)
         fresh: list[str] = []
         by_fallback: dict[str, tuple[str, list[str]]] = {}
         for dataset, line in check.notes.items():
@@ -107,7 +107,7 @@ def summary_lines(facts: RunFacts) -> list[str]:
     )
     if warned:
         lines.append("Checks warned: " + _names([f"{c.asset} {c.name}" for c in warned]))
-    sources = _source_lines(facts.checks)
+    sources = _source_lines(facts.checks, facts.source_names)
     if sources:
         lines += ["Sources:", *sources[:8]]
         if len(sources) > 8:

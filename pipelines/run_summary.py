@@ -20,6 +20,7 @@ from dagster._core.log_manager import get_log_record_metadata, has_log_record_me
 from dagster._core.storage.event_log.base import EventLogStorage
 
 from assets import settings
+from labor_lake.catalog import load_catalog
 from labor_lake.run_summary import (
     LEDGER_NAMES_KEY,
     NAMED_STATUSES,
@@ -51,6 +52,10 @@ def run_facts(
         failed_steps=[],
         checks=[],
         lake_root=_display_root(settings.lake_root()),
+        source_names={
+            source: publisher.name
+            for source, publisher in load_catalog(settings.catalog_path()).publishers.items()
+        },
     )
     for entry in logs:
         event = entry.dagster_event

@@ -16,6 +16,8 @@ import pytest
 from matplotlib import image
 
 from labor_lake import report
+from labor_lake.catalog import load_catalog
+from labor_lake.publishers import Publishers
 from labor_lake.report import STATUS_COLOURS
 from schemas.tables import METRICS_PAY_PREMIUMS
 
@@ -27,6 +29,7 @@ CHARTS = ("pay_premiums", "premiums_over_time", "postings", "unemployment", "cla
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 METRIC_ID = re.compile(r"\b[a-z_]+_(pct|pp)?:[a-z0-9_]+")
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+PUBLISHERS = Publishers.of(load_catalog(REPO_ROOT / "catalog" / "datasets.toml"))
 
 
 @pytest.fixture
@@ -111,7 +114,7 @@ def _synthetic_oews_premiums() -> pl.DataFrame:
 
 
 def test_premiums_over_time_draw_the_percentile_band_and_the_break() -> None:
-    chart = report.premiums_over_time_chart(_synthetic_oews_premiums())
+    chart = report.premiums_over_time_chart(_synthetic_oews_premiums(), PUBLISHERS)
     assert chart.svg is not None and chart.empty_reason is None
     for words in ("10th-90th percentile", "25th-75th percentile", "median", "mean",
                   "series crosses a SOC code break", "Data scientists (synthetic)"):  # fmt: skip

@@ -38,6 +38,10 @@ def test_summary_groups_fallbacks_and_names_what_failed() -> None:
             CheckOutcome("raw/bls_payloads", "sources_reachable", passed=True, severity="WARN"),
         ],
         lake_root="/lake",
+        source_names={
+            "indeed_hiring_lab": "Indeed Hiring Lab",
+            "bls": "U.S. Bureau of Labor Statistics",
+        },
     )
     text = "\n".join(summary_lines(facts))
     assert "run FAILED" in text
