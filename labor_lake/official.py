@@ -24,6 +24,7 @@ from labor_lake.rows import (
     metric_row,
 )
 from schemas.formulas import growth_pct, spread_pp
+from schemas.vocabulary import RECORDED_SNAPSHOT
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -51,7 +52,7 @@ def vintage_label(observation: Mapping) -> str:
     """Where an observation's value came from, in words: 'fetched 2026-11-29' or 'recorded
     snapshot of 2026-07-21'."""
     day = f"{observation['vintage_fetched_at']:%Y-%m-%d}"
-    if observation["vintage_origin"] == "recorded_snapshot":
+    if observation["vintage_origin"] == RECORDED_SNAPSHOT:
         return f"recorded snapshot of {day}"
     return f"fetched {day}"
 

@@ -36,6 +36,7 @@ from labor_lake.snapshots import Snapshot
 from labor_lake.sources import OBSERVATION_COLUMNS, Connector, DatasetRequest
 from schemas.model import Table
 from schemas.tables import CORE_OBSERVATIONS
+from schemas.vocabulary import RECORDED_SNAPSHOT
 
 MODES = {
     "auto": "fetch; when a dataset fails, use its last good vintage (or its recorded snapshot) "
@@ -287,7 +288,7 @@ class SourceRefresh:
             )
             fetched = Fetched(url=snapshot.url, status=200, content=content, content_type="")
             self._store(result, dataset, fetched, datetime.combine(snapshot.retrieved, time(), UTC),
-                        extension, "recorded_snapshot", parsed.observations.height)  # fmt: skip
+                        extension, RECORDED_SNAPSHOT, parsed.observations.height)  # fmt: skip
         labels = ", ".join(sorted({s.label for s in snapshots}))
         in_use = _in_use(result.manifest, dataset.id)
         result.outcomes.append(

@@ -31,7 +31,7 @@ from matplotlib.ticker import MaxNLocator
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
 from labor_lake.publishers import Publishers
 from labor_lake.run_summary import LEDGER_STATUSES, status_counts
-from schemas.vocabulary import CLAIM_STATUSES
+from schemas.vocabulary import CLAIM_STATUSES, RECORDED_SNAPSHOT
 
 # Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.
 matplotlib.rcParams["svg.hashsalt"] = "labor-lake"
@@ -93,22 +93,37 @@ class Status:
 def source_statuses(
     manifests: dict[str, pl.DataFrame], publishers: Publishers
 ) -> list[SourceStatus]:
-    """Each source (keyed like core/observations' `source`) with the date of its newest payload
-    vintage, from its raw payload manifest."""
+    """Each source (keyed like core/observations' `source`) with where its datasets' current
+    vintages come from, from its raw payload manifest: fetched (and the newest fetch), or a
+    recorded snapshot (not fetched; and the oldest recording, so an old one is not hidden)."""
     statuses = []
     for source, manifest in manifests.items():
         name = publishers.publisher(source).name
         if manifest.height == 0:
             state = "no payload yet: never fetched (offline, or the source was unreachable)"
         else:
-            newest = manifest["fetched_at"].max()
-            datasets = manifest["dataset"].n_unique()
-            state = (
-                f"newest payload fetched {newest:%Y-%m-%d %H:%M} UTC "
-                f"({datasets} dataset{'s' if datasets != 1 else ''})"
-            )
+            # The current vintage of each dataset is its newest manifest row.
+            current = manifest.sort("fetched_at").group_by("dataset").last()
+            recorded = current.filter(pl.col("origin") == RECORDED_SNAPSHOT)
+            fetched = current.filter(pl.col("origin") != RECORDED_SNAPSHOT)
+            parts = []
+            if fetched.height:
+                parts.append(
+                    f"{_count(fetched.height, 'dataset')} fetched, the newest "
+                    f"{fetched['fetched_at'].max():%Y-%m-%d %H:%M} UTC"
+                )
+            if recorded.height:
+                parts.append(
+                    f"{_count(recorded.height, 'dataset')} not fetched: from the recorded "
+                    f"snapshots, the oldest recorded {recorded['fetched_at'].min():%Y-%m-%d}"
+                )
+            state = "; ".join(parts)
         statuses.append(SourceStatus(source, name, state))
     return statuses
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _period_words(period: str) -> str:

@@ -87,9 +87,10 @@ SOURCES: dict[str, str] = {
     "indeed_hiring_lab": "Indeed Hiring Lab public data (CC BY 4.0), github.com/hiring-lab.",
 }
 
+RECORDED_SNAPSHOT = "recorded_snapshot"
 VINTAGE_ORIGINS: dict[str, str] = {
     "fetched": "Answered by the source to this lake.",
-    "recorded_snapshot": "A recorded real payload shipped in the repository's snapshots/.",
+    RECORDED_SNAPSHOT: "A recorded real payload shipped in the repository's snapshots/.",
 }
 
 QUALIFIERS: dict[str, str] = {

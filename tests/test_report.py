@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -175,6 +176,28 @@ def test_a_reader_sees_status_sources_and_words_in_chromium(
     if os.environ.get("UPDATE_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(screenshot, SCREENSHOTS / "report.png")
+
+
+def test_status_box_says_which_datasets_were_not_fetched_and_how_old_their_snapshots_are() -> None:
+    # Synthetic manifest rows: one dataset fetched twice, one seeded from a recorded snapshot.
+    manifest = pl.DataFrame(
+        {
+            "dataset": ["a", "a", "b"],
+            "origin": ["fetched", "fetched", "recorded_snapshot"],
+            "fetched_at": [
+                datetime(2026, 11, 1, 6, tzinfo=UTC),
+                datetime(2026, 11, 28, 6, tzinfo=UTC),
+                datetime(2023, 4, 13, tzinfo=UTC),
+            ],
+        }
+    )
+    only_recorded = manifest.filter(pl.col("dataset") == "b")
+    statuses = report.source_statuses({"bls": manifest, "fred": only_recorded}, PUBLISHERS)
+    assert statuses[0].state == (
+        "1 dataset fetched, the newest 2026-11-28 06:00 UTC; "
+        "1 dataset not fetched: from the recorded snapshots, the oldest recorded 2023-04-13"
+    )
+    assert "fetched," not in statuses[1].state and "2023-04-13" in statuses[1].state
 
 
 class _Sections(HTMLParser):
