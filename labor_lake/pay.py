@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,16 @@ ANNUAL_WAGE_MEASURES: dict[str, str] = {
     "a_mean": "mean_annual_wage",
 }
 TREND_COLUMN = "a_median"
+
+
+def _measure_words(measure: str) -> str:
+    """An OEWS annual-wage measure in words (`annual_wage_p10` -> `10th-percentile annual
+    wage`), for statements a person reads."""
+    if measure.startswith("annual_wage_p"):
+        return f"{measure.removeprefix('annual_wage_p')}th-percentile annual wage"
+    return measure.replace("_", " ")
+
+
 PROXY_FLAG = "official proxy: no SOC code is 'ML engineer'"
 ALL_OCCUPATIONS = "00-0000"
 # The national cross-industry rows: the U.S. (area 99), all industries, all ownerships.
@@ -189,6 +200,16 @@ def _top_coded(row: dict, column: str) -> bool:
     return f"{column}={TOP_CODED}" in row["markers"]
 
 
+# The flag a metric row carries for each year its series breaks in (a SOC code starts there).
+SERIES_BREAK_FLAG = "series break in {year}: "
+_SERIES_BREAK = re.compile(r"^series break in (\d{4}): ")
+
+
+def break_years(flags: Iterable[str]) -> set[int]:
+    """The years in which the series behind a metric row breaks, from its flags."""
+    return {int(m.group(1)) for flag in flags if (m := _SERIES_BREAK.match(flag))}
+
+
 def _series_breaks(codes: list[Code], concepts: tuple[str, ...], years: list[int]) -> list[str]:
     """Where the series of these concepts breaks within `years`: one note per break year."""
     notes = []
@@ -198,7 +219,7 @@ def _series_breaks(codes: list[Code], concepts: tuple[str, ...], years: list[int
         ]
         if starting and year != min(years):
             notes.append(
-                f"series break in {year}: "
+                SERIES_BREAK_FLAG.format(year=year)
                 + "; ".join(f"{c.occ_code} {c.soc_version} starts" for c in starting)
                 + " (not joined with earlier years)"
             )
@@ -315,10 +336,13 @@ def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
         rows.append(
             claim_check_row(
                 claim_id=_claim_id(p, len(combinations[(p.pair.pair_id, p.year)]) > 1),
-                statement=f"{claim['statement']} Checked with OEWS May {p.year} {measure}: "
-                f"{p.subject.label} over {p.base.label}.",
+                # Its own statement, not the claim's: the claim names one year and measure.
+                statement=f"Official proxy for the stated {low:g}-{high:g}% premium, year by "
+                f"year: {p.subject.label} over {p.base.label}, OEWS May {p.year} "
+                f"{_measure_words(measure)}.",
                 status=status,
-                explanation=f"OEWS May {p.year} {measure}: {p.metric['formula_text']} = "
+                explanation=f"OEWS May {p.year} {_measure_words(measure)}: "
+                f"{p.metric['formula_text']} = "
                 f"{value:.1f}%, {why} the stated {low:g}-{high:g}% (+/- {tolerance:g}); "
                 + "; ".join([PROXY_FLAG, *breaks]),
                 stated_low=low,

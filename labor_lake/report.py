@@ -29,6 +29,7 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state, no di
 from matplotlib.ticker import MaxNLocator
 
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
+from labor_lake.pay import break_years
 from labor_lake.publishers import Publishers
 from labor_lake.run_summary import LEDGER_STATUSES, status_counts
 from schemas.vocabulary import CLAIM_STATUSES, RECORDED_SNAPSHOT
@@ -285,7 +286,10 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers)
             measure: dict(zip(map(_year, group["period"]), group["value"], strict=True))
             for (measure,), group in series.sort("period").group_by("measure", maintain_order=True)
         }
-        years = sorted({y for values in wide.values() for y in values})
+        held = {y for values in wide.values() for y in values}
+        # Every year between the first and the last: a year OEWS has no file for here is a gap in
+        # the lines, not a straight line drawn across it.
+        years = list(range(min(held), max(held) + 1))
 
         def line(measure: str, years: list[float] = years, wide: dict = wide) -> list[float]:
             return [wide.get(measure, {}).get(y, np.nan) for y in years]
@@ -300,7 +304,7 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers)
             axes.plot(years, line("median_annual_wage"), "o-", color="#08306b", label="median")
         if "mean_annual_wage" in wide:
             axes.plot(years, line("mean_annual_wage"), "--", color="#6a51a3", label="mean")
-        breaks = sorted(set(map(_year, series.filter(pl.col("flags").list.len() > 0)["period"])))
+        breaks = sorted({year for flags in series["flags"] for year in break_years(flags)} & held)
         for number, year in enumerate(breaks):
             axes.axvline(year, color="#d95f0e", linestyle=":", linewidth=1.2,
                          label="series crosses a SOC code break" if number == 0 else None)  # fmt: skip

@@ -18,6 +18,7 @@ from matplotlib import image
 
 from labor_lake import report
 from labor_lake.catalog import load_catalog
+from labor_lake.pay import SERIES_BREAK_FLAG
 from labor_lake.publishers import Publishers
 from labor_lake.report import STATUS_COLOURS
 from schemas.tables import METRICS_PAY_PREMIUMS
@@ -91,9 +92,13 @@ def test_ledger_counts_and_charts_reach_the_ui_as_metadata(reported) -> None:
     assert "Source: Indeed Hiring Lab" in charts
 
 
-def _synthetic_oews_premiums() -> pl.DataFrame:
-    """Synthetic (made-up) OEWS premium rows for two years and five measures, shaped like the
-    rows the OEWS-over-time work adds: not published figures."""
+def _synthetic_oews_premiums(break_year: int | None = 2021) -> pl.DataFrame:
+    """Synthetic (made-up) OEWS premium rows for three years and six measures, shaped like the
+    OEWS premium rows: not published figures. As in the real rows, every row of a series carries
+    its flags, the break (if any) among them."""
+    flags = ["official proxy (synthetic)"]
+    if break_year is not None:
+        flags.append(SERIES_BREAK_FLAG.format(year=break_year) + "15-2051 starts (synthetic)")
     rows = []
     for year, shift in (("2019-05", 0.0), ("2021-05", 2.0), ("2024-05", 4.0)):
         for measure, base in (("annual_wage_p10", 1.0), ("annual_wage_p25", 3.0),
@@ -106,9 +111,7 @@ def _synthetic_oews_premiums() -> pl.DataFrame:
                     period=year,
                     measure=measure,
                     subjects=["Data scientists (synthetic)", "Software developers (synthetic)"],
-                    flags=["crosses the SOC 2018 code break (synthetic)"]
-                    if year == "2021-05"
-                    else [],
+                    flags=flags,
                 )
             )
     return pl.DataFrame(rows, schema=METRICS_PAY_PREMIUMS.polars_schema)
@@ -122,6 +125,9 @@ def test_premiums_over_time_draw_the_percentile_band_and_the_break() -> None:
         assert words in chart.svg, words
     assert chart.source == "Source: U.S. Bureau of Labor Statistics, OEWS May 2024"
     assert chart.as_of == "May 2024"
+    # Flags that are not a break (every OEWS proxy row has some) mark no year.
+    unbroken = report.premiums_over_time_chart(_synthetic_oews_premiums(None), PUBLISHERS)
+    assert unbroken.svg is not None and "SOC code break" not in unbroken.svg
 
 
 def test_long_series_draw_a_bounded_number_of_marks() -> None:
