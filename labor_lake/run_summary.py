@@ -81,7 +81,7 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
         if fresh or (check.passed and not check.notes):
             lines.append(f"  {name}: fetched" + (f" ({_names(fresh)})" if fresh else ""))
         for fallback, (cause, datasets) in by_fallback.items():
-            how = cause if cause.startswith("not fetched") else f"not fetched, {cause}"
+            how = cause if cause.startswith("not fetched") else f"not fetched: {cause}"
             lines.append(f"  {name}: {how}; {fallback} ({_names(datasets)})")
     return lines
 
