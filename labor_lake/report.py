@@ -198,12 +198,20 @@ def pay_premium_chart(
     newest = claims.filter(oews)["period"].max()
     claims = claims.filter(
         ~oews | ((pl.col("period") == newest) & (pl.col("measure") == "median_annual_wage"))
-    ).head(_MAX_ROWS)
+    ).with_columns(from_oews=oews)
+    # A registry claim on the newest OEWS medians and the ledger's own row for that year compute
+    # the same premium from the same wages: draw it once (the article's own claims all stay).
+    duplicate = claims.select(
+        pl.col("from_oews")
+        & pl.struct("period", "measure", "computed_value").is_duplicated()
+        & (pl.int_range(pl.len()).over("period", "measure", "computed_value") > 0)
+    ).to_series()
     claimed = set(claims["metric_id"].drop_nulls())
+    claims = claims.filter(~duplicate).head(_MAX_ROWS)
     proxies = (
         premiums.filter(~pl.col("metric_id").is_in(claimed) & pl.col("flags").list.len().eq(0))
         .sort("period")
-        .group_by(pl.col("subjects").list.join("|"), "measure", maintain_order=True)
+        .group_by(pl.col("subjects").list.join("|").alias("pair"), "measure", maintain_order=True)
         .last()
         .sort("metric_id")
         .head(_MAX_ROWS - claims.height)
@@ -232,9 +240,14 @@ def pay_premium_chart(
         axes.plot([claim["stated_low"], claim["stated_high"]], [row, row], color="#4575b4",
                   linewidth=8, alpha=0.4, solid_capstyle="butt", label=once("stated in the article"))  # fmt: skip
         if claim["computed_value"] is not None:
-            axes.plot(claim["computed_value"], row, "o", markersize=7,
+            # A claim on the article's figures is recomputed from them; an OEWS proxy of a claim
+            # is computed from the official wages instead.
+            marker, origin = (
+                ("D", "OEWS proxy") if claim["from_oews"] else ("o", "recomputed from its figures")
+            )
+            axes.plot(claim["computed_value"], row, marker, markersize=7,
                       color=STATUS_COLOURS[claim["status"]],
-                      label=once(f"recomputed from its figures: {claim['status']}"))  # fmt: skip
+                      label=once(f"{origin}: {claim['status']}"))  # fmt: skip
     for row, proxy in enumerate(proxies.iter_rows(named=True), start=claims.height):
         axes.plot(proxy["value"], row, "D", color="#542788",
                   label=once(f"official OEWS proxy ({_period_words(proxy['period'])})"))  # fmt: skip
@@ -242,7 +255,7 @@ def pay_premium_chart(
     axes.invert_yaxis()
     axes.axvline(0, color="#444444", linewidth=0.8)
     axes.set_xlabel("pay premium, % over the comparison group")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7)
+    figure.legend(loc="outside lower center", ncol=2, fontsize=7)
     as_of = _as_of([*claims["period"].drop_nulls(), *proxies["period"]])
     # OEWS periods are reference months (`2024-05`); the article's are years.
     oews_periods = [p for p in [*claims["period"].drop_nulls(), *proxies["period"]] if len(p) == 7]
