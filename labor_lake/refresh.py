@@ -193,18 +193,7 @@ class SourceRefresh:
 
     def _refresh(self, dataset: Dataset, result: Refreshed) -> None:
         if self.mode == "offline":
-            if _in_use(result.manifest, dataset.id) is None:
-                self._seed(dataset, result)
-            else:
-                in_use = _in_use(result.manifest, dataset.id)
-                result.outcomes.append(
-                    Outcome(
-                        dataset.id,
-                        "offline",
-                        "not fetched (offline mode); using the lake's newest vintage",
-                        in_use,
-                    )
-                )
+            self._use_what_is_held(dataset, result, "offline", "")
             return
         connector = self.connectors[dataset.protocol]
         held = self._held(result.manifest, dataset)
@@ -244,18 +233,7 @@ class SourceRefresh:
         except SourceError as error:
             if self.mode == "live":
                 raise SourceError(f"{dataset.id}: {error} (LABOR_LAKE_SOURCES=live)") from None
-            if _in_use(result.manifest, dataset.id) is None:
-                self._seed(dataset, result, reason=str(error))
-            else:
-                in_use = _in_use(result.manifest, dataset.id)
-                result.outcomes.append(
-                    Outcome(
-                        dataset.id,
-                        "fallback",
-                        f"{error}; using the lake's last good vintage",
-                        in_use,
-                    )
-                )
+            self._use_what_is_held(dataset, result, "fallback", str(error))
             return
         status = "fetched" if "fetched" in statuses else "unchanged"
         detail = "new vintage stored" if status == "fetched" else "the source has nothing new"
@@ -271,6 +249,22 @@ class SourceRefresh:
             fetched=fetched, fetched_at=fetched_at, extension=extension,
             complete=dataset.complete, origin=origin, rows=rows,
         )  # fmt: skip
+
+    def _use_what_is_held(
+        self, dataset: Dataset, result: Refreshed, status: str, reason: str
+    ) -> None:
+        """Not fetched (offline, or `reason`): the lake's newest vintage of the dataset stays in
+        use, or, on a lake that never held it, its recorded snapshots seed it."""
+        in_use = _in_use(result.manifest, dataset.id)
+        if in_use is None:
+            self._seed(dataset, result, reason)
+            return
+        detail = (
+            f"{reason}; using the lake's last good vintage"
+            if reason
+            else "not fetched (offline mode); using the lake's newest vintage"
+        )
+        result.outcomes.append(Outcome(dataset.id, status, detail, in_use))
 
     def _seed(self, dataset: Dataset, result: Refreshed, reason: str = "") -> None:
         """Seed a dataset the lake has never held from its recorded snapshots."""
