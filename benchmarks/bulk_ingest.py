@@ -43,12 +43,12 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from report_section import REPORT, machine_load, replace_section, section_text, write_section
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-REPORT = REPO / "docs" / "benchmarks.md"
-SECTION_START = "<!-- bulk_ingest: start -->"
-SECTION_END = "<!-- bulk_ingest: end -->"
+SECTION = "bulk_ingest"
 SECTION_INTRO = """## OEWS bulk ingest (`benchmarks/bulk_ingest.py`)
 
 One OEWS-shaped CSV (the real rows of the May 2024 national-by-sector file, printed as BLS's CSV
@@ -264,20 +264,18 @@ def _cpu_seconds() -> float:
 
 
 def _machine() -> str:
-    load = os.getloadavg()
     packages = ", ".join(
         f"{p} {version(p)}" for p in ("polars", "pandas", "pandera", "pyarrow", "fastexcel")
     )
     return (
         f"{os.cpu_count()} CPU cores; {platform.machine()}; Linux {platform.release()}; "
-        f"Python {platform.python_version()}; {packages}; load average at the end "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min; the machine is shared)"
+        f"Python {platform.python_version()}; {packages}; at the end, {machine_load()} "
+        "(the machine is shared)"
     )
 
 
-def _block(rows: int, origin: str, csv_bytes: int, results: dict, ratios: dict) -> str:
-    lines = [
-        f"<!-- bulk_ingest rows={rows} -->",
+def _block(rows: int, origin: str, csv_bytes: int, results: dict, ratios: dict) -> list[str]:
+    return [
         f"### {rows:,} rows",
         "",
         f"`uv run python benchmarks/bulk_ingest.py --rows {rows} --report"
@@ -303,9 +301,7 @@ def _block(rows: int, origin: str, csv_bytes: int, results: dict, ratios: dict) 
         _streaming_note(results),
         "",
         f"Machine: {_machine()}.",
-        f"<!-- bulk_ingest rows={rows} end -->",
     ]
-    return "\n".join(lines)
 
 
 def _streaming_note(results: dict) -> str:
@@ -322,19 +318,11 @@ def _streaming_note(results: dict) -> str:
 def write_report(rows: int, origin: str, csv_bytes: int, results: dict, ratios: dict) -> None:
     """Put this run's block into the bulk-ingest section of docs/benchmarks.md, replacing an
     earlier run with the same number of rows and keeping the others."""
-    block = _block(rows, origin, csv_bytes, results, ratios)
     text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    if SECTION_START not in text:
-        text = text.rstrip("\n") + f"\n\n{SECTION_START}\n{SECTION_INTRO}\n{SECTION_END}\n"
-    before, rest = text.split(SECTION_START, 1)
-    section, after = rest.split(SECTION_END, 1)
-    start, end = f"<!-- bulk_ingest rows={rows} -->", f"<!-- bulk_ingest rows={rows} end -->"
-    if start in section:
-        head, tail = section.split(start, 1)
-        section = head + block + tail.split(end, 1)[1]
-    else:
-        section = section.rstrip("\n") + "\n\n" + block + "\n"
-    REPORT.write_text(before + SECTION_START + section + SECTION_END + after)
+    section = section_text(text, SECTION) or SECTION_INTRO
+    block = _block(rows, origin, csv_bytes, results, ratios)
+    section = replace_section(section, f"{SECTION} rows={rows}", block)
+    write_section(SECTION, section.splitlines(), REPORT)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from report_section import Measured, machine_load, measure, write_section
+from report_section import Measured, machine_load, measure, median_cell, write_section
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 3.0
@@ -42,14 +42,9 @@ def fresh_clone(destination: Path) -> Path:
     return destination
 
 
-def _cell(runs: list[Measured], field: str) -> str:
-    values = [getattr(run, field) for run in runs]
-    return f"{statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})"
-
-
 def _row(label: str, runs: list[Measured]) -> str:
     return (
-        f"| {label} | {_cell(runs, 'wall')} | {_cell(runs, 'cpu')} | "
+        f"| {label} | {median_cell(runs, 'wall')} | {median_cell(runs, 'cpu')} | "
         f"{statistics.median(r.peak_rss_mb for r in runs):.0f} |"
     )
 

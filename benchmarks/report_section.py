@@ -5,6 +5,7 @@ and a command's wall time, CPU time and peak memory."""
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -15,18 +16,32 @@ REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 _TITLE = "# Benchmarks\n"
 
 
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- begin {name} -->", f"<!-- end {name} -->"
+
+
+def section_text(text: str, name: str) -> str | None:
+    """What stands between the markers of section `name` in `text`, None if it is absent."""
+    begin, end = _markers(name)
+    if begin not in text or end not in text:
+        return None
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def replace_section(text: str, name: str, lines: list[str]) -> str:
+    """`text` with section `name` replaced by `lines` (appended when absent)."""
+    begin, end = _markers(name)
+    section = "\n".join([begin, *lines, end])
+    if section_text(text, name) is None:
+        return text.rstrip("\n") + "\n\n" + section + "\n"
+    before, rest = text.split(begin, 1)
+    return before + section + rest.split(end, 1)[1]
+
+
 def write_section(name: str, lines: list[str], report: Path = REPORT) -> None:
     """Replace (or append) the section `name` of the report with `lines`."""
-    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
     text = report.read_text() if report.is_file() else _TITLE
-    section = "\n".join([begin, *lines, end])
-    if begin in text and end in text:
-        before, rest = text.split(begin, 1)
-        after = rest.split(end, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    report.write_text(text)
+    report.write_text(replace_section(text, name, lines))
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,12 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
             )
     # Linux reports ru_maxrss in KiB.
     return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def median_cell(runs: list[Measured], field: str) -> str:
+    """A table cell: the median of `field` over the runs, then every run's value."""
+    values = [getattr(run, field) for run in runs]
+    return f"{statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})"
 
 
 def machine_load() -> str:

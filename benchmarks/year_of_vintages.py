@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import polars as pl
-from report_section import Measured, machine_load, measure, write_section
+from report_section import Measured, machine_load, measure, median_cell, write_section
 
 from assets import settings
 from assets.resources import HttpClient, OfficialSources
@@ -151,11 +151,6 @@ def _median(runs: list[Measured], field: str) -> float:
     return statistics.median(getattr(run, field) for run in runs)
 
 
-def _cell(runs: list[Measured], field: str) -> str:
-    values = [getattr(run, field) for run in runs]
-    return f"{statistics.median(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})"
-
-
 def disk_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -235,12 +230,12 @@ def main() -> int:
         "| measure | day 1 | last day | ratio | target |",
         "| --- | --- | --- | --- | --- |",
         f"| build, `dg launch --job build_lake`: CPU time, median of {args.builds} (s) | "
-        f"{_cell(builds_first, 'cpu')} | {_cell(builds_last, 'cpu')} | {build_ratio:.2f} | "
+        f"{median_cell(builds_first, 'cpu')} | {median_cell(builds_last, 'cpu')} | {build_ratio:.2f} | "
         f"≤ {BUILD_TARGET:.2f}: {'met' if build_ratio <= BUILD_TARGET else 'missed'} |",
-        f"| the same builds: wall time (s) | {_cell(builds_first, 'wall')} | "
-        f"{_cell(builds_last, 'wall')} | {wall_ratio:.2f} | (shared machine: see load) |",
-        f"| the same builds: peak memory (MB) | {_cell(builds_first, 'peak_rss_mb')} | "
-        f"{_cell(builds_last, 'peak_rss_mb')} | | |",
+        f"| the same builds: wall time (s) | {median_cell(builds_first, 'wall')} | "
+        f"{median_cell(builds_last, 'wall')} | {wall_ratio:.2f} | (shared machine: see load) |",
+        f"| the same builds: peak memory (MB) | {median_cell(builds_first, 'peak_rss_mb')} | "
+        f"{median_cell(builds_last, 'peak_rss_mb')} | | |",
         f"| one daily refresh, median of 10 (s) | {early:.2f} (days 2-11) | "
         f"{late:.2f} (last 10) | {late / early:.2f} | flat |",
         f"| reading the current state from the vintages (s) | {read_first:.3f} | "
