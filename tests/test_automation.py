@@ -13,8 +13,7 @@ from pipelines.definitions import build_definitions
 from schemas.tables import CORE_OBSERVATIONS, PAYLOAD_MANIFESTS
 
 from .conftest import Workspace, serve_sources
-from .replay import Replay
-from .test_sources import AI_SHARE_URL, _recorded
+from .test_sources import serve_revised_ai_share
 
 SOURCE_KEYS = {asset_key(table) for table in PAYLOAD_MANIFESTS.values()}
 POSTINGS_SOURCES = {
@@ -110,13 +109,7 @@ def test_a_revised_source_rebuilds_what_depends_on_it_and_nothing_else(
     automation.run_scheduled("daily_postings")
     automation.settle()
 
-    revised = _recorded("indeed_ai_share").replace(
-        b"2026-06-30,US,5.88061424953879", b"2026-06-30,US,5.91"
-    )
-    httpserver.clear()
-    replay = Replay(httpserver)
-    replay.serve_url(AI_SHARE_URL, revised)
-    replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(monkeypatch)
+    serve_revised_ai_share(httpserver, monkeypatch)
 
     indeed = asset_key(PAYLOAD_MANIFESTS["indeed_hiring_lab"])
     before = _data_version(automation.instance, indeed)

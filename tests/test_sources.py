@@ -72,6 +72,18 @@ def _recorded(dataset: str) -> bytes:
     return snapshot.read()
 
 
+def serve_revised_ai_share(httpserver, monkeypatch) -> None:
+    """Replay every source as recorded except the AI tracker, whose last US value is revised
+    (a synthetic revision: 5.88061424953879 becomes 5.91)."""
+    revised = _recorded("indeed_ai_share").replace(
+        b"2026-06-30,US,5.88061424953879", b"2026-06-30,US,5.91"
+    )
+    httpserver.clear()
+    replay = Replay(httpserver)
+    replay.serve_url(AI_SHARE_URL, revised)
+    replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(monkeypatch)
+
+
 # --- The catalog and its snapshots ------------------------------------------------------------
 
 
@@ -238,13 +250,7 @@ def test_revised_upstream_adds_a_vintage_and_core_uses_it(
 ) -> None:
     serve_sources(httpserver, monkeypatch)
     assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
-    revised = _recorded("indeed_ai_share").replace(
-        b"2026-06-30,US,5.88061424953879", b"2026-06-30,US,5.91"
-    )
-    httpserver.clear()
-    replay = Replay(httpserver)
-    replay.serve_url(AI_SHARE_URL, revised)
-    replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(monkeypatch)
+    serve_revised_ai_share(httpserver, monkeypatch)
     assert run_pipeline(SOURCES_TO_OBSERVATIONS).success
 
     manifest = _manifest(workspace, "indeed_hiring_lab")
