@@ -20,7 +20,7 @@ from dagster._core.log_manager import get_log_record_metadata, has_log_record_me
 from dagster._core.storage.event_log.base import EventLogStorage
 
 from assets import settings
-from labor_lake.catalog import load_catalog
+from labor_lake.catalog import CatalogError, load_catalog
 from labor_lake.run_summary import (
     LEDGER_NAMES_KEY,
     NAMED_STATUSES,
@@ -34,6 +34,16 @@ _RUN_END = {dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE}
 
 def _plain(value: object) -> object:
     return getattr(value, "value", value)
+
+
+def _publisher_names() -> dict[str, str]:
+    """Each source's publisher name from the catalog in use; none (sources by their ids) when the
+    catalog cannot be read, so that a run failed by a bad catalog still gets its summary."""
+    try:
+        catalog = load_catalog(settings.catalog_path())
+    except (OSError, CatalogError):
+        return {}
+    return {source: publisher.name for source, publisher in catalog.publishers.items()}
 
 
 def run_facts(
@@ -52,10 +62,7 @@ def run_facts(
         failed_steps=[],
         checks=[],
         lake_root=_display_root(settings.lake_root()),
-        source_names={
-            source: publisher.name
-            for source, publisher in load_catalog(settings.catalog_path()).publishers.items()
-        },
+        source_names=_publisher_names(),
     )
     for entry in logs:
         event = entry.dagster_event

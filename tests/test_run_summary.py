@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import dagster as dg
+import pytest
 
+from assets import settings
 from labor_lake.run_summary import CheckOutcome, RunFacts, summary_lines
 from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
 
-from .conftest import Workspace, run_pipeline
+from .conftest import SOURCES_TO_OBSERVATIONS, Workspace, run_pipeline
 from .test_registry_errors import set_cell
 
 
@@ -98,3 +100,16 @@ def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> N
     )
     logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
     assert logged and re.search(r"Ledger: \d+ consistent, \d+ inconsistent", logged[0])
+
+
+def test_a_run_failed_by_a_broken_catalog_still_gets_its_summary(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = workspace.lake_root.parent / "datasets.toml"
+    broken.write_text("[[dataset]\nid = ")  # not TOML
+    monkeypatch.setenv(settings.CATALOG_ENV, str(broken))
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_pipeline(SOURCES_TO_OBSERVATIONS, instance=instance)
+    assert not result.success
+    text = "\n".join(summary_lines(run_facts(instance, result.run_id, succeeded=False)))
+    assert "run FAILED" in text and f"Lake:    {workspace.lake_root}" in text
