@@ -5,6 +5,7 @@ came from, what the ledger found, and where the results are. Plain data in, line
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -51,6 +52,32 @@ class RunFacts:
 def _names(names: list[str]) -> str:
     shown = ", ".join(names[:_MAX_NAMES])
     return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
+
+
+# A ledger row checked per year and statistic (`<pair>_<year>_<statistic>`, the OEWS proxies).
+_PER_YEAR_CLAIM = re.compile(r"^(?P<stem>.+)_(?P<year>\d{4})_[a-z0-9_]+$")
+
+
+def _claim_names(claim_ids: list[str]) -> str:
+    """Claim ids to name, the rows of one per-year series folded into one entry (stem, count,
+    years), after the claims that stand alone, so a reader sees the article's own claims first."""
+    alone: list[str] = []
+    series: dict[str, list[tuple[int, str]]] = {}
+    for claim_id in claim_ids:
+        match = _PER_YEAR_CLAIM.match(claim_id)
+        if match:
+            series.setdefault(match["stem"], []).append((int(match["year"]), claim_id))
+        else:
+            alone.append(claim_id)
+    folded = []
+    for stem, rows in series.items():
+        years = [year for year, _ in rows]
+        folded.append(
+            f"{stem} ({len(rows)} by year and statistic, {min(years)}-{max(years)})"
+            if len(rows) > 1
+            else rows[0][1]
+        )
+    return _names([*alone, *folded])
 
 
 def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> list[str]:
@@ -117,7 +144,7 @@ def summary_lines(facts: RunFacts) -> list[str]:
         lines.append(f"Ledger: {counts}")
         for status in NAMED_STATUSES:
             if facts.ledger_names.get(status):
-                lines.append(f"  {status}: {_names(facts.ledger_names[status])}")
+                lines.append(f"  {status}: {_claim_names(facts.ledger_names[status])}")
     else:
         lines.append("Ledger: not rebuilt in this run")
     lines.append(f"Lake:    {facts.lake_root}")

@@ -113,3 +113,21 @@ def test_a_run_failed_by_a_broken_catalog_still_gets_its_summary(
     assert not result.success
     text = "\n".join(summary_lines(run_facts(instance, result.run_id, succeeded=False)))
     assert "run FAILED" in text and f"Lake:    {workspace.lake_root}" in text
+
+
+def test_per_year_checks_are_folded_after_the_claims_that_stand_alone() -> None:
+    per_year = [
+        f"research_scientists_over_software_developers_{year}_{statistic}"
+        for year in (2019, 2024)
+        for statistic in ("annual_wage_p10", "median_annual_wage")
+    ]
+    facts = RunFacts(
+        succeeded=True, planned=[], built=[], failed_steps=[], checks=[], lake_root="/lake",
+        ledger_counts={"inconsistent": 5},
+        ledger_names={"inconsistent": [*per_year, "ml_premium_oews_research_scientists_proxy"]},
+    )  # fmt: skip
+    text = "\n".join(summary_lines(facts))
+    assert (
+        "  inconsistent: ml_premium_oews_research_scientists_proxy, "
+        "research_scientists_over_software_developers (4 by year and statistic, 2019-2024)"
+    ) in text
