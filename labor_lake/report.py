@@ -171,7 +171,11 @@ def _chart(name: str, title: str, source: str, as_of: str, figure: Figure) -> Ch
 
 
 def _oews_credit(periods: Sequence[str], publishers: Publishers) -> str:
-    return publishers.publisher("bls").credit(f"OEWS {_as_of(periods)}")
+    # The span of the estimates drawn: a chart of 2014-2024 does not come from May 2024 alone.
+    first, last = _period_words(min(periods)), _period_words(max(periods))
+    return publishers.publisher("bls").credit(
+        f"OEWS {first}" if first == last else f"OEWS {first} to {last}"
+    )
 
 
 def pay_premium_chart(

@@ -123,7 +123,7 @@ def test_premiums_over_time_draw_the_percentile_band_and_the_break() -> None:
     for words in ("10th-90th percentile", "25th-75th percentile", "median", "mean",
                   "series crosses a SOC code break", "Data scientists (synthetic)"):  # fmt: skip
         assert words in chart.svg, words
-    assert chart.source == "Source: U.S. Bureau of Labor Statistics, OEWS May 2024"
+    assert chart.source == "Source: U.S. Bureau of Labor Statistics, OEWS May 2019 to May 2024"
     assert chart.as_of == "May 2024"
     # Flags that are not a break (every OEWS proxy row has some) mark no year.
     unbroken = report.premiums_over_time_chart(_synthetic_oews_premiums(None), PUBLISHERS)
