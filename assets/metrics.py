@@ -238,8 +238,9 @@ def _ledger_metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:
         return {}
     return {
         **{
-            LEDGER_COUNT_KEY.format(status=status): count
-            for status, count in status_counts(frame).items()
+            LEDGER_COUNT_KEY.format(kind=kind, status=status): count
+            for kind, counts in status_counts(frame).items()
+            for status, count in counts.items()
         },
         **{
             LEDGER_NAMES_KEY.format(status=status): ", ".join(claims_with_status(frame, status))

@@ -80,7 +80,9 @@ def report(
         if chart.png is not None and chart.svg is not None:
             lake.lake.write_bytes(f"{REPORTS}/{chart.name}.png", chart.png)
             lake.lake.write_bytes(f"{REPORTS}/{chart.name}.svg", chart.svg.encode())
-    page = charts_module.html_report(rendered, tables["claim_checks"], status)
+    page = charts_module.html_report(
+        rendered, tables["claim_checks"], tables["pay_premiums"], status
+    )
     written = lake.lake.write_bytes(f"{REPORTS}/index.html", page.encode())
     return dg.MaterializeResult(
         metadata={

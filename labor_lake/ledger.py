@@ -117,6 +117,8 @@ def _check(
     def row(status: str, explanation: str, **computed: Any) -> ClaimCheckRow:
         return claim_check_row(
             claim_id=claim["claim_id"],
+            kind="article_claim",
+            about_claim_id=claim["claim_id"],
             statement=claim["statement"],
             status=status,
             explanation=explanation,

@@ -92,6 +92,8 @@ def _counterpart(figure: Mapping[str, Any], observations: pl.DataFrame) -> Claim
     ) -> ClaimCheckRow:
         return claim_check_row(
             claim_id=f"official_{figure['figure_id']}",
+            kind="figure_vs_official",
+            about_claim_id=None,
             statement=f"{figure['subject']}: {figure['as_printed']} ({figure['period']}, "
             f"{figure['publisher']}) against its official series.",
             status=status,

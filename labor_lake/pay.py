@@ -205,6 +205,16 @@ SERIES_BREAK_FLAG = "series break in {year}: "
 _SERIES_BREAK = re.compile(r"^series break in (\d{4}): ")
 
 
+# The flag a premium carries when one of its wages is top-coded, so the premium is only a bound.
+TOP_CODED_FLAG = "top-coded input: the premium is a {bound} bound"
+_TOP_CODED = re.compile(r"^top-coded input: the premium is an? (lower|upper) bound$")
+
+
+def premium_bound(flags: Iterable[str]) -> str | None:
+    """ "lower" or "upper" when the premium of a metric row is only a bound, from its flags."""
+    return next((m.group(1) for flag in flags if (m := _TOP_CODED.match(flag))), None)
+
+
 def break_years(flags: Iterable[str]) -> set[int]:
     """The years in which the series behind a metric row breaks, from its flags."""
     return {int(m.group(1)) for flag in flags if (m := _SERIES_BREAK.match(flag))}
@@ -270,7 +280,7 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
                         elif _top_coded(b, column):
                             bound = "upper"
                         if bound:
-                            flags.append(f"top-coded input: the premium is a {bound} bound")
+                            flags.append(TOP_CODED_FLAG.format(bound=bound))
                         flags += [
                             c.break_note for c in (subject, base) if "hybrid" in c.soc_version
                         ]
@@ -326,7 +336,7 @@ def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
         elif p.bound:
             status, why = (
                 "unverifiable",
-                f"an input is top-coded, so {value:.1f}% is only a {p.bound} bound",
+                f"only a {p.bound} bound (an input is top-coded), so not comparable with",
             )
         else:
             status = "consistent" if inside else "inconsistent"
@@ -336,6 +346,8 @@ def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
         rows.append(
             claim_check_row(
                 claim_id=_claim_id(p, len(combinations[(p.pair.pair_id, p.year)]) > 1),
+                kind="oews_proxy_by_year",
+                about_claim_id=p.pair.claim_id,
                 # Its own statement, not the claim's: the claim names one year and measure.
                 statement=f"Official proxy for the stated {low:g}-{high:g}% premium, year by "
                 f"year: {p.subject.label} over {p.base.label}, OEWS May {p.year} "
@@ -406,6 +418,8 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
         rows.append(
             claim_check_row(
                 claim_id=f"{pair_id}_trend_median_annual_wage",
+                kind="oews_proxy_trend",
+                about_claim_id=pair.claim_id,
                 statement=f"Trend of the OEWS median-wage premium of {subject.concept_title} "
                 f"over {base.concept_title.lower()} (is the gap widening or narrowing?).",
                 status="unverifiable",

@@ -1,7 +1,7 @@
 """Charts and a self-contained HTML report that explains itself, drawn from the lake's tables.
 
 On top, a status box: when the tables were built, the latest release, every source with the date
-of its newest payload, and the ledger's counts by status. Every chart is labelled in words (the
+of its newest payload, and the ledger's counts by kind of check and status. Every chart is labelled in words (the
 subjects and measures of the registry, never metric ids), has a legend for every colour, units on
 its axes, and a source line with the publisher's licence and an "as of" date. A chart with no data
 is replaced by a sentence saying why.
@@ -29,10 +29,10 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state, no di
 from matplotlib.ticker import MaxNLocator
 
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
-from labor_lake.pay import break_years
+from labor_lake.pay import break_years, premium_bound
 from labor_lake.publishers import Publishers
-from labor_lake.run_summary import LEDGER_STATUSES, status_counts
-from schemas.vocabulary import CLAIM_STATUSES, RECORDED_SNAPSHOT
+from labor_lake.run_summary import KIND_LABELS, LEDGER_STATUSES, count_words, status_counts
+from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, RECORDED_SNAPSHOT
 
 # Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.
 matplotlib.rcParams["svg.hashsalt"] = "labor-lake"
@@ -60,6 +60,16 @@ _PERCENTILES = {
     "annual_wage_p75": 75,
     "annual_wage_p90": 90,
 }
+# The wage statistics of the OEWS proxy tables, in the order of their columns.
+_STATISTICS = {
+    "annual_wage_p10": "10th percentile",
+    "annual_wage_p25": "25th percentile",
+    "median_annual_wage": "median",
+    "mean_annual_wage": "mean",
+    "annual_wage_p75": "75th percentile",
+    "annual_wage_p90": "90th percentile",
+}
+_BOUND_SIGNS = {"lower": "&ge;", "upper": "&le;"}
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]  # fmt: skip
 
 
@@ -88,7 +98,7 @@ class Status:
     built_at: str
     release: str | None
     sources: list[SourceStatus]
-    counts: dict[str, int]
+    counts: dict[str, dict[str, int]]  # ledger rows by kind, then status
 
 
 def source_statuses(
@@ -460,20 +470,36 @@ def unemployment_chart(unemployment_gaps: pl.DataFrame, published_figures: pl.Da
 
 
 def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
-    """The ledger's rows counted by status."""
+    """Each kind of check in the ledger as one bar of 100%, split by status and labelled with
+    counts: the article's dozen claims stay as readable as the hundred OEWS proxy rows."""
     counts = status_counts(claim_checks)
-    figure = Figure(figsize=(_WIDTH_INCHES, 2.2), layout="constrained")
+    kinds = [kind for kind in KIND_LABELS if any(counts[kind].values())]
+    totals = np.array([sum(counts[kind].values()) for kind in kinds])
+    figure = Figure(figsize=(_WIDTH_INCHES, 0.5 * max(len(kinds), 2) + 1.4), layout="constrained")
     axes = figure.subplots()
-    statuses = list(LEDGER_STATUSES)
-    axes.barh(range(len(statuses)), [counts[s] for s in statuses],
-              color=[STATUS_COLOURS[s] for s in statuses])  # fmt: skip
-    for row, status in enumerate(statuses):
-        axes.annotate(str(counts[status]), (counts[status], row), xytext=(4, 0),
+    left = np.zeros(len(kinds))
+    for status in LEDGER_STATUSES:
+        found = np.array([counts[kind][status] for kind in kinds])
+        if not found.any():
+            continue
+        shares = 100 * found / np.maximum(totals, 1)
+        bars = axes.barh(range(len(kinds)), shares, left=left, color=STATUS_COLOURS[status],
+                         label=status)  # fmt: skip
+        # A count is written inside its segment where the segment is wide enough to hold it.
+        axes.bar_label(bars, labels=[str(n) if share >= 3 else "" for n, share in zip(found, shares, strict=True)],
+                       label_type="center", color="white", fontsize=8)  # fmt: skip
+        left += shares
+    for row, total in enumerate(totals):
+        axes.annotate(_count(int(total), "row"), (100, row), xytext=(4, 0),
                       textcoords="offset points", va="center", fontsize=8)  # fmt: skip
-    axes.set_yticks(range(len(statuses)), statuses)
+    axes.set_yticks(range(len(kinds)), [textwrap.fill(KIND_LABELS[k], 30) for k in kinds],
+                    fontsize=8)  # fmt: skip
     axes.invert_yaxis()
-    axes.set_xlabel("claims and figure checks in the ledger")
-    return _chart("claim_ledger", "Claim ledger: counts by status",
+    axes.set_xlim(0, 112)
+    axes.set_xticks(range(0, 101, 25))
+    axes.set_xlabel("share of each kind's rows, % (numbers inside: rows)")
+    figure.legend(loc="outside lower center", ncol=len(LEDGER_STATUSES), fontsize=7)
+    return _chart("claim_ledger", "Claim ledger: checks by kind and status",
                   f"Sources: {_ARTICLE}; official series as in the status box", "this build",
                   figure)  # fmt: skip
 
@@ -495,15 +521,18 @@ def _status_box(status: Status) -> str:
         f"<li><b>{html.escape(s.publisher)}</b>: {html.escape(s.state)}</li>"
         for s in status.sources
     )
-    counts = " ".join(
-        f'<span class="chip" style="background:{STATUS_COLOURS[s]}">{status.counts.get(s, 0)} {s}</span>'
-        for s in LEDGER_STATUSES
+    counts = "".join(
+        f"<li>{html.escape(label)}: "
+        + " ".join(_chip(s, f"{n} {s}") for s in LEDGER_STATUSES if (n := by_status.get(s, 0)))
+        + "</li>"
+        for kind, label in KIND_LABELS.items()
+        if any((by_status := status.counts.get(kind, {})).values())
     )
     release = html.escape(status.release) if status.release else "none yet (run the publish job)"
     return f"""<section id="status" class="status">
 <p><b>Tables built:</b> {html.escape(status.built_at)} &middot; <b>Latest release:</b> {release}</p>
 <p><b>Sources</b></p><ul>{sources}</ul>
-<p><b>Ledger:</b> {counts}</p>
+<p><b>Ledger</b></p><ul>{counts}</ul>
 </section>"""
 
 
@@ -521,36 +550,133 @@ def _section(chart: Chart) -> str:
     return f'<section class="chart" id="{chart.name}"><h2>{html.escape(chart.title)}</h2>{body}{source}</section>'
 
 
-def html_report(rendered: list[Chart], claim_checks: pl.DataFrame, status: Status) -> str:
-    """One self-contained page: the status box, inline SVG charts and the ledger table."""
-    rows = "\n".join(
+def _chip(status: str, text: str) -> str:
+    return (
+        f'<span class="chip" style="background:{STATUS_COLOURS[status]}">{html.escape(text)}</span>'
+    )
+
+
+def _ledger_table(rows: pl.DataFrame) -> str:
+    """Claim, status and reason, one table row per ledger row."""
+    body = "\n".join(
         f"<tr><td>{html.escape(c['statement'])}<br><small>{html.escape(c['claim_id'])}</small></td>"
         f'<td style="background:{STATUS_COLOURS[c["status"]]};color:white">{c["status"]}</td>'
         f"<td>{html.escape(c['explanation'])}</td></tr>"
-        for c in claim_checks.sort("status", "claim_id").iter_rows(named=True)
+        for c in rows.sort("status", "claim_id").iter_rows(named=True)
     )
+    return (
+        "<table><thead><tr><th>claim</th><th>status</th><th>why</th></tr></thead>"
+        f"<tbody>\n{body}\n</tbody></table>"
+    )
+
+
+def _proxy_cell(row: dict) -> str:
+    colour = STATUS_COLOURS[row["status"]]
+    sign = _BOUND_SIGNS.get(premium_bound(row["flags"]) or "", "")
+    return (
+        f'<td class="cell" style="background:{colour}40;border-left:4px solid {colour}" '
+        f'title="{html.escape(row["explanation"])}">{sign}{row["computed_value"]:.1f}%</td>'
+    )
+
+
+def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str:
+    """The OEWS proxy rows as one table per claim: a row per year, a column per wage statistic,
+    each cell the premium tinted by its status (its reason on hover), and a new block of rows
+    wherever the pair of codes changes, so a series break is never read as a line of years."""
+    proxies = claim_checks.filter(pl.col("kind") == "oews_proxy_by_year").join(
+        pay_premiums.select("metric_id", "period", "measure", "subjects", "flags"),
+        on="metric_id",
+        how="left",
+    )
+    claims = {c["claim_id"]: c for c in claim_checks.iter_rows(named=True)}
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in _STATISTICS.values())
+    tables = []
+    for (about,), group in proxies.sort("about_claim_id").group_by(
+        "about_claim_id", maintain_order=True
+    ):
+        blocks: dict[str, dict[str, dict[str, str]]] = {}
+        for row in group.sort("period").iter_rows(named=True):
+            years = blocks.setdefault(" over ".join(row["subjects"]), {})
+            years.setdefault(row["period"], {})[row["measure"]] = _proxy_cell(row)
+        body = "\n".join(
+            f'<tr><th colspan="{len(_STATISTICS) + 1}" class="codes">{html.escape(pair)}</th></tr>'
+            + "".join(
+                f"<tr><td>{_period_words(period)}</td>"
+                + "".join(by_measure.get(m, "<td></td>") for m in _STATISTICS)
+                + "</tr>"
+                for period, by_measure in years.items()
+            )
+            for pair, years in blocks.items()
+        )
+        breaks = sorted(
+            {f for flags in group["flags"] for f in flags if break_years([f])},
+            key=lambda f: sorted(break_years([f])),
+        )
+        claim = claims.get(about)
+        title = (
+            f"{html.escape(claim['statement'])} {_chip(claim['status'], claim['status'])} "
+            f"<small>{html.escape(about)}</small>"
+            if claim
+            else html.escape(str(about))
+        )
+        tables.append(
+            f"<h4>{title}</h4>"
+            f"<p>{count_words(dict(group['status'].value_counts().iter_rows()))} of "
+            f"{group.height} premiums (% over the comparison group) against the stated "
+            f"{group['stated_low'][0]:g}-{group['stated_high'][0]:g}%; &ge; marks a lower bound "
+            "and &le; an upper bound (a wage top-coded by BLS).</p>"
+            f'<table class="matrix"><thead><tr><th>OEWS, May of</th>{header}</tr></thead>'
+            f"<tbody>\n{body}\n</tbody></table>"
+            + (
+                "<p><small>Series breaks, not bridged: "
+                + "; ".join(html.escape(b) for b in breaks)
+                + ".</small></p>"
+                if breaks
+                else ""
+            )
+        )
+    return "\n".join(tables)
+
+
+def html_report(
+    rendered: list[Chart], claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame, status: Status
+) -> str:
+    """One self-contained page: the status box, inline SVG charts and the ledger, kind by kind."""
+    ledger = []
+    for kind, label in KIND_LABELS.items():
+        rows = claim_checks.filter(pl.col("kind") == kind)
+        if rows.height == 0:
+            continue
+        body = (
+            _proxy_tables(claim_checks, pay_premiums)
+            if kind == "oews_proxy_by_year"
+            else _ledger_table(rows)
+        )
+        ledger.append(
+            f'<h3 id="ledger-{kind}">{html.escape(label[0].upper() + label[1:])} '
+            f"({rows.height})</h3><p>{html.escape(CHECK_KINDS[kind])}</p>{body}"
+        )
     meanings = "".join(
-        f'<li><span class="chip" style="background:{STATUS_COLOURS[s]}">{s}</span> '
-        f"{html.escape(text)}</li>"
-        for s, text in CLAIM_STATUSES.items()
+        f"<li>{_chip(s, s)} {html.escape(text)}</li>" for s, text in CLAIM_STATUSES.items()
     )
     sections = "\n".join(map(_section, rendered))
+    ledger_html = "\n".join(ledger)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>labor-lake report</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#222}}svg{{max-width:100%;height:auto}}
 .status{{border:2px solid #444;border-radius:6px;padding:.5rem 1rem;background:#f7f7f7}}
 .chip{{color:white;padding:.1rem .4rem;border-radius:3px;white-space:nowrap}}
 .source{{font-size:.8rem;color:#555;margin-top:0}} .empty{{font-style:italic;color:#555}}
-table{{border-collapse:collapse;font-size:.8rem}}td,th{{border:1px solid #ddd;padding:.2rem .4rem;vertical-align:top}}</style>
+table{{border-collapse:collapse;font-size:.8rem}}td,th{{border:1px solid #ddd;padding:.2rem .4rem;vertical-align:top}}
+.matrix td.cell{{text-align:right;white-space:nowrap}}
+.matrix th.codes{{text-align:left;font-weight:normal;background:#f3f3f3}}</style>
 </head><body>
 <h1>labor-lake: claims about the tech labor market, checked</h1>
 {_status_box(status)}
 <p>Drawn from the lake's metrics tables; every number traces to a row of its core tables.</p>
 {sections}
-<h2>Claim ledger: every claim and figure check, with the reason for its status</h2>
+<h2>Claim ledger: every check, with the reason for its status</h2>
 <ul>{meanings}</ul>
-<table><thead><tr><th>claim</th><th>status</th><th>why</th></tr></thead><tbody>
-{rows}
-</tbody></table>
+{ledger_html}
 </body></html>
 """

@@ -61,6 +61,8 @@ def metric_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
 def claim_check_row(
     *,
     claim_id: str,
+    kind: str,
+    about_claim_id: str | None,
     statement: str,
     status: str,
     explanation: str,
@@ -80,6 +82,8 @@ def claim_check_row(
     three empty."""
     return {
         "claim_id": claim_id,
+        "kind": kind,
+        "about_claim_id": about_claim_id,
         "statement": statement,
         "status": status,
         "stated_low": stated_low,

@@ -39,6 +39,10 @@ class SnapshotError(ValueError):
     """The manifest and the recorded files disagree."""
 
 
+# How a refresh names a recorded snapshot in its outcome lines (the run summary reads it back).
+SNAPSHOT_LABEL = "recorded snapshot of {date}"
+
+
 @dataclass(frozen=True)
 class Snapshot:
     dataset: str
@@ -68,7 +72,7 @@ class Snapshot:
 
     @property
     def label(self) -> str:
-        return f"recorded snapshot of {self.retrieved.isoformat()}"
+        return SNAPSHOT_LABEL.format(date=self.retrieved.isoformat())
 
 
 def load_manifest(manifest: Path) -> tuple[Snapshot, ...]:

@@ -26,6 +26,7 @@ from labor_lake.run_summary import (
     NAMED_STATUSES,
     CheckOutcome,
     RunFacts,
+    ledger_counts_from,
     summary_lines,
 )
 
@@ -93,11 +94,7 @@ def run_facts(
             facts.built.append(key)
             metadata = {k: _plain(v) for k, v in event.materialization.metadata.items()}
             if key == "metrics/claim_checks":
-                facts.ledger_counts = {
-                    k.removeprefix("ledger: "): int(v)
-                    for k, v in metadata.items()
-                    if k.startswith("ledger: ") and isinstance(v, int)
-                }
+                facts.ledger_counts = ledger_counts_from(metadata)
                 facts.ledger_names = {
                     status: str(metadata[name]).split(", ")
                     for status in NAMED_STATUSES

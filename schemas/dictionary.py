@@ -13,6 +13,7 @@ from schemas.formulas import FORMULAS
 from schemas.model import ZONES, Column
 from schemas.tables import ALL_TABLES
 from schemas.vocabulary import (
+    CHECK_KINDS,
     CLAIM_STATUSES,
     MEASURES,
     QUALIFIERS,
@@ -69,6 +70,7 @@ def render() -> str:
         "source_kind": SOURCE_KINDS,
         "formula": {name: formula.description for name, formula in FORMULAS.items()},
         "status (claim_checks)": CLAIM_STATUSES,
+        "kind (claim_checks)": CHECK_KINDS,
     }
     for name, terms in vocabularies.items():
         lines += [f"### {name}", "", "| term | meaning |", "| --- | --- |"]

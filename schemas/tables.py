@@ -8,6 +8,7 @@ import polars as pl
 from schemas.formulas import FORMULAS
 from schemas.model import Column, RowRule, Table
 from schemas.vocabulary import (
+    CHECK_KINDS,
     CLAIM_STATUSES,
     FREQUENCIES,
     MEASURES,
@@ -718,14 +719,31 @@ METRICS_GROWTH_RATES = _metric_table(
 METRICS_CLAIM_CHECKS = Table(
     zone="metrics",
     name="claim_checks",
-    description="The claim ledger: each claim recomputed from its inputs, with a status and a one-line reason.",
+    description=(
+        "The claim ledger: each claim of the article recomputed from its inputs, each published "
+        "figure against its official series, and each claim's OEWS proxy by year and statistic, "
+        "with a status and a one-line reason."
+    ),
+    schema_version="2.0.0",
     primary_key="claim_id",
     columns=(
         Column(
             "claim_id",
             pl.String,
-            "Claim identifier (core/claims).",
+            "Identifier of the check: the claim's id (core/claims) for an `article_claim`; "
+            "`official_<figure_id>` for a `figure_vs_official`; "
+            "`<pair>_<year>_<statistic>` and `<pair>_trend_median_annual_wage` for OEWS proxies.",
             unique=True,
+            pattern=IDENTIFIER_PATTERN,
+        ),
+        Column("kind", pl.String, "What the row checks.", allowed=CHECK_KINDS),
+        Column(
+            "about_claim_id",
+            pl.String,
+            "The article's claim (core/claims) the row is about: the claim itself, or the claim "
+            "an OEWS proxy row or trend is evidence for; empty for a published figure checked "
+            "against its official series.",
+            nullable=True,
             pattern=IDENTIFIER_PATTERN,
         ),
         Column("statement", pl.String, "The claim, in our own words."),

@@ -111,3 +111,15 @@ CLAIM_STATUSES: dict[str, str] = {
     "unverifiable": "Nothing to compare: no stated value, or the inputs are not like-for-like.",
     "conflict": "The article attributes an input figure to more than one publisher.",
 }
+
+# What a row of the claim ledger checks. Readers count and show each kind on its own: one claim
+# of the article has one `article_claim` row, but may have dozens of `oews_proxy_by_year` rows.
+CHECK_KINDS: dict[str, str] = {
+    "article_claim": "A claim of the article (core/claims), recomputed from its input figures.",
+    "figure_vs_official": "A published figure (core/published_figures) against its official "
+    "series in core/observations.",
+    "oews_proxy_by_year": "An article's pay claim against the premium of its official OEWS proxy "
+    "occupations, for one year and one wage statistic.",
+    "oews_proxy_trend": "How the median premium of an OEWS proxy pair moves over the years: "
+    "widening or narrowing (the article states no trend, so it is never consistent).",
+}

@@ -3,6 +3,7 @@ marks whatever the table size, and what a reader sees in a real browser."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -18,10 +19,13 @@ from matplotlib import image
 
 from labor_lake import report
 from labor_lake.catalog import load_catalog
-from labor_lake.pay import SERIES_BREAK_FLAG
+from labor_lake.pay import SERIES_BREAK_FLAG, TOP_CODED_FLAG
 from labor_lake.publishers import Publishers
 from labor_lake.report import STATUS_COLOURS
+from labor_lake.rows import claim_check_frame, claim_check_row
+from labor_lake.run_summary import LEDGER_COUNT_KEY
 from schemas.tables import METRICS_PAY_PREMIUMS
+from schemas.vocabulary import CHECK_KINDS
 
 from .conftest import REPO_ROOT, Workspace, run_pipeline, serve_sources, synthetic_metric_row
 
@@ -84,8 +88,19 @@ def test_ledger_counts_and_charts_reach_the_ui_as_metadata(reported) -> None:
         for m in result.get_asset_materialization_events()
     }
     counts = {k: v.value for k, v in by_asset["metrics/claim_checks"].items() if k.startswith("ledger: ") and isinstance(v.value, int)}  # fmt: skip
-    assert set(counts) == {f"ledger: {s}" for s in STATUS_COLOURS}
+    assert set(counts) == {
+        LEDGER_COUNT_KEY.format(kind=k, status=s) for k in CHECK_KINDS for s in STATUS_COLOURS
+    }
     assert sum(counts.values()) == by_asset["metrics/claim_checks"]["dagster/row_count"].value
+    # The article's own claims are counted apart from the OEWS proxy rows that test two of them.
+    article = {
+        s: counts[LEDGER_COUNT_KEY.format(kind="article_claim", status=s)] for s in STATUS_COLOURS
+    }
+    proxies = sum(
+        counts[LEDGER_COUNT_KEY.format(kind="oews_proxy_by_year", status=s)] for s in STATUS_COLOURS
+    )
+    claims = pl.read_csv(REPO_ROOT / "registry" / "claims.csv").height
+    assert sum(article.values()) == claims and proxies > claims
     assert by_asset["metrics/pay_premiums"]["schema_version"].value
     charts = by_asset["report"]["charts"].value
     assert charts.count("data:image/png;base64,") == len(CHARTS)
@@ -260,3 +275,64 @@ class _Sections(HTMLParser):
             self._chart["svg_text"] += data + " "
         elif self._chart is not None and where in ("source", "empty"):
             self._chart[where] += data
+
+
+def _synthetic_ledger() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A made-up ledger (synthetic test data): one article claim and its OEWS proxy rows for two
+    pairs of codes (a series break between 2019 and 2021), one premium only a lower bound."""
+    checks = [
+        claim_check_row(
+            claim_id="synthetic_claim", kind="article_claim", about_claim_id="synthetic_claim",
+            statement="Synthetic claim: A earns 30-38% more than B.", status="inconsistent",
+            explanation="synthetic", stated_low=30, stated_high=38, stated_unit="percent_change",
+            tolerance=0.5, formula="premium_pct", inputs=["a", "b"], computed=10.0,
+        )
+    ]  # fmt: skip
+    premiums = []
+    for period, subjects, bound in (
+        ("2019-05", ["A (old code, synthetic)", "B (old code, synthetic)"], None),
+        ("2021-05", ["A (new code, synthetic)", "B (new code, synthetic)"], None),
+        ("2024-05", ["A (new code, synthetic)", "B (new code, synthetic)"], "lower"),
+    ):
+        flags = [SERIES_BREAK_FLAG.format(year=2021) + "new codes start (synthetic)"]
+        flags += [TOP_CODED_FLAG.format(bound=bound)] if bound else []
+        metric_id = f"premium_pct:synthetic:{period}"
+        premiums.append(synthetic_metric_row(metric_id=metric_id, value=12.5, period=period,
+                                             measure="median_annual_wage", subjects=subjects,
+                                             flags=flags))  # fmt: skip
+        checks.append(
+            claim_check_row(
+                claim_id=f"synthetic_pair_{period[:4]}_median_annual_wage",
+                kind="oews_proxy_by_year", about_claim_id="synthetic_claim",
+                statement="synthetic proxy", status="unverifiable" if bound else "inconsistent",
+                explanation=f"synthetic reason {period}", stated_low=30, stated_high=38,
+                stated_unit="percent_change", tolerance=0.5, formula="premium_pct",
+                inputs=["a", "b"], computed=12.5, metric_id=metric_id,
+            )
+        )  # fmt: skip
+    return (
+        claim_check_frame(checks),
+        pl.DataFrame(premiums, schema=METRICS_PAY_PREMIUMS.polars_schema),
+    )
+
+
+def test_the_ledger_shows_a_claims_oews_proxies_as_one_table_by_year_and_statistic() -> None:
+    checks, premiums = _synthetic_ledger()
+    status = report.Status("2026-11-29", None, [], report.status_counts(checks))
+    page = report.html_report([], checks, premiums, status)
+    # Counted by kind: the claim is not drowned by its proxies.
+    assert html.escape("the article's claims: ") in page and "OEWS proxies of the pay" in page
+    tables = re.findall(r'<table class="matrix">.*?</table>', page, flags=re.S)
+    assert len(tables) == 1 and "Synthetic claim: A earns 30-38% more than B." in page
+    # A change of codes starts a new block of rows: old codes (2019), then new codes (2021, 2024).
+    blocks = re.findall(r'class="codes">([^<]+)</th>', tables[0])
+    assert blocks == [
+        "A (old code, synthetic) over B (old code, synthetic)",
+        "A (new code, synthetic) over B (new code, synthetic)",
+    ]
+    assert re.findall(r"<td>(May \d{4})</td>", tables[0]) == ["May 2019", "May 2021", "May 2024"]
+    assert tables[0].count(">12.5%</td>") == 2 and tables[0].count(">&ge;12.5%</td>") == 1
+    assert 'title="synthetic reason 2024-05"' in tables[0]
+    assert "Series breaks, not bridged: series break in 2021" in page
+    # Proxy rows are not repeated as rows of the claims' table.
+    assert "<small>synthetic_pair_2019_median_annual_wage</small>" not in page

@@ -99,7 +99,9 @@ def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> N
         )
     )
     logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
-    assert logged and re.search(r"Ledger: \d+ consistent, \d+ inconsistent", logged[0])
+    assert logged and re.search(
+        r"Ledger:\n  the article's claims: \d+ consistent, \d+ inconsistent", logged[0]
+    )
 
 
 def test_a_run_failed_by_a_broken_catalog_still_gets_its_summary(
@@ -115,19 +117,58 @@ def test_a_run_failed_by_a_broken_catalog_still_gets_its_summary(
     assert "run FAILED" in text and f"Lake:    {workspace.lake_root}" in text
 
 
-def test_per_year_checks_are_folded_after_the_claims_that_stand_alone() -> None:
-    per_year = [
-        f"research_scientists_over_software_developers_{year}_{statistic}"
-        for year in (2019, 2024)
-        for statistic in ("annual_wage_p10", "median_annual_wage")
-    ]
+def test_the_ledger_is_counted_by_kind_and_names_only_the_articles_claims() -> None:
     facts = RunFacts(
         succeeded=True, planned=[], built=[], failed_steps=[], checks=[], lake_root="/lake",
-        ledger_counts={"inconsistent": 5},
-        ledger_names={"inconsistent": [*per_year, "ml_premium_oews_research_scientists_proxy"]},
+        ledger_counts={
+            "article_claim": {"consistent": 4, "inconsistent": 2, "unverifiable": 0},
+            "figure_vs_official": {"consistent": 0, "unverifiable": 0},
+            "oews_proxy_by_year": {"inconsistent": 107, "unverifiable": 1},
+        },
+        ledger_names={"inconsistent": ["ml_premium_oews_research_scientists_proxy", "c2"]},
     )  # fmt: skip
-    text = "\n".join(summary_lines(facts))
-    assert (
-        "  inconsistent: ml_premium_oews_research_scientists_proxy, "
-        "research_scientists_over_software_developers (4 by year and statistic, 2019-2024)"
-    ) in text
+    lines = summary_lines(facts)
+    ledger = lines[lines.index("Ledger:") : lines.index("Lake:    /lake")]
+    assert ledger == [
+        "Ledger:",
+        "  the article's claims: 4 consistent, 2 inconsistent",
+        "    inconsistent: ml_premium_oews_research_scientists_proxy, c2",
+        "  OEWS proxies of the pay claims, by year and statistic: 107 inconsistent, 1 unverifiable",
+    ]
+
+
+def test_datasets_seeded_from_snapshots_of_different_days_share_one_line_with_the_span() -> None:
+    def seeded(dataset: str, day: str, cause: str) -> str:
+        return f"{dataset}: snapshot: {cause}; using the recorded snapshot of {day} (99 days old)"
+
+    generic = "https://www.bls.gov: unreachable earlier in this run; not asked again"
+    check = CheckOutcome(
+        "raw/bls_payloads", "sources_reachable", passed=False, severity="WARN",
+        notes={
+            "bls_oews_national_2017": seeded(
+                "bls_oews_national_2017", "2020-02-28",
+                "GET https://www.bls.gov/oes/special-requests/oesm17nat.zip: unreachable (Timeout)",
+            ),
+            "bls_oews_national_2023": seeded("bls_oews_national_2023", "2024-12-05", generic),
+            "bls_oews_national_2024": seeded("bls_oews_national_2024", "2024-12-05", generic),
+        },
+    )  # fmt: skip
+    one_day = CheckOutcome(
+        "raw/indeed_hiring_lab_payloads", "sources_reachable", passed=False, severity="WARN",
+        notes={"indeed_ai_share": seeded("indeed_ai_share", "2026-07-21", "unreachable (Timeout)")},
+    )  # fmt: skip
+    facts = RunFacts(
+        succeeded=True, planned=[], built=[], failed_steps=[], checks=[check, one_day],
+        lake_root="/lake", source_names={"bls": "BLS", "indeed_hiring_lab": "Indeed"},
+    )  # fmt: skip
+    sources = [
+        line
+        for line in summary_lines(facts)
+        if line.startswith("  BLS") or line.startswith("  Indeed")
+    ]
+    assert sources == [
+        "  BLS: not fetched: unreachable (Timeout); using the recorded snapshots of 2020-02-28 to "
+        "2024-12-05 (bls_oews_national_2017, bls_oews_national_2023, bls_oews_national_2024)",
+        "  Indeed: not fetched: unreachable (Timeout); using the recorded snapshot of 2026-07-21 "
+        "(indeed_ai_share)",
+    ]

@@ -83,6 +83,7 @@ def test_claim_status_vocabulary_is_enforced() -> None:
     row = {name: None for name in METRICS_CLAIM_CHECKS.polars_schema.names()}
     row.update(
         claim_id="c",
+        kind="article_claim",
         statement="s",
         status="true-ish",
         stated_unit="percent",
@@ -94,6 +95,9 @@ def test_claim_status_vocabulary_is_enforced() -> None:
     frame = pl.DataFrame([row], schema=METRICS_CLAIM_CHECKS.polars_schema)
     problems = schema_problems(frame, METRICS_CLAIM_CHECKS)
     assert [(p.column, p.value) for p in problems] == [("status", "true-ish")]
+    frame = frame.with_columns(status=pl.lit("consistent"), kind=pl.lit("a hunch"))
+    problems = schema_problems(frame, METRICS_CLAIM_CHECKS)
+    assert [(p.column, p.value) for p in problems] == [("kind", "a hunch")]
 
 
 def test_core_figures_require_a_location_for_article_figures() -> None:
