@@ -14,6 +14,7 @@ from labor_lake.ledger import build_ledger
 from labor_lake.lineage import unresolved_inputs
 from labor_lake.official import counterpart_checks, postings_divergence, postings_growth_series
 from labor_lake.pay import (
+    concordance_mismatches,
     growth_rates,
     load_concordance,
     load_pairs,
@@ -44,6 +45,7 @@ from schemas.tables import (
 )
 
 WINDOWS_CHECK = "windows_computed"
+CONCORDANCE_CHECK = "concordance_matches_files"
 METRIC_TABLES = (*dict.fromkeys(METRIC_TABLE_BY_FORMULA.values()), METRICS_CLAIM_CHECKS)
 # Occupations across SOC revisions, and the pairs whose premiums are followed over time.
 
@@ -134,6 +136,14 @@ _LOGIC = (build_ledger, counterpart_checks, premiums, postings_divergence, unres
             "computed (a series missing from core/observations, or a revision in the way), "
             "saying which and why.",
         ),
+        dg.AssetCheckSpec(
+            CONCORDANCE_CHECK,
+            asset=asset_key(METRICS_PAY_PREMIUMS),
+            description="Warns when registry/oews_concordance.csv and the OEWS national files "
+            "disagree (a code missing from a year it should be in, a code in a year it should "
+            "not be, another title): e.g. a new year of files with new SOC codes, whose premiums "
+            "would otherwise be left out without a word.",
+        ),
     ],
     ins={
         "core_published_figures": dg.AssetIn(key=asset_key(CORE_PUBLISHED_FIGURES)),
@@ -168,10 +178,12 @@ def metrics_ledger(
         for d in official_sources.catalog.datasets
     }
     divergence, gaps = postings_divergence(core_observations, windows, revisions)
+    mismatches: list[str] = []  # filled by build(), which loads the concordance
 
     def build() -> dict:
         ledger = build_ledger(core_published_figures, core_claims)
         codes = load_concordance(Path(registry.concordance_path))
+        mismatches.extend(concordance_mismatches(core_oews_estimates, codes))
         pairs = load_pairs(
             Path(registry.pairs_path), {c.concept for c in codes}, set(core_claims["claim_id"])
         )
@@ -229,6 +241,18 @@ def metrics_ledger(
             "not computed": dg.MetadataValue.md("\n".join(f"- {g}" for g in gaps) or "none"),
         },
     )
+    yield dg.AssetCheckResult(
+        asset_key=asset_key(METRICS_PAY_PREMIUMS),
+        check_name=CONCORDANCE_CHECK,
+        passed=not mismatches,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "registry": registry.concordance_path,
+            "disagreements": dg.MetadataValue.md("\n".join(f"- {m}" for m in mismatches) or "none"),
+        },
+    )
+    for mismatch in mismatches:
+        context.log.warning(f"registry/oews_concordance.csv: {mismatch}")
 
 
 def _ledger_metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:

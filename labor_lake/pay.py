@@ -190,6 +190,34 @@ def national(estimates: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def concordance_mismatches(estimates: pl.DataFrame, codes: list[Code]) -> list[str]:
+    """Where the concordance and the national files held disagree: a code the concordance says
+    is in use in a year whose file lacks it as a detailed occupation, a code a file has in a year
+    the concordance says it is not in use, or another title. A new year of files that brings new
+    SOC codes shows up here before it silently leaves premiums out."""
+    held = sorted(set(estimates["year"]))
+    detailed = national(estimates).filter(pl.col("o_group") == "detailed")
+    found: list[str] = []
+    for code in codes:
+        rows = detailed.filter(pl.col("occ_code") == code.occ_code)
+        years = set(rows["year"])
+        expected = {y for y in held if code.valid_in(y)}
+        if missing := sorted(expected - years):
+            found.append(f"{code.occ_code} ({code.concept}): in use in {_years(missing)} by the "
+                         "concordance, but not in those years' national files")  # fmt: skip
+        if extra := sorted(years - expected):
+            found.append(f"{code.occ_code} ({code.concept}): in the national files of "
+                         f"{_years(extra)}, outside its years in the concordance")  # fmt: skip
+        if titles := sorted(set(rows["occ_title"]) - {code.occ_title}):
+            found.append(f"{code.occ_code} ({code.concept}): titled {', '.join(map(repr, titles))} "
+                         f"in the files, {code.occ_title!r} in the concordance")  # fmt: skip
+    return found
+
+
+def _years(years: list[int]) -> str:
+    return ", ".join(f"May {y}" for y in years)
+
+
 def _reference(row: dict) -> str:
     return oews_reference(
         row["year"], row["area"], row["naics"], row["own_code"], row["occ_code"], row["o_group"]

@@ -367,7 +367,7 @@ query ($pool: String!) {
 OFFLINE_WARNING_CHECKS = ("sources_reachable", "windows_computed")
 
 # Tables stored as one file; the partitioned OEWS table (a folder of yearly files) is checked
-# through its datapackage parts, and is not in releases yet (README).
+# through its datapackage parts.
 SINGLE_FILE_TABLES = [t for t in ALL_TABLES if not t.partition_by]
 
 REPOSITORY = {"repositoryLocationName": "labor_lake", "repositoryName": "__repository__"}

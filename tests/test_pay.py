@@ -3,6 +3,7 @@ ledger rows and trend verdicts, growth never across a SOC break, and OEWS as obs
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from assets.oews import read_oews_files
 from labor_lake.lineage import unresolved_inputs
 from labor_lake.pay import (
     ANNUAL_WAGE_MEASURES,
+    concordance_mismatches,
     growth_rates,
     load_concordance,
     load_pairs,
@@ -215,14 +217,26 @@ def test_national_observations_use_bls_series_ids_and_footnote_top_coding(estima
 
 
 def test_concordance_titles_and_years_agree_with_the_real_files(estimates, codes) -> None:
-    held = set(estimates["year"])
-    for code in codes:
-        rows = estimates.filter(
-            (pl.col("occ_code") == code.occ_code) & (pl.col("o_group") == "detailed")
-        )
-        years = set(rows["year"])
-        assert years == {y for y in held if code.valid_in(y)}, code.occ_code
-        assert set(rows["occ_title"]) == {code.occ_title}, code.occ_code
+    assert concordance_mismatches(estimates, codes) == []
+
+
+def test_a_concordance_that_disagrees_with_the_files_is_named_code_by_code(
+    estimates, codes
+) -> None:
+    # Synthetic edits of the real concordance: 15-1252 said to end in 2022 (it is in the 2023
+    # and 2024 files), 15-2051 retitled.
+    edited = [
+        dataclasses.replace(c, last_year=2022) if c.occ_code == "15-1252"
+        else dataclasses.replace(c, occ_title="Data Wranglers") if c.occ_code == "15-2051"
+        else c
+        for c in codes
+    ]  # fmt: skip
+    assert concordance_mismatches(estimates, edited) == [
+        "15-1252 (software_developers): in the national files of May 2023, May 2024, outside "
+        "its years in the concordance",
+        "15-2051 (data_scientists): titled 'Data Scientists' in the files, 'Data Wranglers' in "
+        "the concordance",
+    ]
 
 
 def test_a_pair_naming_an_unknown_concept_or_claim_is_an_error(tmp_path: Path, codes) -> None:
