@@ -231,28 +231,26 @@ def metrics_ledger(
     )
     for gap in gaps:
         context.log.warning(gap)
-    yield dg.AssetCheckResult(
-        asset_key=asset_key(METRICS_POSTINGS_DIVERGENCE),
-        check_name=WINDOWS_CHECK,
-        passed=not gaps,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "windows": len(windows),
-            "not computed": dg.MetadataValue.md("\n".join(f"- {g}" for g in gaps) or "none"),
-        },
-    )
-    yield dg.AssetCheckResult(
-        asset_key=asset_key(METRICS_PAY_PREMIUMS),
-        check_name=CONCORDANCE_CHECK,
-        passed=not mismatches,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "registry": registry.concordance_path,
-            "disagreements": dg.MetadataValue.md("\n".join(f"- {m}" for m in mismatches) or "none"),
-        },
-    )
+    yield _warning_check(METRICS_POSTINGS_DIVERGENCE, WINDOWS_CHECK, "not computed", gaps,
+                         windows=len(windows))  # fmt: skip
     for mismatch in mismatches:
         context.log.warning(f"registry/oews_concordance.csv: {mismatch}")
+    yield _warning_check(METRICS_PAY_PREMIUMS, CONCORDANCE_CHECK, "disagreements", mismatches,
+                         registry=registry.concordance_path)  # fmt: skip
+
+
+def _warning_check(
+    table: Table, check: str, label: str, findings: list[str], **metadata: object
+) -> dg.AssetCheckResult:
+    """A non-blocking check of `table` that passes when nothing was found, listing what was."""
+    listed = dg.MetadataValue.md("\n".join(f"- {f}" for f in findings) or "none")
+    return dg.AssetCheckResult(
+        asset_key=asset_key(table),
+        check_name=check,
+        passed=not findings,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={**metadata, label: listed},
+    )
 
 
 def _ledger_metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:
