@@ -18,18 +18,13 @@ from labor_lake.pay import (
     growth_rates,
     load_concordance,
     load_pairs,
+    mark_proxy_claims,
     premium_checks,
     premium_frame,
     premiums,
     trend_checks,
 )
-from labor_lake.run_summary import (
-    LEDGER_COUNT_KEY,
-    LEDGER_NAMES_KEY,
-    NAMED_STATUSES,
-    claims_with_status,
-    status_counts,
-)
+from labor_lake.run_summary import ledger_metadata
 from labor_lake.validation import Problem
 from schemas.model import Table
 from schemas.tables import (
@@ -203,7 +198,7 @@ def metrics_ledger(
             frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
         frames[METRICS_CLAIM_CHECKS] = pl.concat(
             [
-                ledger.claim_checks,
+                mark_proxy_claims(ledger.claim_checks, pairs),
                 counterpart_checks(core_published_figures, core_observations),
                 premium_checks(pay, core_claims),
                 trend_checks(pay),
@@ -254,18 +249,6 @@ def _warning_check(
 
 
 def _ledger_metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:
-    """claim_checks' counts by status as numbers (plotted over runs in the UI), and the claims
-    the run summary names."""
-    if table != METRICS_CLAIM_CHECKS:
-        return {}
-    return {
-        **{
-            LEDGER_COUNT_KEY.format(kind=kind, status=status): count
-            for kind, counts in status_counts(frame).items()
-            for status, count in counts.items()
-        },
-        **{
-            LEDGER_NAMES_KEY.format(status=status): ", ".join(claims_with_status(frame, status))
-            for status in NAMED_STATUSES
-        },
-    }
+    """claim_checks' counts by kind and status as numbers (plotted over runs in the UI), and
+    the claims the run summary names."""
+    return ledger_metadata(frame) if table == METRICS_CLAIM_CHECKS else {}

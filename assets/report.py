@@ -50,11 +50,12 @@ def report(
     lake: LakeResource, official_sources: OfficialSources, **tables: pl.DataFrame
 ) -> dg.MaterializeResult:
     """A page that explains itself: a status box (when the tables were built, the latest release,
-    each source with the date of its newest payload, the ledger's counts by status), then charts
+    each source with the date of its newest payload, the ledger's counts by kind and status), then charts
     in words with a source line and an "as of" date each: pay premiums (stated ranges beside
     recomputed and official proxy values), premiums over time by wage percentile, the AI share
     of postings against software-development postings (windows shaded), unemployment rates
-    beside their group's, and the ledger by status with its reasons. Written as PNG and SVG per
+    beside their group's, and the ledger by kind and status; then every check with its reason,
+    each OEWS proxy claim's premiums as a table by year and statistic. Written as PNG and SVG per
     chart plus `reports/index.html`, which needs no network."""
     from labor_lake import report as charts_module
 

@@ -49,7 +49,7 @@ for series in ("fred:SYNTHETIC_A", "indeed:synthetic:b"):
         "subjects": [[series.split(":")[-1]]] * days, "flags": [["synthetic"]] * days,
     }))
 growth = pl.concat(rows).cast(METRICS_GROWTH_RATES.polars_schema)
-report.ledger_chart(pl.DataFrame({"status": ["consistent"]}))  # warm-up: fonts, caches
+report.ledger_chart(pl.DataFrame({"kind": ["article_claim"], "status": ["consistent"]}))  # warm-up: fonts, caches
 tracemalloc.start()
 t = time.perf_counter()
 report.postings_chart(growth, METRICS_POSTINGS_DIVERGENCE.empty_frame(), Publishers.of(load_catalog("catalog/datasets.toml")))
@@ -59,6 +59,7 @@ tracemalloc.stop()
 ledger = pl.DataFrame({
     "claim_id": [f"synthetic_{i}" for i in range(100_000)], "statement": "synthetic claim",
     "status": ["unverifiable", "consistent"] * 50_000, "explanation": "synthetic reason",
+    "kind": ["article_claim", "oews_proxy_by_year"] * 50_000,
 })
 t = time.perf_counter()
 report.ledger_chart(ledger)

@@ -41,7 +41,7 @@ ANNUAL_WAGE_MEASURES: dict[str, str] = {
 TREND_COLUMN = "a_median"
 
 
-def _measure_words(measure: str) -> str:
+def measure_words(measure: str) -> str:
     """An OEWS annual-wage measure in words (`annual_wage_p10` -> `10th-percentile annual
     wage`), for statements a person reads."""
     if measure.startswith("annual_wage_p"):
@@ -233,14 +233,18 @@ SERIES_BREAK_FLAG = "series break in {year}: "
 _SERIES_BREAK = re.compile(r"^series break in (\d{4}): ")
 
 
-# The flag a premium carries when one of its wages is top-coded, so the premium is only a bound.
-TOP_CODED_FLAG = "top-coded input: the premium is a {bound} bound"
-_TOP_CODED = re.compile(r"^top-coded input: the premium is an? (lower|upper) bound$")
+# The flag a premium carries when one of its wages is top-coded, so the premium is only a bound:
+# a lower bound when the subject's wage is top-coded, an upper one when the base's is.
+TOP_CODED_FLAGS = {
+    "lower": "top-coded input: the premium is a lower bound",
+    "upper": "top-coded input: the premium is an upper bound",
+}
 
 
 def premium_bound(flags: Iterable[str]) -> str | None:
-    """ "lower" or "upper" when the premium of a metric row is only a bound, from its flags."""
-    return next((m.group(1) for flag in flags if (m := _TOP_CODED.match(flag))), None)
+    """Whether the premium of a metric row is only a "lower" or an "upper" bound (None: it is
+    not), from its flags."""
+    return next((bound for bound, flag in TOP_CODED_FLAGS.items() if flag in flags), None)
 
 
 def break_years(flags: Iterable[str]) -> set[int]:
@@ -308,7 +312,7 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
                         elif _top_coded(b, column):
                             bound = "upper"
                         if bound:
-                            flags.append(TOP_CODED_FLAG.format(bound=bound))
+                            flags.append(TOP_CODED_FLAGS[bound])
                         flags += [
                             c.break_note for c in (subject, base) if "hybrid" in c.soc_version
                         ]
@@ -340,6 +344,16 @@ def _claim_id(premium: Premium, several: bool) -> str:
         f"_{premium.subject.occ_code}_{premium.base.occ_code}".replace("-", "") if several else ""
     )
     return f"{premium.pair.pair_id}_{premium.year}_{measure}{suffix}"
+
+
+def mark_proxy_claims(claim_checks: pl.DataFrame, pairs: list[Pair]) -> pl.DataFrame:
+    """The ledger's rows of core/claims with the claims of the occupation pairs marked as what
+    they are: the registry's tests of an article's pay claim on OEWS proxy occupations, not
+    claims the article makes."""
+    proxy = pl.col("claim_id").is_in([p.claim_id for p in pairs])
+    return claim_checks.with_columns(
+        kind=pl.when(proxy).then(pl.lit("oews_proxy_claim")).otherwise(pl.col("kind"))
+    )
 
 
 def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
@@ -379,9 +393,9 @@ def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
                 # Its own statement, not the claim's: the claim names one year and measure.
                 statement=f"Official proxy for the stated {low:g}-{high:g}% premium, year by "
                 f"year: {p.subject.label} over {p.base.label}, OEWS May {p.year} "
-                f"{_measure_words(measure)}.",
+                f"{measure_words(measure)}.",
                 status=status,
-                explanation=f"OEWS May {p.year} {_measure_words(measure)}: "
+                explanation=f"OEWS May {p.year} {measure_words(measure)}: "
                 f"{p.metric['formula_text']} = "
                 f"{value:.1f}%, {why} the stated {low:g}-{high:g}% (+/- {tolerance:g}); "
                 + "; ".join([PROXY_FLAG, *breaks]),

@@ -29,9 +29,9 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state, no di
 from matplotlib.ticker import MaxNLocator
 
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
-from labor_lake.pay import break_years, premium_bound
+from labor_lake.pay import break_years, measure_words, premium_bound
 from labor_lake.publishers import Publishers
-from labor_lake.run_summary import KIND_LABELS, LEDGER_STATUSES, count_words, status_counts
+from labor_lake.run_summary import LEDGER_STATUSES, count_words, status_counts
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, RECORDED_SNAPSHOT
 
 # Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.
@@ -60,15 +60,8 @@ _PERCENTILES = {
     "annual_wage_p75": 75,
     "annual_wage_p90": 90,
 }
-# The wage statistics of the OEWS proxy tables, in the order of their columns.
-_STATISTICS = {
-    "annual_wage_p10": "10th percentile",
-    "annual_wage_p25": "25th percentile",
-    "median_annual_wage": "median",
-    "mean_annual_wage": "mean",
-    "annual_wage_p75": "75th percentile",
-    "annual_wage_p90": "90th percentile",
-}
+# The columns of the OEWS proxy tables: the percentiles in order, then the mean.
+_STATISTICS = (*_PERCENTILES, "mean_annual_wage")
 _BOUND_SIGNS = {"lower": "&ge;", "upper": "&le;"}
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]  # fmt: skip
 
@@ -292,7 +285,7 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers)
     rows = pay_premiums.filter(
         (pl.col("formula") == "premium_pct")
         & pl.col("period").str.contains(r"^\d{4}-\d{2}$")
-        & pl.col("measure").is_in([*_PERCENTILES, "mean_annual_wage"])
+        & pl.col("measure").is_in(_STATISTICS)
     ).with_columns(pair=pl.col("subjects").list.join(" vs "))
     pairs = (
         rows.group_by("pair")
@@ -472,8 +465,12 @@ def unemployment_chart(unemployment_gaps: pl.DataFrame, published_figures: pl.Da
 def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
     """Each kind of check in the ledger as one bar of 100%, split by status and labelled with
     counts: the article's dozen claims stay as readable as the hundred OEWS proxy rows."""
+    title = "Claim ledger: checks by kind and status"
     counts = status_counts(claim_checks)
-    kinds = [kind for kind in KIND_LABELS if any(counts[kind].values())]
+    kinds = [kind for kind in CHECK_KINDS if any(counts[kind].values())]
+    if not kinds:
+        return Chart("claim_ledger", title, "", "no data", empty_reason=(
+            "The ledger is empty: the registry has no claims and no published figures yet."))  # fmt: skip
     totals = np.array([sum(counts[kind].values()) for kind in kinds])
     figure = Figure(figsize=(_WIDTH_INCHES, 0.5 * max(len(kinds), 2) + 1.4), layout="constrained")
     axes = figure.subplots()
@@ -492,14 +489,14 @@ def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
     for row, total in enumerate(totals):
         axes.annotate(_count(int(total), "row"), (100, row), xytext=(4, 0),
                       textcoords="offset points", va="center", fontsize=8)  # fmt: skip
-    axes.set_yticks(range(len(kinds)), [textwrap.fill(KIND_LABELS[k], 30) for k in kinds],
+    axes.set_yticks(range(len(kinds)), [textwrap.fill(CHECK_KINDS[k].label, 30) for k in kinds],
                     fontsize=8)  # fmt: skip
     axes.invert_yaxis()
     axes.set_xlim(0, 112)
     axes.set_xticks(range(0, 101, 25))
     axes.set_xlabel("share of each kind's rows, % (numbers inside: rows)")
     figure.legend(loc="outside lower center", ncol=len(LEDGER_STATUSES), fontsize=7)
-    return _chart("claim_ledger", "Claim ledger: checks by kind and status",
+    return _chart("claim_ledger", title,
                   f"Sources: {_ARTICLE}; official series as in the status box", "this build",
                   figure)  # fmt: skip
 
@@ -521,12 +518,15 @@ def _status_box(status: Status) -> str:
         f"<li><b>{html.escape(s.publisher)}</b>: {html.escape(s.state)}</li>"
         for s in status.sources
     )
-    counts = "".join(
-        f"<li>{html.escape(label)}: "
-        + " ".join(_chip(s, f"{n} {s}") for s in LEDGER_STATUSES if (n := by_status.get(s, 0)))
-        + "</li>"
-        for kind, label in KIND_LABELS.items()
-        if any((by_status := status.counts.get(kind, {})).values())
+    counts = (
+        "".join(
+            f"<li>{html.escape(kind.label)}: "
+            + " ".join(_chip(s, f"{n} {s}") for s in LEDGER_STATUSES if (n := by_status.get(s, 0)))
+            + "</li>"
+            for name, kind in CHECK_KINDS.items()
+            if any((by_status := status.counts.get(name, {})).values())
+        )
+        or "<li>empty: no claims or published figures yet</li>"
     )
     release = html.escape(status.release) if status.release else "none yet (run the publish job)"
     return f"""<section id="status" class="status">
@@ -589,19 +589,22 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
         how="left",
     )
     claims = {c["claim_id"]: c for c in claim_checks.iter_rows(named=True)}
-    header = "".join(f"<th>{html.escape(name)}</th>" for name in _STATISTICS.values())
+    header = "".join(
+        f"<th>{html.escape(measure_words(m).removesuffix(' annual wage'))}</th>"
+        for m in _STATISTICS
+    )
     tables = []
     for (about,), group in proxies.sort("about_claim_id").group_by(
         "about_claim_id", maintain_order=True
     ):
         blocks: dict[str, dict[str, dict[str, str]]] = {}
-        for row in group.sort("period").iter_rows(named=True):
+        for row in group.sort("period", "claim_id").iter_rows(named=True):
             years = blocks.setdefault(" over ".join(row["subjects"]), {})
             years.setdefault(row["period"], {})[row["measure"]] = _proxy_cell(row)
         body = "\n".join(
             f'<tr><th colspan="{len(_STATISTICS) + 1}" class="codes">{html.escape(pair)}</th></tr>'
             + "".join(
-                f"<tr><td>{_period_words(period)}</td>"
+                f"<tr><td>{html.escape(_period_words(period))}</td>"
                 + "".join(by_measure.get(m, "<td></td>") for m in _STATISTICS)
                 + "</tr>"
                 for period, by_measure in years.items()
@@ -625,7 +628,7 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
             f"{group.height} premiums (% over the comparison group) against the stated "
             f"{group['stated_low'][0]:g}-{group['stated_high'][0]:g}%; &ge; marks a lower bound "
             "and &le; an upper bound (a wage top-coded by BLS).</p>"
-            f'<table class="matrix"><thead><tr><th>OEWS, May of</th>{header}</tr></thead>'
+            f'<table class="matrix"><thead><tr><th>OEWS estimates</th>{header}</tr></thead>'
             f"<tbody>\n{body}\n</tbody></table>"
             + (
                 "<p><small>Series breaks, not bridged: "
@@ -643,7 +646,7 @@ def html_report(
 ) -> str:
     """One self-contained page: the status box, inline SVG charts and the ledger, kind by kind."""
     ledger = []
-    for kind, label in KIND_LABELS.items():
+    for kind, meaning in CHECK_KINDS.items():
         rows = claim_checks.filter(pl.col("kind") == kind)
         if rows.height == 0:
             continue
@@ -653,8 +656,8 @@ def html_report(
             else _ledger_table(rows)
         )
         ledger.append(
-            f'<h3 id="ledger-{kind}">{html.escape(label[0].upper() + label[1:])} '
-            f"({rows.height})</h3><p>{html.escape(CHECK_KINDS[kind])}</p>{body}"
+            f'<h3 id="ledger-{kind}">{html.escape(meaning.label[0].upper() + meaning.label[1:])} '
+            f"({rows.height})</h3><p>{html.escape(meaning.description)}</p>{body}"
         )
     meanings = "".join(
         f"<li>{_chip(s, s)} {html.escape(text)}</li>" for s, text in CLAIM_STATUSES.items()

@@ -15,25 +15,20 @@ from labor_lake.snapshots import SNAPSHOT_LABEL
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES
 
 LEDGER_STATUSES = tuple(CLAIM_STATUSES)
-# How the summary, the report and the UI name each kind of ledger row, in the order shown.
-KIND_LABELS: dict[str, str] = {
-    "article_claim": "the article's claims",
-    "figure_vs_official": "published figures against their official series",
-    "oews_proxy_by_year": "OEWS proxies of the pay claims, by year and statistic",
-    "oews_proxy_trend": "OEWS proxy trends",
-}
-assert set(KIND_LABELS) == set(CHECK_KINDS), "every kind of ledger row needs a label"
-# Ledger statuses whose article claims the summary names (the others are only counted).
+# Ledger statuses whose claims the summary names (the others are only counted), and the kinds
+# of rows named: the claims of core/claims, not the figure checks or the proxies year by year.
 NAMED_STATUSES = ("inconsistent", "conflict")
+NAMED_KINDS = ("article_claim", "oews_proxy_claim")
 SOURCES_CHECK = "sources_reachable"
 # Metadata keys of the claim_checks materialization: rows by kind and status, and the article's
 # claims named by status.
 LEDGER_COUNT_KEY = "ledger: {kind}: {status}"
-LEDGER_NAMES_KEY = "ledger: {status} claims"
+LEDGER_NAMES_KEY = "ledger: {kind}: {status} claims"
 _MAX_NAMES = 6
 _GENERIC_CAUSE = "unreachable earlier in this run; not asked again"
 # "using the recorded snapshot of 2024-10-03": datasets seeded from snapshots recorded on
 # different days share one line, which gives the span of the days.
+_DAYS = SNAPSHOT_LABEL.format(date="{days}")
 _RECORDED_ON = re.compile(
     re.escape(SNAPSHOT_LABEL).replace(re.escape("{date}"), r"(\d{4}-\d{2}-\d{2})")
 )
@@ -58,7 +53,8 @@ class RunFacts:
     lake_root: str
     # Rows of the ledger by kind, then status.
     ledger_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    ledger_names: dict[str, list[str]] = field(default_factory=dict)
+    # The claims named, by kind (of NAMED_KINDS), then status (of NAMED_STATUSES).
+    ledger_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     report_path: str | None = None
     release: str | None = None
     # The publisher's name of each source (the catalog's [publishers]), for the source lines.
@@ -68,6 +64,26 @@ class RunFacts:
 def _names(names: list[str]) -> str:
     shown = ", ".join(names[:_MAX_NAMES])
     return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
+
+
+@dataclass
+class _Fallback:
+    """Datasets of one source not fetched for one cause, and what they use instead."""
+
+    cause: str
+    fallback: str  # with `{days}` where the days of their recorded snapshots go
+    datasets: list[str] = field(default_factory=list)
+    days: set[str] = field(default_factory=set)
+
+    def line(self) -> str:
+        how = self.cause if self.cause.startswith("not fetched") else f"not fetched: {self.cause}"
+        fallback = self.fallback
+        if self.days:
+            first, last = min(self.days), max(self.days)
+            if first != last:  # "the recorded snapshots of 2020-02-28 to 2026-03-26"
+                fallback = fallback.replace(_DAYS, _DAYS.replace("snapshot ", "snapshots "))
+            fallback = fallback.replace("{days}", first if first == last else f"{first} to {last}")
+        return f"{how}; {fallback} ({_names(self.datasets)})"
 
 
 def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> list[str]:
@@ -81,8 +97,7 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
         source = check.asset.removeprefix("raw/").removesuffix("_payloads")
         name = source_names.get(source, source)
         fresh: list[str] = []
-        by_fallback: dict[str, tuple[str, list[str]]] = {}
-        recorded_on: dict[str, set[str]] = {}
+        groups: list[_Fallback] = []
         for dataset, line in check.notes.items():
             _, status, rest = [*line.split(": ", 2), "", ""][:3]
             if status in FRESH:
@@ -93,24 +108,26 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
             # "GET <url>: HTTP 404 after retries": the cause without the URL, which the check
             # keeps; datasets not asked after the host failed say only that.
             cause = cause.rpartition(": ")[2] or cause or status
+            day = None
             if found := _RECORDED_ON.search(fallback):
-                fallback = _RECORDED_ON.sub(SNAPSHOT_LABEL.format(date="{dates}"), fallback)
-                recorded_on.setdefault(fallback, set()).add(found.group(1))
-            known_cause, datasets = by_fallback.get(fallback, (cause, []))
-            specific = cause if known_cause == _GENERIC_CAUSE else known_cause
-            by_fallback[fallback] = (specific, [*datasets, dataset])
+                day = found.group(1)
+                fallback = _RECORDED_ON.sub(_DAYS, fallback)
+            # One line per cause and fallback; "not asked again" joins the host's first failure.
+            group = next(
+                (g for g in groups if g.fallback == fallback
+                 and (g.cause == cause or _GENERIC_CAUSE in (g.cause, cause))),
+                None,
+            )  # fmt: skip
+            if group is None:
+                group = _Fallback(cause, fallback)
+                groups.append(group)
+            if group.cause == _GENERIC_CAUSE:
+                group.cause = cause
+            group.datasets.append(dataset)
+            group.days.update([day] if day else [])
         if fresh or (check.passed and not check.notes):
             lines.append(f"  {name}: fetched" + (f" ({_names(fresh)})" if fresh else ""))
-        for fallback, (cause, datasets) in by_fallback.items():
-            how = cause if cause.startswith("not fetched") else f"not fetched: {cause}"
-            days = sorted(recorded_on.get(fallback, ()))
-            if days:
-                span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
-                plural = (
-                    fallback.replace("snapshot of", "snapshots of") if len(days) > 1 else fallback
-                )
-                fallback = plural.replace("{dates}", span)
-            lines.append(f"  {name}: {how}; {fallback} ({_names(datasets)})")
+        lines += [f"  {name}: {group.line()}" for group in groups]
     return lines
 
 
@@ -142,16 +159,17 @@ def summary_lines(facts: RunFacts) -> list[str]:
             lines.append(f"  … and {len(sources) - 8} more datasets (see the run's check results)")
     if facts.ledger_counts:
         lines.append("Ledger:")
-        for kind, label in KIND_LABELS.items():
+        for kind, meaning in CHECK_KINDS.items():
             counts = facts.ledger_counts.get(kind, {})
             if not any(counts.values()):
                 continue
-            lines.append(f"  {label}: {count_words(counts)}")
-            if kind == "article_claim":
+            lines.append(f"  {meaning.label}: {count_words(counts)}")
+            if kind in NAMED_KINDS:
+                named = facts.ledger_names.get(kind, {})
                 lines += [
-                    f"    {status}: {_names(facts.ledger_names[status])}"
+                    f"    {status}: {_names(named[status])}"
                     for status in NAMED_STATUSES
-                    if facts.ledger_names.get(status)
+                    if named.get(status)
                 ]
     else:
         lines.append("Ledger: not rebuilt in this run")
@@ -177,14 +195,36 @@ def status_counts(claim_checks: pl.DataFrame) -> dict[str, dict[str, int]]:
     }
     return {
         kind: {status: int(counts.get((kind, status), 0)) for status in LEDGER_STATUSES}
-        for kind in KIND_LABELS
+        for kind in CHECK_KINDS
     }
 
 
+def ledger_metadata(claim_checks: pl.DataFrame) -> dict[str, int | str]:
+    """The ledger as metadata of its materialization: counts by kind and status (numbers, which
+    the UI plots over runs), and the claims of NAMED_KINDS with NAMED_STATUSES, by name."""
+    counts = {
+        LEDGER_COUNT_KEY.format(kind=kind, status=status): n
+        for kind, by_status in status_counts(claim_checks).items()
+        for status, n in by_status.items()
+    }
+    names = {
+        LEDGER_NAMES_KEY.format(kind=kind, status=status): ", ".join(
+            sorted(
+                claim_checks.filter((pl.col("kind") == kind) & (pl.col("status") == status))[
+                    "claim_id"
+                ]
+            )
+        )
+        for kind in NAMED_KINDS
+        for status in NAMED_STATUSES
+    }
+    return {**counts, **names}
+
+
 def ledger_counts_from(metadata: dict[str, object]) -> dict[str, dict[str, int]]:
-    """The counts `status_counts` gave, read back from metadata keyed by `LEDGER_COUNT_KEY`."""
+    """The counts `ledger_metadata` gave, read back from the materialization's metadata."""
     counts: dict[str, dict[str, int]] = {}
-    for kind in KIND_LABELS:
+    for kind in CHECK_KINDS:
         for status in LEDGER_STATUSES:
             value = metadata.get(LEDGER_COUNT_KEY.format(kind=kind, status=status))
             if isinstance(value, int):
@@ -192,7 +232,11 @@ def ledger_counts_from(metadata: dict[str, object]) -> dict[str, dict[str, int]]
     return counts
 
 
-def claims_with_status(claim_checks: pl.DataFrame, status: str) -> list[str]:
-    """The article's claims (not figure checks or proxies) with `status`."""
-    rows = claim_checks.filter((pl.col("kind") == "article_claim") & (pl.col("status") == status))
-    return sorted(rows["claim_id"].to_list())
+def ledger_names_from(metadata: dict[str, object]) -> dict[str, dict[str, list[str]]]:
+    """The claims `ledger_metadata` named, read back from the materialization's metadata."""
+    names: dict[str, dict[str, list[str]]] = {}
+    for kind in NAMED_KINDS:
+        for status in NAMED_STATUSES:
+            if listed := metadata.get(LEDGER_NAMES_KEY.format(kind=kind, status=status)):
+                names.setdefault(kind, {})[status] = str(listed).split(", ")
+    return names

@@ -22,11 +22,10 @@ from dagster._core.storage.event_log.base import EventLogStorage
 from assets import settings
 from labor_lake.catalog import CatalogError, load_catalog
 from labor_lake.run_summary import (
-    LEDGER_NAMES_KEY,
-    NAMED_STATUSES,
     CheckOutcome,
     RunFacts,
     ledger_counts_from,
+    ledger_names_from,
     summary_lines,
 )
 
@@ -95,12 +94,7 @@ def run_facts(
             metadata = {k: _plain(v) for k, v in event.materialization.metadata.items()}
             if key == "metrics/claim_checks":
                 facts.ledger_counts = ledger_counts_from(metadata)
-                facts.ledger_names = {
-                    status: str(metadata[name]).split(", ")
-                    for status in NAMED_STATUSES
-                    if (name := LEDGER_NAMES_KEY.format(status=status)) in metadata
-                    and metadata[name]
-                }
+                facts.ledger_names = ledger_names_from(metadata)
             elif key == "report":
                 facts.report_path = str(metadata.get("report"))
             elif key == "release":

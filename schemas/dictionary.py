@@ -70,7 +70,7 @@ def render() -> str:
         "source_kind": SOURCE_KINDS,
         "formula": {name: formula.description for name, formula in FORMULAS.items()},
         "status (claim_checks)": CLAIM_STATUSES,
-        "kind (claim_checks)": CHECK_KINDS,
+        "kind (claim_checks)": {name: kind.description for name, kind in CHECK_KINDS.items()},
     }
     for name, terms in vocabularies.items():
         lines += [f"### {name}", "", "| term | meaning |", "| --- | --- |"]

@@ -112,14 +112,41 @@ CLAIM_STATUSES: dict[str, str] = {
     "conflict": "The article attributes an input figure to more than one publisher.",
 }
 
-# What a row of the claim ledger checks. Readers count and show each kind on its own: one claim
-# of the article has one `article_claim` row, but may have dozens of `oews_proxy_by_year` rows.
-CHECK_KINDS: dict[str, str] = {
-    "article_claim": "A claim of the article (core/claims), recomputed from its input figures.",
-    "figure_vs_official": "A published figure (core/published_figures) against its official "
-    "series in core/observations.",
-    "oews_proxy_by_year": "An article's pay claim against the premium of its official OEWS proxy "
-    "occupations, for one year and one wage statistic.",
-    "oews_proxy_trend": "How the median premium of an OEWS proxy pair moves over the years: "
-    "widening or narrowing (the article states no trend, so it is never consistent).",
+
+@dataclass(frozen=True)
+class CheckKind:
+    """What a row of the claim ledger checks: how readers name it, and what it means."""
+
+    label: str
+    description: str
+
+
+# Readers count and show each kind on its own, in this order: one claim of the article has one
+# `article_claim` row, but its OEWS proxies have dozens of `oews_proxy_by_year` rows.
+CHECK_KINDS: dict[str, CheckKind] = {
+    "article_claim": CheckKind(
+        "the article's claims",
+        "A claim of the article (core/claims), recomputed from its input figures.",
+    ),
+    "oews_proxy_claim": CheckKind(
+        "the article's pay claim on official OEWS proxies",
+        "A claim of core/claims that tests an article's pay claim on official OEWS proxy "
+        "occupations (the claim of a pair in registry/occupation_pairs.csv), recomputed from the "
+        "OEWS figures it names.",
+    ),
+    "oews_proxy_by_year": CheckKind(
+        "the same OEWS proxies, by year and statistic",
+        "An OEWS proxy claim against the premium of its occupations in the OEWS files, for one "
+        "year and one wage statistic.",
+    ),
+    "oews_proxy_trend": CheckKind(
+        "OEWS proxy trends",
+        "How the median premium of an OEWS proxy pair moves over the years: widening or "
+        "narrowing (the article states no trend, so it is never consistent).",
+    ),
+    "figure_vs_official": CheckKind(
+        "published figures against their official series",
+        "A published figure (core/published_figures) against its official series in "
+        "core/observations.",
+    ),
 }

@@ -182,8 +182,9 @@ def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
     assert len(summary) <= 25 and "run succeeded" in summary[0]
     text = "\n".join(summary)
     assert re.search(
-        r"Ledger:\n  the article's claims: \d+ consistent, \d+ inconsistent, \d+ unverifiable, "
-        r"\d+ conflict\n",
+        r"Ledger:\n  the article's claims: \d+ consistent, \d+ unverifiable, \d+ conflict\n"
+        r"    conflict: .*\n"
+        r"  the article's pay claim on official OEWS proxies: \d+ inconsistent\n",
         text,
     )
     assert f"Lake:    {lake}" in text

@@ -19,7 +19,7 @@ from matplotlib import image
 
 from labor_lake import report
 from labor_lake.catalog import load_catalog
-from labor_lake.pay import SERIES_BREAK_FLAG, TOP_CODED_FLAG
+from labor_lake.pay import SERIES_BREAK_FLAG, TOP_CODED_FLAGS
 from labor_lake.publishers import Publishers
 from labor_lake.report import STATUS_COLOURS
 from labor_lake.rows import claim_check_frame, claim_check_row
@@ -99,8 +99,13 @@ def test_ledger_counts_and_charts_reach_the_ui_as_metadata(reported) -> None:
     proxies = sum(
         counts[LEDGER_COUNT_KEY.format(kind="oews_proxy_by_year", status=s)] for s in STATUS_COLOURS
     )
+    proxy_claims = sum(
+        counts[LEDGER_COUNT_KEY.format(kind="oews_proxy_claim", status=s)] for s in STATUS_COLOURS
+    )
     claims = pl.read_csv(REPO_ROOT / "registry" / "claims.csv").height
-    assert sum(article.values()) == claims and proxies > claims
+    pairs = pl.read_csv(REPO_ROOT / "registry" / "occupation_pairs.csv").height
+    assert (sum(article.values()), proxy_claims) == (claims - pairs, pairs)
+    assert proxies > claims
     assert by_asset["metrics/pay_premiums"]["schema_version"].value
     charts = by_asset["report"]["charts"].value
     assert charts.count("data:image/png;base64,") == len(CHARTS)
@@ -295,7 +300,7 @@ def _synthetic_ledger() -> tuple[pl.DataFrame, pl.DataFrame]:
         ("2024-05", ["A (new code, synthetic)", "B (new code, synthetic)"], "lower"),
     ):
         flags = [SERIES_BREAK_FLAG.format(year=2021) + "new codes start (synthetic)"]
-        flags += [TOP_CODED_FLAG.format(bound=bound)] if bound else []
+        flags += [TOP_CODED_FLAGS[bound]] if bound else []
         metric_id = f"premium_pct:synthetic:{period}"
         premiums.append(synthetic_metric_row(metric_id=metric_id, value=12.5, period=period,
                                              measure="median_annual_wage", subjects=subjects,
@@ -321,7 +326,8 @@ def test_the_ledger_shows_a_claims_oews_proxies_as_one_table_by_year_and_statist
     status = report.Status("2026-11-29", None, [], report.status_counts(checks))
     page = report.html_report([], checks, premiums, status)
     # Counted by kind: the claim is not drowned by its proxies.
-    assert html.escape("the article's claims: ") in page and "OEWS proxies of the pay" in page
+    assert html.escape("the article's claims: ") in page
+    assert "The same OEWS proxies, by year and statistic (3)" in page
     tables = re.findall(r'<table class="matrix">.*?</table>', page, flags=re.S)
     assert len(tables) == 1 and "Synthetic claim: A earns 30-38% more than B." in page
     # A change of codes starts a new block of rows: old codes (2019), then new codes (2021, 2024).

@@ -100,7 +100,9 @@ def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> N
     )
     logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
     assert logged and re.search(
-        r"Ledger:\n  the article's claims: \d+ consistent, \d+ inconsistent", logged[0]
+        r"Ledger:\n  the article's claims: \d+ consistent.*\n(    .*\n)*"
+        r"  the article's pay claim on official OEWS proxies: \d+ inconsistent\n",
+        logged[0],
     )
 
 
@@ -117,23 +119,29 @@ def test_a_run_failed_by_a_broken_catalog_still_gets_its_summary(
     assert "run FAILED" in text and f"Lake:    {workspace.lake_root}" in text
 
 
-def test_the_ledger_is_counted_by_kind_and_names_only_the_articles_claims() -> None:
+def test_the_ledger_is_counted_by_kind_and_names_only_the_claims() -> None:
     facts = RunFacts(
         succeeded=True, planned=[], built=[], failed_steps=[], checks=[], lake_root="/lake",
         ledger_counts={
-            "article_claim": {"consistent": 4, "inconsistent": 2, "unverifiable": 0},
+            "article_claim": {"consistent": 4, "inconsistent": 0, "conflict": 1},
+            "oews_proxy_claim": {"inconsistent": 2},
             "figure_vs_official": {"consistent": 0, "unverifiable": 0},
             "oews_proxy_by_year": {"inconsistent": 107, "unverifiable": 1},
         },
-        ledger_names={"inconsistent": ["ml_premium_oews_research_scientists_proxy", "c2"]},
+        ledger_names={
+            "article_claim": {"conflict": ["c1"]},
+            "oews_proxy_claim": {"inconsistent": ["p1", "p2"]},
+        },
     )  # fmt: skip
     lines = summary_lines(facts)
     ledger = lines[lines.index("Ledger:") : lines.index("Lake:    /lake")]
     assert ledger == [
         "Ledger:",
-        "  the article's claims: 4 consistent, 2 inconsistent",
-        "    inconsistent: ml_premium_oews_research_scientists_proxy, c2",
-        "  OEWS proxies of the pay claims, by year and statistic: 107 inconsistent, 1 unverifiable",
+        "  the article's claims: 4 consistent, 1 conflict",
+        "    conflict: c1",
+        "  the article's pay claim on official OEWS proxies: 2 inconsistent",
+        "    inconsistent: p1, p2",
+        "  the same OEWS proxies, by year and statistic: 107 inconsistent, 1 unverifiable",
     ]
 
 
@@ -151,6 +159,11 @@ def test_datasets_seeded_from_snapshots_of_different_days_share_one_line_with_th
             ),
             "bls_oews_national_2023": seeded("bls_oews_national_2023", "2024-12-05", generic),
             "bls_oews_national_2024": seeded("bls_oews_national_2024", "2024-12-05", generic),
+            # Another cause gets its own line, even with the same fallback.
+            "bls_cps_unemployment": seeded(
+                "bls_cps_unemployment", "2023-04-13",
+                "POST https://api.bls.gov/publicAPI/v2/timeseries/data/: HTTP 404 after retries",
+            ),
         },
     )  # fmt: skip
     one_day = CheckOutcome(
@@ -169,6 +182,8 @@ def test_datasets_seeded_from_snapshots_of_different_days_share_one_line_with_th
     assert sources == [
         "  BLS: not fetched: unreachable (Timeout); using the recorded snapshots of 2020-02-28 to "
         "2024-12-05 (bls_oews_national_2017, bls_oews_national_2023, bls_oews_national_2024)",
+        "  BLS: not fetched: HTTP 404 after retries; using the recorded snapshot of 2023-04-13 "
+        "(bls_cps_unemployment)",
         "  Indeed: not fetched: unreachable (Timeout); using the recorded snapshot of 2026-07-21 "
         "(indeed_ai_share)",
     ]
