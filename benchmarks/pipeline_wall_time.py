@@ -18,9 +18,15 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -29,6 +35,12 @@ from report_section import Measured, machine_load, measure, median_cell, write_s
 REPO = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 3.0
 REFRESH_TARGET = 0.40
+# A code location of one step that does nothing: what any `dg launch` costs here.
+TRIVIAL = "benchmarks/one_trivial_step.py"
+# How often the daemon's processes are sampled, and how long a daemon-launched run may take.
+SAMPLE_SECONDS = 0.1
+RUN_TIMEOUT_SECONDS = 600
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def fresh_clone(destination: Path) -> Path:
@@ -70,6 +82,135 @@ def run_durations(clone: Path) -> list[float]:
     finally:
         os.chdir(previous)
     return [(s.end_time or 0) - (s.start_time or 0) for s in stats]
+
+
+@contextmanager
+def clone_instance(clone: Path) -> Iterator[object]:
+    """The clone's Dagster instance (a `dg.DagsterInstance`)."""
+    import dagster as dg
+
+    previous = Path.cwd()
+    os.chdir(clone)  # the instance's relative storage paths resolve against the start folder
+    try:
+        with dg.DagsterInstance.from_config(str(clone)) as instance:
+            yield instance
+    finally:
+        os.chdir(previous)
+
+
+@dataclass(frozen=True)
+class DaemonRun:
+    """A run the daemon launched, as the daemon runs a schedule's."""
+
+    job: str
+    steps: int  # steps the run executed
+    duration: float  # the run's start to end, seconds: what the UI shows
+    process_cpu: float  # user + system seconds of the process that executed the run
+
+
+def _process_table() -> dict[int, tuple[int, float]]:
+    """Every process: its parent's pid and the user + system CPU seconds so far of it and of its
+    children it has reaped (a run worker's compute-log helpers); a zombie keeps its final times."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended between the listing and the read
+            continue
+        table[int(stat.parent.name)] = (
+            int(fields[1]),
+            sum(map(int, fields[11:15])) / _CLOCK_TICKS,
+        )
+    return table
+
+
+def _run_workers(daemon: int, seen: dict[int, float]) -> None:
+    """Sample the processes that execute runs: descendants of the daemon started by
+    multiprocessing (the code server starts one per run). `seen` maps pid to its latest CPU."""
+    table = _process_table()
+    family = {daemon}
+    for _ in range(4):  # daemon -> code server -> run worker -> its resource tracker
+        family |= {pid for pid, (parent, _) in table.items() if parent in family}
+    for pid in family - {daemon}:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command:
+            seen[pid] = table[pid][1]
+
+
+def _wait_for_run(
+    instance: object, daemon: int, job: str, queue: Callable[[], subprocess.Popen] | None = None
+) -> DaemonRun:
+    """Wait for the first run of `job` created from now on to end, sampling the daemon's run
+    workers meanwhile; `queue` starts the command that queues it, if the daemon does not."""
+    import dagster as dg
+
+    after = datetime.now(UTC)
+    workers: dict[int, float] = {}
+    _run_workers(daemon, workers)
+    before = set(workers)  # earlier runs' workers, not yet reaped
+    queuing = queue() if queue is not None else None  # only once `before` is known
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        _run_workers(daemon, workers)
+        records = instance.get_run_records(
+            filters=dg.RunsFilter(job_name=job, created_after=after), ascending=True, limit=1
+        )
+        if records and records[0].dagster_run.is_finished:
+            run = records[0].dagster_run
+            time.sleep(SAMPLE_SECONDS)
+            _run_workers(daemon, workers)
+            assert run.status == dg.DagsterRunStatus.SUCCESS, f"{job} {run.run_id}: {run.status}"
+            assert queuing is None or queuing.wait() == 0, f"queueing {job} failed"
+            stats = instance.get_run_stats(run.run_id)
+            return DaemonRun(
+                job=job,
+                steps=len(instance.get_run_step_stats(run.run_id)),
+                duration=(stats.end_time or 0) - (stats.start_time or 0),
+                process_cpu=sum(cpu for pid, cpu in workers.items() if pid not in before),
+            )
+        time.sleep(SAMPLE_SECONDS)
+    raise TimeoutError(f"no {job} run ended within {RUN_TIMEOUT_SECONDS} s")
+
+
+def daemon_runs(clone: Path, env: dict[str, str], uv_run: list[str]) -> tuple[DaemonRun, DaemonRun]:
+    """A full build and a scheduled refresh with nothing new, each launched by `dagster-daemon
+    run` in the built clone, as a schedule's run is: the `build_lake` run the registry sensor
+    launches on its first tick, then a `refresh_postings` run (the daily schedule's job) queued
+    by `dagster job launch` and started by the daemon."""
+    env = {**env, "DAGSTER_HOME": str(clone)}
+    with tempfile.TemporaryFile() as log:
+        # The daemon itself (not under `uv run`) in a session of its own, so that stopping it
+        # reaches its code server and nothing else.
+        daemon = subprocess.Popen(
+            [shutil.which("dagster-daemon") or "dagster-daemon", "run"],
+            cwd=clone, env=env, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+        try:
+            with clone_instance(clone) as instance:
+                build = _wait_for_run(instance, daemon.pid, "build_lake")
+                refresh = _wait_for_run(
+                    instance,
+                    daemon.pid,
+                    "refresh_postings",
+                    lambda: subprocess.Popen(
+                        [*uv_run, "dagster", "job", "launch", "-j", "refresh_postings"],
+                        cwd=clone,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    ),  # fmt: skip
+                )
+        finally:
+            os.killpg(daemon.pid, signal.SIGINT)  # the daemon stops its code server itself
+            try:
+                daemon.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait()
+    return build, refresh
 
 
 def table_rows(clone: Path) -> dict[str, int]:
