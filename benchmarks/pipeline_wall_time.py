@@ -178,6 +178,31 @@ def _wait_for_run(
     raise TimeoutError(f"no {job} run ended within {RUN_TIMEOUT_SECONDS} s")
 
 
+def _session_alive(session: int) -> bool:
+    """Whether a process of the session `session` is still running (zombies aside)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            return True
+    return False
+
+
+def _stop_session(daemon: subprocess.Popen) -> None:
+    """Stop the daemon and wait for every process of its session (its code server finishes its
+    calls first), so that nothing writes into the clone once this returns."""
+    os.killpg(daemon.pid, signal.SIGINT)  # the daemon stops its code server itself
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and _session_alive(daemon.pid):
+        daemon.poll()  # reap the daemon itself
+        time.sleep(SAMPLE_SECONDS)
+    if _session_alive(daemon.pid):
+        os.killpg(daemon.pid, signal.SIGKILL)
+    daemon.wait()
+
+
 def daemon_runs(clone: Path, env: dict[str, str], uv_run: list[str]) -> tuple[DaemonRun, DaemonRun]:
     """A full build and a scheduled refresh with nothing new, each launched by `dagster-daemon
     run` in the built clone, as a schedule's run is: the `build_lake` run the registry sensor
@@ -207,12 +232,7 @@ def daemon_runs(clone: Path, env: dict[str, str], uv_run: list[str]) -> tuple[Da
                     ),
                 )
         finally:
-            os.killpg(daemon.pid, signal.SIGINT)  # the daemon stops its code server itself
-            try:
-                daemon.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                daemon.wait()
+            _stop_session(daemon)
     return build, refresh
 
 
