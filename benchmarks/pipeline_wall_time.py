@@ -7,10 +7,10 @@ yet), `uv run dg launch --assets '*'` and the floor `python -c "import dagster, 
 pandera.polars"`, each `--repeat` times, and writes the medians to docs/benchmarks.md, with CPU
 time and peak memory beside wall time, each run's own duration (start to end, as the Dagster UI
 shows it) from the clone's instance, and where the time of one fresh-clone build goes, step by
-step. Beside them: the fixed cost of any `dg launch` here (one step that does nothing, no code of
-ours: `benchmarks/one_trivial_step.py`) and of loading our definitions; and, in the built clone,
-a full build and a refresh launched by `dagster-daemon run` as a schedule's run is (the run
-process's CPU time and the run's own duration). Targets: the whole pipeline within 3x the floor;
+step. Beside them: the fixed cost of any `dg launch` here and Dagster's own cost per step (one
+step, and as many steps as the build, that do nothing: `benchmarks/trivial_steps.py`), loading
+our definitions, and, in the built clone, a full build and a refresh launched by `dagster-daemon
+run` as a schedule's run is (the run process's CPU time and the run's own duration). Targets: the whole pipeline within 3x the floor;
 a scheduled refresh with nothing new at most 40% of a full build.
 """
 
@@ -38,8 +38,8 @@ from report_section import Measured, machine_load, measure, median_cell, write_s
 REPO = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 3.0
 REFRESH_TARGET = 0.40
-# A code location of one step that does nothing: what any `dg launch` costs here.
-TRIVIAL = "benchmarks/one_trivial_step.py"
+# Code locations of steps that do nothing: what any `dg launch` costs here, and Dagster per step.
+TRIVIAL = "benchmarks/trivial_steps.py"
 # How often the daemon's processes are sampled, and how long a daemon-launched run may take.
 SAMPLE_SECONDS = 0.1
 RUN_TIMEOUT_SECONDS = 600
@@ -271,7 +271,7 @@ def main() -> int:
     uv = shutil.which("uv") or "uv"
     steps = step_count()
     floor_runs, pipeline_runs, warm_runs, one_step_runs, refresh_runs = [], [], [], [], []
-    definitions_runs, trivial_runs = [], []
+    definitions_runs, trivial_runs, trivial_all_runs = [], [], []
     daemon_builds: list[DaemonRun] = []
     daemon_refreshes: list[DaemonRun] = []
     loads = [machine_load()]
@@ -317,7 +317,13 @@ def main() -> int:
             # What any `dg launch` costs here, with no code or work of ours: one step doing
             # nothing (in the built clone, as the one-step run above; after reading the runs).
             trivial_runs.append(
-                measure([*uv_run, "dg", "launch", "-f", TRIVIAL, "--assets", "trivial"], clone, env)
+                measure(
+                    [*uv_run, "dg", "launch", "-f", TRIVIAL, "--assets", "trivial_1"], clone, env
+                )
+            )
+            # As many steps as the build, each doing nothing: Dagster's own cost per step.
+            trivial_all_runs.append(
+                measure([*uv_run, "dg", "launch", "-f", TRIVIAL, "--assets", "*"], clone, env)
             )
             # The same two runs as a schedule's run is launched: by the daemon, no `dg` CLI.
             daemon_build, daemon_refresh = daemon_runs(clone, env, uv_run)
@@ -338,6 +344,7 @@ def main() -> int:
     refresh_verdict = "meets" if refresh_cpu <= REFRESH_TARGET else "misses"
     floor_cpu, trivial_cpu = median(floor_runs, "cpu"), median(trivial_runs, "cpu")
     one_step_cpu = median(one_step_runs, "cpu")
+    per_step = (median(trivial_all_runs, "cpu") - trivial_cpu) / (steps - 1)
     daemon_cpu = statistics.median(r.process_cpu for r in daemon_refreshes) / statistics.median(
         r.process_cpu for r in daemon_builds
     )
@@ -375,8 +382,12 @@ def main() -> int:
             definitions_runs,
         ),
         _row(
-            f"one trivial step, no code of ours: `uv run dg launch -f {TRIVIAL} --assets trivial`",
+            f"one trivial step, no code of ours: `uv run dg launch -f {TRIVIAL} --assets trivial_1`",
             trivial_runs,
+        ),
+        _row(
+            f"{steps} trivial steps, no code of ours: `uv run dg launch -f {TRIVIAL} --assets '*'`",
+            trivial_all_runs,
         ),
         _row("one step: `uv run dg launch --assets raw/claims`", one_step_runs),
         _row(
@@ -397,7 +408,11 @@ def main() -> int:
         f"storage, one run); our definitions and the cheapest step add "
         f"{one_step_cpu - trivial_cpu:.2f} s ({one_step_cpu / floor_cpu:.2f}x in all). That "
         f"leaves {TARGET_RATIO * floor_cpu - one_step_cpu:.2f} s for the other {steps - 1} "
-        f"steps, which take {median(pipeline_runs, 'cpu') - one_step_cpu:.2f} s now.",
+        f"steps, which take {median(pipeline_runs, 'cpu') - one_step_cpu:.2f} s now. Dagster "
+        f"alone costs {per_step:.2f} s per step ({steps} steps doing nothing against one), so "
+        f"{steps - 1} steps of ours cost at least {(steps - 1) * per_step:.2f} s before any work: "
+        f"the least a whole build can cost is {one_step_cpu + (steps - 1) * per_step:.2f} s, "
+        f"{(one_step_cpu + (steps - 1) * per_step) / floor_cpu:.2f}x the floor.",
         "",
         "A scheduled refresh that brings nothing new runs only its source steps (the "
         "`rebuild_on_new_data` sensor then launches nothing). Measured two ways:",
