@@ -250,7 +250,8 @@ def _number_column(column: str) -> str:
 
 def _cell_checks(columns: list[str], parsed: bool = False) -> list[tuple[str, str, pl.Expr]]:
     """(column, check, expression true where the cell is damaged) for every checked cell; with
-    `parsed`, numbers are read from the `__number_<column>` columns `_typed` computes once."""
+    `parsed`, numbers are read from the `__number_<column>` columns `_typed` computes once, and
+    the year is the Int32 `_read_oews` has already cast it to."""
     checks = [
         (
             c,
@@ -272,7 +273,13 @@ def _cell_checks(columns: list[str], parsed: bool = False) -> list[tuple[str, st
             ok = pl.col(flag).is_null() | pl.col(flag).is_in(["TRUE", ""])
             checks.append((flag, "flag_is_TRUE_or_blank", ~ok))
     if "year" in columns:
-        ok = pl.col("year").fill_null("").str.contains(r"^(19|20)\d{2}$")
+        # On the cast year, the same test as the pattern on its digits (1900-2099, not empty)
+        # without turning every year back into text to run a regex on it.
+        ok = (
+            pl.col("year").is_between(1900, 2099)
+            if parsed
+            else pl.col("year").str.contains(r"^(19|20)\d{2}$")
+        ).fill_null(False)
         checks.append(("year", "four_digit_year", ~ok))
     return checks
 
