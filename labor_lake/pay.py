@@ -49,7 +49,11 @@ def measure_words(measure: str) -> str:
     return measure.replace("_", " ")
 
 
-PROXY_FLAG = "official proxy: no SOC code is 'ML engineer'"
+# Why a proxy premium is only evidence: other occupations, and wages against total compensation.
+PROXY_FLAG = (
+    "official proxy: no SOC code is 'ML engineer', and OEWS measures wages, not the total "
+    "compensation of the article's premium"
+)
 ALL_OCCUPATIONS = "00-0000"
 # The national cross-industry rows: the U.S. (area 99), all industries, all ownerships.
 NATIONAL = {"area": "99", "naics": "000000", "own_code": "1235"}

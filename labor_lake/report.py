@@ -278,9 +278,11 @@ def _year(period: str) -> int:
 
 
 def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers) -> Chart:
-    """OEWS pay premiums of occupation pairs year by year: the median premium, the premium at
-    the 25th-75th and 10th-90th wage percentiles as bands, the mean dashed; years whose series
-    crosses a SOC code break marked."""
+    """OEWS pay premiums of occupation pairs year by year: the median premium; as bands, the
+    range of the premiums at the 25th to 75th and at the 10th to 90th wage percentiles (the
+    premium at one percentile need not lie between those at others, so a band spans all of
+    them); the mean dashed; years whose series crosses a SOC code break marked, and years with
+    no OEWS file said so."""
     title = "Pay premiums over time, by wage percentile (OEWS)"
     rows = pay_premiums.filter(
         (pl.col("formula") == "premium_pct")
@@ -314,12 +316,17 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers)
         def line(measure: str, years: list[float] = years, wide: dict = wide) -> list[float]:
             return [wide.get(measure, {}).get(y, np.nan) for y in years]
 
-        if {"annual_wage_p10", "annual_wage_p90"} <= wide.keys():
-            axes.fill_between(years, line("annual_wage_p10"), line("annual_wage_p90"),
-                              color="#9ecae1", alpha=0.5, label="10th-90th percentile")  # fmt: skip
-        if {"annual_wage_p25", "annual_wage_p75"} <= wide.keys():
-            axes.fill_between(years, line("annual_wage_p25"), line("annual_wage_p75"),
-                              color="#4292c6", alpha=0.5, label="25th-75th percentile")  # fmt: skip
+        def spread(measures: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            # fmin/fmax skip a missing percentile, and leave a year with none missing (a gap).
+            values = np.array([line(m) for m in measures])
+            return np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
+
+        percentiles = list(_PERCENTILES)
+        for inner, colour, label in ((slice(None), "#9ecae1", "10th-90th"),
+                                     (slice(1, -1), "#4292c6", "25th-75th")):  # fmt: skip
+            if set(percentiles[inner]) <= wide.keys():
+                axes.fill_between(years, *spread(percentiles[inner]), color=colour, alpha=0.5,
+                                  label=f"premium range, {label} percentile")  # fmt: skip
         if "median_annual_wage" in wide:
             axes.plot(years, line("median_annual_wage"), "o-", color="#08306b", label="median")
         if "mean_annual_wage" in wide:
@@ -329,6 +336,9 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers)
             axes.axvline(year, color="#d95f0e", linestyle=":", linewidth=1.2,
                          label="series crosses a SOC code break" if number == 0 else None)  # fmt: skip
         axes.axhline(0, color="#444444", linewidth=0.8)
+        for year in sorted(set(years) - held):
+            axes.annotate("no OEWS file", (year, 0), xytext=(0, 4), textcoords="offset points",
+                          ha="center", fontsize=7, color="#555555")  # fmt: skip
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.ticklabel_format(axis="x", useOffset=False, style="plain")
         axes.set_title(textwrap.fill(pair, 90), fontsize=9)
@@ -536,6 +546,33 @@ def _status_box(status: Status) -> str:
 </section>"""
 
 
+def _findings(claim_checks: pl.DataFrame) -> str:
+    """The pay claims, one line each, ahead of the charts: the article's premium claims as
+    recomputed from its own figures, then the same claim on official OEWS proxy occupations."""
+    pay = claim_checks.filter(
+        (pl.col("formula") == "premium_pct")
+        & pl.col("kind").is_in(["article_claim", "oews_proxy_claim"])
+    ).sort("kind", "claim_id")
+    if pay.height == 0:
+        return ""
+    items = "".join(
+        f"<li>{_chip(c['status'], c['status'])} {html.escape(c['statement'])} "
+        + (
+            f"<b>{c['computed_value']:.1f}%</b>"
+            if c["computed_value"] is not None
+            else "<b>not computed</b>"
+        )
+        + (
+            f" against the stated {c['stated_low']:g}-{c['stated_high']:g}%"
+            if c["stated_low"] is not None and c["stated_high"] is not None
+            else ""
+        )
+        + f". <small>{html.escape(c['explanation'])}</small></li>"
+        for c in pay.iter_rows(named=True)
+    )
+    return f'<section id="findings"><h2>The pay claims, in short</h2><ul>{items}</ul></section>'
+
+
 def _section(chart: Chart) -> str:
     body = (
         chart.svg
@@ -676,6 +713,7 @@ table{{border-collapse:collapse;font-size:.8rem}}td,th{{border:1px solid #ddd;pa
 </head><body>
 <h1>labor-lake: claims about the tech labor market, checked</h1>
 {_status_box(status)}
+{_findings(claim_checks)}
 <p>Drawn from the lake's metrics tables; every number traces to a row of its core tables.</p>
 {sections}
 <h2>Claim ledger: every check, with the reason for its status</h2>

@@ -340,5 +340,9 @@ def test_the_ledger_shows_a_claims_oews_proxies_as_one_table_by_year_and_statist
     assert tables[0].count(">12.5%</td>") == 2 and tables[0].count(">&ge;12.5%</td>") == 1
     assert 'title="synthetic reason 2024-05"' in tables[0]
     assert "Series breaks, not bridged: series break in 2021" in page
+    # The pay claim is said in one line ahead of the charts, with its value and status.
+    findings = re.search(r'<section id="findings">.*?</section>', page, flags=re.S)
+    assert findings and "Synthetic claim: A earns 30-38% more than B." in findings[0]
+    assert "<b>10.0%</b> against the stated 30-38%" in findings[0] and "inconsistent" in findings[0]
     # Proxy rows are not repeated as rows of the claims' table.
     assert "<small>synthetic_pair_2019_median_annual_wage</small>" not in page
