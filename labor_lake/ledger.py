@@ -183,6 +183,10 @@ def _check(
             "inconsistent",
             f"Recomputed {computed}, outside the stated {_stated(claim)}.",
         )
+    caveats = input_flags(inputs)
+    if caveats and status != "conflict":
+        # "consistent" means the arithmetic holds, not that the inputs are sound: say so here.
+        explanation += " Caveats: " + "; ".join(caveats) + "."
     check = row(
         status,
         explanation,

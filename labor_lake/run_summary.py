@@ -29,6 +29,7 @@ _GENERIC_CAUSE = "unreachable earlier in this run; not asked again"
 # "using the recorded snapshot of 2024-10-03": datasets seeded from snapshots recorded on
 # different days share one line, which gives the span of the days.
 _DAYS = SNAPSHOT_LABEL.format(date="{days}")
+_AGE = re.compile(r"^(\d+) days old\)$")
 _RECORDED_ON = re.compile(
     re.escape(SNAPSHOT_LABEL).replace(re.escape("{date}"), r"(\d{4}-\d{2}-\d{2})")
 )
@@ -74,6 +75,7 @@ class _Fallback:
     fallback: str  # with `{days}` where the days of their recorded snapshots go
     datasets: list[str] = field(default_factory=list)
     days: set[str] = field(default_factory=set)
+    ages: list[int] = field(default_factory=list)  # days since each payload in use was taken
 
     def line(self) -> str:
         how = self.cause if self.cause.startswith("not fetched") else f"not fetched: {self.cause}"
@@ -83,6 +85,8 @@ class _Fallback:
             if first != last:  # "the recorded snapshots of 2020-02-28 to 2026-03-26"
                 fallback = fallback.replace(_DAYS, _DAYS.replace("snapshot ", "snapshots "))
             fallback = fallback.replace("{days}", first if first == last else f"{first} to {last}")
+        elif self.ages:  # the lake's own vintages: how old the oldest in use is
+            fallback += f", the oldest {max(self.ages)} days old"
         return f"{how}; {fallback} ({_names(self.datasets)})"
 
 
@@ -103,7 +107,8 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
             if status in FRESH:
                 fresh.append(dataset)
                 continue
-            detail = rest.rsplit(" (", 1)[0]
+            detail, _, age = rest.rpartition(" (")
+            old = _AGE.match(age)
             cause, _, fallback = detail.rpartition("; ")
             # "GET <url>: HTTP 404 after retries": the cause without the URL, which the check
             # keeps; datasets not asked after the host failed say only that.
@@ -125,6 +130,7 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
                 group.cause = cause
             group.datasets.append(dataset)
             group.days.update([day] if day else [])
+            group.ages += [int(old.group(1))] if old else []
         if fresh or (check.passed and not check.notes):
             lines.append(f"  {name}: fetched" + (f" ({_names(fresh)})" if fresh else ""))
         lines += [f"  {name}: {group.line()}" for group in groups]

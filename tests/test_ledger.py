@@ -33,6 +33,11 @@ def test_article_premium_recomputes_inside_its_range(checks: dict[str, dict]) ->
     check = checks["ml_swe_total_comp_premium"]
     assert check["status"] == "consistent"
     assert check["computed_value"] == pytest.approx((261_875 / 190_000 - 1) * 100)
+    # Consistent arithmetic on unattributed survey figures: the row says the inputs are unattributed.
+    assert check["explanation"].endswith(
+        "Caveats: ml_engineer_median_total_comp_2026 has no named publisher; "
+        "swe_median_total_comp_2026 has no named publisher."
+    )
 
 
 def test_total_comp_against_bls_wage_is_refused_not_computed(checks: dict[str, dict]) -> None:

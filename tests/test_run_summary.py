@@ -52,7 +52,7 @@ def test_summary_groups_fallbacks_and_names_what_failed() -> None:
     assert "Checks warned: raw/indeed_hiring_lab_payloads sources_reachable" in text
     assert (
         "Indeed Hiring Lab: not fetched: unreachable (Timeout); using the lake's last good "
-        "vintage (indeed_ai_share, indeed_aggregate_postings_us)" in text
+        "vintage, the oldest 9 days old (indeed_ai_share, indeed_aggregate_postings_us)" in text
     )
     assert "U.S. Bureau of Labor Statistics: fetched" in text
     assert "Ledger: not rebuilt in this run" in text
