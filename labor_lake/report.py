@@ -383,7 +383,8 @@ def postings_chart(
     growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame, publishers: Publishers
 ) -> Chart:
     """Growth since the window start of the AI share of postings and of software-development
-    postings over time; divergence windows shaded."""
+    postings over time; divergence windows shaded. A series that stops before the others says
+    its last day in the legend, so the chart's "as of" is not read as every series'."""
     title = "AI share of postings vs software-development postings, % change since window start"
     series = (
         growth_rates.filter(pl.col("flags").list.len() > 0)
@@ -405,6 +406,7 @@ def postings_chart(
     series = series.with_columns(subject=pl.col("subjects").list.first())
     shared = set(series.group_by("subject").agg(pl.col("series").n_unique().alias("n")).filter(
         pl.col("n") > 1)["subject"])  # fmt: skip
+    newest = series["end"].max()
     for (series_id, subject), group in series.sort("end").group_by(
         "series", "subject", maintain_order=True
     ):
@@ -414,6 +416,8 @@ def postings_chart(
             if subject in shared and source
             else subject
         )
+        if group["end"].max() < newest:
+            label += f", last day {group['end'].max():%Y-%m-%d}"
         days = group["end"].to_numpy()
         values = group["value"].to_numpy()
         keep = thin(days.astype("datetime64[D]").astype(np.int64), values)

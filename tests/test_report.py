@@ -24,7 +24,7 @@ from labor_lake.publishers import Publishers
 from labor_lake.report import STATUS_COLOURS
 from labor_lake.rows import claim_check_frame, claim_check_row
 from labor_lake.run_summary import LEDGER_COUNT_KEY
-from schemas.tables import METRICS_PAY_PREMIUMS
+from schemas.tables import METRICS_GROWTH_RATES, METRICS_PAY_PREMIUMS, METRICS_POSTINGS_DIVERGENCE
 from schemas.vocabulary import CHECK_KINDS
 
 from .conftest import REPO_ROOT, Workspace, run_pipeline, serve_sources, synthetic_metric_row
@@ -346,3 +346,23 @@ def test_the_ledger_shows_a_claims_oews_proxies_as_one_table_by_year_and_statist
     assert "<b>10.0%</b> against the stated 30-38%" in findings[0] and "inconsistent" in findings[0]
     # Proxy rows are not repeated as rows of the claims' table.
     assert "<small>synthetic_pair_2019_median_annual_wage</small>" not in page
+
+
+def test_a_postings_series_that_stops_early_says_its_last_day() -> None:
+    # Synthetic growth rows: series A runs to 2024-01-10, series B stops on 2024-01-05.
+    rows = [
+        synthetic_metric_row(
+            metric_id=f"growth_pct:{series}:{day}", value=float(day), unit="percent_change",
+            period=f"2024-01-01/2024-01-{day:02d}", formula="growth_pct",
+            inputs=[f"indeed:{series}:US@2024-01-{day:02d}", f"indeed:{series}:US@2024-01-01"],
+            subjects=[f"Series {series} (synthetic)"] * 2, measure="postings_index",
+            flags=["growth since window start 2024-01-01"],
+        )
+        for series, last in (("a", 10), ("b", 5))
+        for day in range(1, last + 1)
+    ]  # fmt: skip
+    growth = pl.DataFrame(rows, schema=METRICS_GROWTH_RATES.polars_schema)
+    chart = report.postings_chart(growth, METRICS_POSTINGS_DIVERGENCE.empty_frame(), PUBLISHERS)
+    assert chart.svg is not None and chart.as_of == "2024-01-10"
+    assert "Series b (synthetic), last day 2024-01-05" in chart.svg
+    assert "Series a (synthetic), last day" not in chart.svg
