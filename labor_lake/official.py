@@ -23,6 +23,7 @@ from labor_lake.rows import (
     metric_frame,
     metric_row,
 )
+from labor_lake.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
 from schemas.vocabulary import RECORDED_SNAPSHOT
 
@@ -53,7 +54,7 @@ def vintage_label(observation: Mapping) -> str:
     snapshot of 2026-07-21'."""
     day = f"{observation['vintage_fetched_at']:%Y-%m-%d}"
     if observation["vintage_origin"] == RECORDED_SNAPSHOT:
-        return f"recorded snapshot of {day}"
+        return SNAPSHOT_LABEL.format(date=day)
     return f"fetched {day}"
 
 

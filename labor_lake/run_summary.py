@@ -82,9 +82,10 @@ class _Fallback:
         fallback = self.fallback
         if self.days:
             first, last = min(self.days), max(self.days)
-            if first != last:  # "the recorded snapshots of 2020-02-28 to 2026-03-26"
-                fallback = fallback.replace(_DAYS, _DAYS.replace("snapshot ", "snapshots "))
-            fallback = fallback.replace("{days}", first if first == last else f"{first} to {last}")
+            # Several days as when they were recorded, not as a span the data covers.
+            span = f"recorded snapshots (taken {first} to {last})"
+            fallback = fallback.replace(_DAYS, span) if first != last else fallback
+            fallback = fallback.replace("{days}", first)
         elif self.ages:  # the lake's own vintages: how old the oldest in use is
             fallback += f", the oldest {max(self.ages)} days old"
         return f"{how}; {fallback} ({_names(self.datasets)})"

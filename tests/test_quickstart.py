@@ -191,8 +191,8 @@ def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
     assert f"Report:  {lake / 'reports' / 'index.html'}" in text
     # And why, and since when: snapshots recorded on different days share a line with the span.
     assert re.search(
-        r"not fetched \(offline mode\); using the recorded snapshots of \d{4}-\d\d-\d\d to "
-        r"\d{4}-\d\d-\d\d \(",
+        r"not fetched \(offline mode\); using the recorded snapshots \(taken \d{4}-\d\d-\d\d to "
+        r"\d{4}-\d\d-\d\d\) \(",
         text,
     )
 

@@ -180,8 +180,8 @@ def test_datasets_seeded_from_snapshots_of_different_days_share_one_line_with_th
         if line.startswith("  BLS") or line.startswith("  Indeed")
     ]
     assert sources == [
-        "  BLS: not fetched: unreachable (Timeout); using the recorded snapshots of 2020-02-28 to "
-        "2024-12-05 (bls_oews_national_2017, bls_oews_national_2023, bls_oews_national_2024)",
+        "  BLS: not fetched: unreachable (Timeout); using the recorded snapshots (taken 2020-02-28 to "
+        "2024-12-05) (bls_oews_national_2017, bls_oews_national_2023, bls_oews_national_2024)",
         "  BLS: not fetched: HTTP 404 after retries; using the recorded snapshot of 2023-04-13 "
         "(bls_cps_unemployment)",
         "  Indeed: not fetched: unreachable (Timeout); using the recorded snapshot of 2026-07-21 "
