@@ -18,7 +18,6 @@ from labor_lake.pay import (
     growth_rates,
     load_concordance,
     load_pairs,
-    mark_proxy_claims,
     premium_checks,
     premium_frame,
     premiums,
@@ -176,11 +175,13 @@ def metrics_ledger(
     mismatches: list[str] = []  # filled by build(), which loads the concordance
 
     def build() -> dict:
-        ledger = build_ledger(core_published_figures, core_claims)
         codes = load_concordance(Path(registry.concordance_path))
         mismatches.extend(concordance_mismatches(core_oews_estimates, codes))
         pairs = load_pairs(
             Path(registry.pairs_path), {c.concept for c in codes}, set(core_claims["claim_id"])
+        )
+        ledger = build_ledger(
+            core_published_figures, core_claims, {pair.claim_id for pair in pairs}
         )
         pay = premiums(core_oews_estimates, codes, pairs)
         frames = {table: ledger.metrics[table.name] for table in METRIC_TABLES[:-1]}
@@ -198,7 +199,7 @@ def metrics_ledger(
             frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
         frames[METRICS_CLAIM_CHECKS] = pl.concat(
             [
-                mark_proxy_claims(ledger.claim_checks, pairs),
+                ledger.claim_checks,
                 counterpart_checks(core_published_figures, core_observations),
                 premium_checks(pay, core_claims),
                 trend_checks(pay),

@@ -8,7 +8,7 @@ the claim's stated range is compared with the recomputed value.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +102,7 @@ def _fmt(value: float) -> str:
 
 
 def _check(
-    claim: Mapping[str, Any], figures: Mapping[str, Figure]
+    claim: Mapping[str, Any], figures: Mapping[str, Figure], kind: str
 ) -> tuple[ClaimCheckRow, MetricRow | None]:
     """The claim_checks row of one claim and, when it was computed (and is not a restatement),
     the metric row holding the computation."""
@@ -117,7 +117,7 @@ def _check(
     def row(status: str, explanation: str, **computed: Any) -> ClaimCheckRow:
         return claim_check_row(
             claim_id=claim["claim_id"],
-            kind="article_claim",
+            kind=kind,
             about_claim_id=claim["claim_id"],
             statement=claim["statement"],
             status=status,
@@ -198,12 +198,18 @@ def _check(
     return check, metric
 
 
-def build_ledger(figures_frame: pl.DataFrame, claims_frame: pl.DataFrame) -> Ledger:
+def build_ledger(
+    figures_frame: pl.DataFrame, claims_frame: pl.DataFrame, proxy_claim_ids: Collection[str] = ()
+) -> Ledger:
+    """Every claim of core/claims checked. `proxy_claim_ids` are the claims that test an
+    article's pay claim on OEWS proxy occupations (the occupation pairs' claims): their rows are
+    of kind `oews_proxy_claim`, every other one `article_claim`."""
     figures = figures_by_id(figures_frame)
     metric_rows: dict[str, MetricRow] = {}
     checks = []
     for claim in claims_frame.sort("claim_id").iter_rows(named=True):
-        check, metric = _check(claim, figures)
+        kind = "oews_proxy_claim" if claim["claim_id"] in proxy_claim_ids else "article_claim"
+        check, metric = _check(claim, figures, kind)
         checks.append(check)
         if metric is not None:
             # One row per distinct formula and inputs, shared by the claims that use it.

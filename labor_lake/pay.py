@@ -350,16 +350,6 @@ def _claim_id(premium: Premium, several: bool) -> str:
     return f"{premium.pair.pair_id}_{premium.year}_{measure}{suffix}"
 
 
-def mark_proxy_claims(claim_checks: pl.DataFrame, pairs: list[Pair]) -> pl.DataFrame:
-    """The ledger's rows of core/claims with the claims of the occupation pairs marked as what
-    they are: the registry's tests of an article's pay claim on OEWS proxy occupations, not
-    claims the article makes."""
-    proxy = pl.col("claim_id").is_in([p.claim_id for p in pairs])
-    return claim_checks.with_columns(
-        kind=pl.when(proxy).then(pl.lit("oews_proxy_claim")).otherwise(pl.col("kind"))
-    )
-
-
 def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
     """A claim_checks row for each premium: the pair's claim (its stated range and tolerance)
     checked against that year's and statistic's OEWS premium."""

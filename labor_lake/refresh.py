@@ -53,6 +53,10 @@ class Implausible(SourceError):
     """A complete answer that loses what the previous vintage had: refused, never stored."""
 
 
+# How an outcome line gives the age of the payload in use (the run summary reads it back).
+AGE_WORDS = "{days} days old"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one dataset in one refresh, in one line a person can act on."""
@@ -63,7 +67,7 @@ class Outcome:
     in_use: datetime | None  # fetched_at of the newest vintage in use
 
     def line(self, now: datetime) -> str:
-        age = f"{(now - self.in_use).days} days old" if self.in_use else "no data"
+        age = AGE_WORDS.format(days=(now - self.in_use).days) if self.in_use else "no data"
         return f"{self.dataset}: {self.status}: {self.detail} ({age})"
 
 

@@ -1,9 +1,10 @@
 """Charts and a self-contained HTML report that explains itself, drawn from the lake's tables.
 
 On top, a status box: when the tables were built, the latest release, every source with the date
-of its newest payload, and the ledger's counts by kind of check and status. Every chart is labelled in words (the
-subjects and measures of the registry, never metric ids), has a legend for every colour, units on
-its axes, and a source line with the publisher's licence and an "as of" date. A chart with no data
+of its newest payload, and the ledger's counts by kind of check and status; then the pay claims in
+short. Every chart is labelled in words (the subjects and measures of the registry, never metric
+ids), has a legend for every colour, units on its axes, and a source line with the publisher's
+licence and an "as of" date. A chart with no data
 is replaced by a sentence saying why.
 
 Each chart is written as PNG and SVG; `index.html` inlines the SVGs, so it opens with no network
@@ -31,7 +32,7 @@ from matplotlib.ticker import MaxNLocator
 from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
 from labor_lake.pay import break_years, measure_words, premium_bound
 from labor_lake.publishers import Publishers
-from labor_lake.run_summary import LEDGER_STATUSES, count_words, status_counts
+from labor_lake.run_summary import CLAIM_KINDS, LEDGER_STATUSES, count_words, status_counts
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, RECORDED_SNAPSHOT
 
 # Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.
@@ -554,8 +555,7 @@ def _findings(claim_checks: pl.DataFrame) -> str:
     """The pay claims, one line each, ahead of the charts: the article's premium claims as
     recomputed from its own figures, then the same claim on official OEWS proxy occupations."""
     pay = claim_checks.filter(
-        (pl.col("formula") == "premium_pct")
-        & pl.col("kind").is_in(["article_claim", "oews_proxy_claim"])
+        (pl.col("formula") == "premium_pct") & pl.col("kind").is_in(CLAIM_KINDS)
     ).sort("kind", "claim_id")
     if pay.height == 0:
         return ""
@@ -652,10 +652,8 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
             )
             for pair, years in blocks.items()
         )
-        breaks = sorted(
-            {f for flags in group["flags"] for f in flags if break_years([f])},
-            key=lambda f: sorted(break_years([f])),
-        )
+        # "series break in <year>: ..." flags, so sorting them sorts them by year.
+        breaks = sorted({f for flags in group["flags"] for f in flags if break_years([f])})
         claim = claims.get(about)
         title = (
             f"{html.escape(claim['statement'])} {_chip(claim['status'], claim['status'])} "

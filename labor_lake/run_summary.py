@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from labor_lake.refresh import FRESH
+from labor_lake.refresh import AGE_WORDS, FRESH
 from labor_lake.snapshots import SNAPSHOT_LABEL
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES
 
 LEDGER_STATUSES = tuple(CLAIM_STATUSES)
-# Ledger statuses whose claims the summary names (the others are only counted), and the kinds
-# of rows named: the claims of core/claims, not the figure checks or the proxies year by year.
+# Ledger statuses whose claims the summary names (the others are only counted).
 NAMED_STATUSES = ("inconsistent", "conflict")
-NAMED_KINDS = ("article_claim", "oews_proxy_claim")
+# The kinds of ledger rows that are claims of core/claims (not figure checks, nor the proxies
+# year by year): the summary names them, the report states them first.
+CLAIM_KINDS = ("article_claim", "oews_proxy_claim")
 SOURCES_CHECK = "sources_reachable"
 # Metadata keys of the claim_checks materialization: rows by kind and status, and the article's
 # claims named by status.
@@ -26,13 +27,13 @@ LEDGER_COUNT_KEY = "ledger: {kind}: {status}"
 LEDGER_NAMES_KEY = "ledger: {kind}: {status} claims"
 _MAX_NAMES = 6
 _GENERIC_CAUSE = "unreachable earlier in this run; not asked again"
-# "using the recorded snapshot of 2024-10-03": datasets seeded from snapshots recorded on
-# different days share one line, which gives the span of the days.
-_DAYS = SNAPSHOT_LABEL.format(date="{days}")
-_AGE = re.compile(r"^(\d+) days old\)$")
+# "using the recorded snapshot of 2024-10-03" and "(787 days old)", read back from the refresh's
+# outcome lines: datasets seeded from snapshots recorded on different days share one line.
+_SNAPSHOT = "{snapshot}"  # where a fallback's recorded snapshot stood, in a group's key
 _RECORDED_ON = re.compile(
     re.escape(SNAPSHOT_LABEL).replace(re.escape("{date}"), r"(\d{4}-\d{2}-\d{2})")
 )
+_AGE = re.compile(re.escape(AGE_WORDS).replace(re.escape("{days}"), r"(\d+)") + r"\)$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class RunFacts:
     lake_root: str
     # Rows of the ledger by kind, then status.
     ledger_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    # The claims named, by kind (of NAMED_KINDS), then status (of NAMED_STATUSES).
+    # The claims named, by kind (of CLAIM_KINDS), then status (of NAMED_STATUSES).
     ledger_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     report_path: str | None = None
     release: str | None = None
@@ -72,7 +73,7 @@ class _Fallback:
     """Datasets of one source not fetched for one cause, and what they use instead."""
 
     cause: str
-    fallback: str  # with `{days}` where the days of their recorded snapshots go
+    fallback: str  # with `_SNAPSHOT` where their recorded snapshots are named
     datasets: list[str] = field(default_factory=list)
     days: set[str] = field(default_factory=set)
     ages: list[int] = field(default_factory=list)  # days since each payload in use was taken
@@ -83,9 +84,12 @@ class _Fallback:
         if self.days:
             first, last = min(self.days), max(self.days)
             # Several days as when they were recorded, not as a span the data covers.
-            span = f"recorded snapshots (taken {first} to {last})"
-            fallback = fallback.replace(_DAYS, span) if first != last else fallback
-            fallback = fallback.replace("{days}", first)
+            fallback = fallback.replace(
+                _SNAPSHOT,
+                SNAPSHOT_LABEL.format(date=first)
+                if first == last
+                else f"recorded snapshots (taken {first} to {last})",
+            )
         elif self.ages:  # the lake's own vintages: how old the oldest in use is
             fallback += f", the oldest {max(self.ages)} days old"
         return f"{how}; {fallback} ({_names(self.datasets)})"
@@ -117,7 +121,7 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
             day = None
             if found := _RECORDED_ON.search(fallback):
                 day = found.group(1)
-                fallback = _RECORDED_ON.sub(_DAYS, fallback)
+                fallback = _RECORDED_ON.sub(_SNAPSHOT, fallback)
             # One line per cause and fallback; "not asked again" joins the host's first failure.
             group = next(
                 (g for g in groups if g.fallback == fallback
@@ -171,7 +175,7 @@ def summary_lines(facts: RunFacts) -> list[str]:
             if not any(counts.values()):
                 continue
             lines.append(f"  {meaning.label}: {count_words(counts)}")
-            if kind in NAMED_KINDS:
+            if kind in CLAIM_KINDS:
                 named = facts.ledger_names.get(kind, {})
                 lines += [
                     f"    {status}: {_names(named[status])}"
@@ -208,7 +212,7 @@ def status_counts(claim_checks: pl.DataFrame) -> dict[str, dict[str, int]]:
 
 def ledger_metadata(claim_checks: pl.DataFrame) -> dict[str, int | str]:
     """The ledger as metadata of its materialization: counts by kind and status (numbers, which
-    the UI plots over runs), and the claims of NAMED_KINDS with NAMED_STATUSES, by name."""
+    the UI plots over runs), and the claims of CLAIM_KINDS with NAMED_STATUSES, by name."""
     counts = {
         LEDGER_COUNT_KEY.format(kind=kind, status=status): n
         for kind, by_status in status_counts(claim_checks).items()
@@ -222,7 +226,7 @@ def ledger_metadata(claim_checks: pl.DataFrame) -> dict[str, int | str]:
                 ]
             )
         )
-        for kind in NAMED_KINDS
+        for kind in CLAIM_KINDS
         for status in NAMED_STATUSES
     }
     return {**counts, **names}
@@ -242,7 +246,7 @@ def ledger_counts_from(metadata: dict[str, object]) -> dict[str, dict[str, int]]
 def ledger_names_from(metadata: dict[str, object]) -> dict[str, dict[str, list[str]]]:
     """The claims `ledger_metadata` named, read back from the materialization's metadata."""
     names: dict[str, dict[str, list[str]]] = {}
-    for kind in NAMED_KINDS:
+    for kind in CLAIM_KINDS:
         for status in NAMED_STATUSES:
             if listed := metadata.get(LEDGER_NAMES_KEY.format(kind=kind, status=status)):
                 names.setdefault(kind, {})[status] = str(listed).split(", ")

@@ -730,7 +730,8 @@ METRICS_CLAIM_CHECKS = Table(
         Column(
             "claim_id",
             pl.String,
-            "Identifier of the check: the claim's id (core/claims) for an `article_claim`; "
+            "Identifier of the check: the claim's id (core/claims) for an `article_claim` or an "
+            "`oews_proxy_claim`; "
             "`official_<figure_id>` for a `figure_vs_official`; "
             "`<pair>_<year>_<statistic>` and `<pair>_trend_median_annual_wage` for OEWS proxies.",
             unique=True,
@@ -740,9 +741,9 @@ METRICS_CLAIM_CHECKS = Table(
         Column(
             "about_claim_id",
             pl.String,
-            "The article's claim (core/claims) the row is about: the claim itself, or the claim "
-            "an OEWS proxy row or trend is evidence for; empty for a published figure checked "
-            "against its official series.",
+            "The claim of core/claims the row is about: the claim itself, or the OEWS proxy "
+            "claim a year-by-year row or a trend is evidence for; empty for a published figure "
+            "checked against its official series.",
             nullable=True,
             pattern=IDENTIFIER_PATTERN,
         ),

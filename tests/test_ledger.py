@@ -111,3 +111,14 @@ def test_article_figures_appear_in_their_article_as_printed(
         if row["as_printed"] not in document.read_text():
             missing.append((row["figure_id"], row["as_printed"]))
     assert checked and missing == []
+
+
+def test_the_occupation_pairs_claims_are_counted_as_oews_proxy_claims(
+    figures: pl.DataFrame, claims: pl.DataFrame
+) -> None:
+    proxy = "ml_premium_oews_data_scientists_proxy"
+    kinds = dict(
+        build_ledger(figures, claims, {proxy}).claim_checks.select("claim_id", "kind").iter_rows()
+    )
+    assert kinds[proxy] == "oews_proxy_claim"
+    assert {k for c, k in kinds.items() if c != proxy} == {"article_claim"}
