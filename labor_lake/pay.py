@@ -441,14 +441,14 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
         subject, base = latest[0].subject, latest[0].base
         span = f"May {latest[0].year}-May {latest[-1].year}"
         if len(points) < 2:
-            slope, verdict = None, f"only one comparable year ({latest[0].year}): no trend"
+            slope, verdict = None, f"Only one comparable year ({latest[0].year}): no trend"
         else:
             slope = _slope(points)
             mean = sum(v for _, v in points) / len(points)
             direction = "rising" if slope > 0 else "falling"
             gap = "widening" if slope * mean > 0 else "narrowing"
             verdict = (
-                f"gap {gap}: the median premium is {direction} by {abs(slope):.2f} points a year "
+                f"Gap {gap}: the median premium is {direction} by {abs(slope):.2f} points a year "
                 f"over {span} ({', '.join(f'{v:.1f}%' for _, v in points)})"
             )
         rows.append(
