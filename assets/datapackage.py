@@ -8,7 +8,7 @@ import dagster as dg
 
 from assets.lake_table import asset_key, source_version
 from assets.resources import LakeResource
-from labor_lake.datapackage import (
+from labor_lake.lake.datapackage import (
     DATAPACKAGE_PATH,
     FRICTIONLESS_TYPES,
     build_datapackage,

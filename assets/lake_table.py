@@ -19,7 +19,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from labor_lake.validation import Problem, ValidationFailed, schema_problems
+from labor_lake.registry.validation import Problem, ValidationFailed, schema_problems
 from schemas.model import Table, to_arrow
 
 SCHEMA_CHECK = "schema"

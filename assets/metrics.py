@@ -9,11 +9,15 @@ import polars as pl
 
 from assets.lake_table import asset_key, asset_out, schema_check_spec, validated_outputs
 from assets.resources import OfficialSources, RegistryFiles
-from labor_lake.comparisons import read_postings_windows
-from labor_lake.ledger import build_ledger
-from labor_lake.lineage import unresolved_inputs
-from labor_lake.official import counterpart_checks, postings_divergence, postings_growth_series
-from labor_lake.pay import (
+from labor_lake.checks.comparisons import read_postings_windows
+from labor_lake.checks.ledger import build_ledger
+from labor_lake.checks.lineage import unresolved_inputs
+from labor_lake.checks.official import (
+    counterpart_checks,
+    postings_divergence,
+    postings_growth_series,
+)
+from labor_lake.pay.premiums import (
     concordance_mismatches,
     growth_rates,
     load_concordance,
@@ -23,8 +27,8 @@ from labor_lake.pay import (
     premiums,
     trend_checks,
 )
-from labor_lake.run_summary import ledger_metadata
-from labor_lake.validation import Problem
+from labor_lake.present.run_summary import ledger_metadata
+from labor_lake.registry.validation import Problem
 from schemas.model import Table
 from schemas.tables import (
     CORE_CLAIMS,

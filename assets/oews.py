@@ -11,12 +11,12 @@ import polars as pl
 
 from assets.lake_table import asset_key, table_asset_arguments, validated_outputs
 from assets.resources import LakeResource, OfficialSources
-from labor_lake import oews
-from labor_lake.catalog import Catalog
-from labor_lake.lake import Lake
-from labor_lake.oews import read_oews
-from labor_lake.payloads import newest_vintages, read_vintage
-from labor_lake.validation import ValidationFailed
+from labor_lake.lake.files import Lake
+from labor_lake.registry.validation import ValidationFailed
+from labor_lake.sources import oews
+from labor_lake.sources.catalog import Catalog
+from labor_lake.sources.oews import read_oews
+from labor_lake.sources.payloads import newest_vintages, read_vintage
 from schemas.tables import CORE_OEWS_ESTIMATES, RAW_BLS_PAYLOADS
 
 

@@ -8,8 +8,8 @@ import dagster as dg
 
 from assets.lake_table import asset_key, source_version
 from assets.resources import LakeResource
-from labor_lake.duckdb_views import VIEWS_FILE, views_sql
-from labor_lake.releases import publish
+from labor_lake.lake.duckdb_views import VIEWS_FILE, views_sql
+from labor_lake.lake.releases import publish
 from schemas.tables import ALL_TABLES
 
 PUBLISHED_TABLES = [t for t in ALL_TABLES if t.published]

@@ -11,9 +11,9 @@ import polars as pl
 from assets.lake_table import table_asset_arguments, validated_outputs
 from assets.resources import RegistryFiles
 from assets.settings import display_path
-from labor_lake.ledger import claim_problems, figures_by_id
-from labor_lake.registry import parse_registry, read_registry_csv
-from labor_lake.validation import ValidationFailed
+from labor_lake.checks.ledger import claim_problems, figures_by_id
+from labor_lake.registry.files import parse_registry, read_registry_csv
+from labor_lake.registry.validation import ValidationFailed
 from schemas.tables import CORE_CLAIMS, CORE_PUBLISHED_FIGURES, RAW_CLAIMS, RAW_PUBLISHED_FIGURES
 
 Results = Iterator[dg.Output | dg.AssetCheckResult]

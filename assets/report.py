@@ -11,9 +11,9 @@ import polars as pl
 
 from assets.lake_table import asset_key
 from assets.resources import LakeResource, OfficialSources
-from labor_lake.lake import parquet_facts
-from labor_lake.publishers import Publishers
-from labor_lake.releases import latest_release
+from labor_lake.lake.files import parquet_facts
+from labor_lake.lake.releases import latest_release
+from labor_lake.sources.publishers import Publishers
 from schemas.tables import (
     ALL_TABLES,
     CORE_PUBLISHED_FIGURES,
@@ -26,7 +26,7 @@ METRICS = [t for t in ALL_TABLES if t.zone == "metrics"]
 # The payload manifests say, per source, when its newest data was fetched (the status box).
 MANIFESTS = {"bls": RAW_BLS_PAYLOADS, "fred": RAW_FRED_PAYLOADS,
              "indeed_hiring_lab": RAW_INDEED_PAYLOADS}  # fmt: skip
-_REPORT_SPEC = importlib.util.find_spec("labor_lake.report")
+_REPORT_SPEC = importlib.util.find_spec("labor_lake.present.report")
 assert _REPORT_SPEC is not None
 REPORTS = "reports"
 
@@ -57,7 +57,7 @@ def report(
     beside their group's, and the ledger by kind and status; then every check with its reason,
     each OEWS proxy claim's premiums as a table by year and statistic. Written as PNG and SVG per
     chart plus `reports/index.html`, which needs no network."""
-    from labor_lake import report as charts_module
+    from labor_lake.present import report as charts_module
 
     publishers = Publishers.of(official_sources.catalog)
 

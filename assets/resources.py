@@ -14,13 +14,13 @@ import requests
 from pydantic import Field
 
 from assets.settings import DEFAULT_SOURCES, DEFAULT_USER_AGENT
-from labor_lake.catalog import Catalog, Dataset, load_catalog
-from labor_lake.http import DEFAULT_MAX_BYTES, Fetched, build_session, fetch
-from labor_lake.lake import Lake
-from labor_lake.refresh import Refreshed, SourceRefresh, current_observations
-from labor_lake.snapshots import load_manifest
-from labor_lake.sources import Connector, DatasetRequest
+from labor_lake.lake.files import Lake
+from labor_lake.sources.catalog import Catalog, Dataset, load_catalog
+from labor_lake.sources.connector import Connector, DatasetRequest
+from labor_lake.sources.http import DEFAULT_MAX_BYTES, Fetched, build_session, fetch
 from labor_lake.sources.protocols import connectors
+from labor_lake.sources.refresh import Refreshed, SourceRefresh, current_observations
+from labor_lake.sources.snapshots import load_manifest
 from schemas.model import Table
 
 
@@ -70,7 +70,7 @@ def _shared_session(user_agent: str, retries: int, backoff_factor: float) -> req
 
 class HttpClient(dg.ConfigurableResource):
     """One `requests.Session` shared by every connector in a process, and the limits of every
-    request (labor_lake/http.py): a timeout per wait, one deadline over retries and Retry-After
+    request (labor_lake/sources/http.py): a timeout per wait, one deadline over retries and Retry-After
     (capped at 30 s), retries with backoff on connection errors, 429 and 5xx, a size limit."""
 
     user_agent: str = Field(

@@ -35,7 +35,7 @@ DEFAULT_FIGURES = str(REPO_ROOT / "registry" / "published_figures.csv")
 DEFAULT_CLAIMS = str(REPO_ROOT / "registry" / "claims.csv")
 DEFAULT_WINDOWS = str(REPO_ROOT / "registry" / "postings_windows.csv")
 DEFAULT_CATALOG = str(REPO_ROOT / "catalog" / "datasets.toml")
-# auto, live or offline (see labor_lake.refresh.MODES).
+# auto, live or offline (see labor_lake.sources.refresh.MODES).
 DEFAULT_SOURCES = "auto"
 # bls.gov refuses clients without a descriptive User-Agent; set one that names you.
 DEFAULT_USER_AGENT = (

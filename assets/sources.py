@@ -1,7 +1,7 @@
 """Official sources: fetch payload vintages into raw/, and build core/observations from them.
 
 One raw asset per source of the catalog (BLS, FRED, Indeed Hiring Lab), all running the same
-refresh (labor_lake.refresh): plan the requests of each catalog dataset, fetch, parse before
+refresh (labor_lake.sources.refresh): plan the requests of each catalog dataset, fetch, parse before
 keeping, refuse what is implausible, and append new vintages. The `official_sources` resource's
 `mode` (`LABOR_LAKE_SOURCES`) decides what a failure does: `auto` falls back dataset by dataset (last good vintage, else the recorded snapshot)
 and warns, `live` fails, `offline` never fetches.
@@ -15,11 +15,11 @@ import polars as pl
 
 from assets.lake_table import asset_key, table_asset_arguments, validated_outputs
 from assets.resources import LakeResource, OfficialSources
-from labor_lake import refresh as refresh_logic
-from labor_lake.catalog import CatalogError
-from labor_lake.http import SourceError
-from labor_lake.payloads import append_vintage, vintages_to_read
 from labor_lake.sources import bls, fred, http_file
+from labor_lake.sources import refresh as refresh_logic
+from labor_lake.sources.catalog import CatalogError
+from labor_lake.sources.http import SourceError
+from labor_lake.sources.payloads import append_vintage, vintages_to_read
 from schemas.tables import CORE_OBSERVATIONS, PAYLOAD_MANIFESTS
 
 SOURCES_CHECK = "sources_reachable"

@@ -157,9 +157,10 @@ def step_polars_streaming(csv: Path, out: Path) -> int:
 
 
 def step_project(csv: Path, out: Path) -> int:
-    from labor_lake.lake import Lake, write_partitioned_table
-    from labor_lake.oews import read_oews
-    from labor_lake.validation import schema_problems
+    from labor_lake.lake.files import Lake
+    from labor_lake.lake.tables import write_partitioned_table
+    from labor_lake.registry.validation import schema_problems
+    from labor_lake.sources.oews import read_oews
     from schemas.tables import CORE_OEWS_ESTIMATES
 
     frame = read_oews(csv, csv.name)
@@ -175,7 +176,7 @@ def step_pandas(csv: Path, out: Path) -> int:
     import pandas as pd
     import pandera.pandas as pa
 
-    from labor_lake.oews import (
+    from labor_lake.sources.oews import (
         ANNUAL_WAGE_COLUMNS,
         HOURLY_WAGE_COLUMNS,
         MARKERS,
@@ -244,8 +245,13 @@ STEPS = {
 STEP_IMPORTS = {
     "polars": ("polars",),
     "polars_streaming": ("polars",),
-    "project": ("labor_lake.lake", "labor_lake.oews", "labor_lake.validation", "schemas.tables"),
-    "pandas": ("pandas", "pandera.pandas", "labor_lake.oews", "schemas.tables"),
+    "project": (
+        "labor_lake.lake",
+        "labor_lake.sources.oews",
+        "labor_lake.registry.validation",
+        "schemas.tables",
+    ),
+    "pandas": ("pandas", "pandera.pandas", "labor_lake.sources.oews", "schemas.tables"),
 }
 
 

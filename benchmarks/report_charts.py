@@ -28,9 +28,9 @@ _CHILD = r"""
 import json, sys, time, tracemalloc
 from datetime import date, timedelta
 import numpy as np, polars as pl
-from labor_lake import report
-from labor_lake.catalog import load_catalog
-from labor_lake.publishers import Publishers
+from labor_lake.present import report
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.publishers import Publishers
 from schemas.tables import METRICS_CLAIM_CHECKS, METRICS_GROWTH_RATES, METRICS_POSTINGS_DIVERGENCE
 days = int(sys.argv[1])
 start = date(1900, 1, 1)

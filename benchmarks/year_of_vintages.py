@@ -38,9 +38,10 @@ from report_section import Measured, machine_load, measure, median_cell, write_s
 
 from assets import settings
 from assets.resources import HttpClient, OfficialSources
-from labor_lake.catalog import Dataset, load_catalog
-from labor_lake.lake import Lake
-from labor_lake.snapshots import load_manifest
+from labor_lake.lake.files import Lake
+from labor_lake.lake.tables import write_table
+from labor_lake.sources.catalog import Dataset, load_catalog
+from labor_lake.sources.snapshots import load_manifest
 from schemas.tables import PAYLOAD_MANIFESTS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,7 +127,7 @@ def refresh(sources: OfficialSources, lake: Lake) -> float:
     """The Indeed raw asset's refresh and manifest write; its wall time."""
     start = time.perf_counter()
     result = sources.refresh(SOURCE, TABLE, lake)
-    lake.write_table(result.manifest, TABLE, provenance={"run_id": "benchmark"})
+    write_table(lake, result.manifest, TABLE, provenance={"run_id": "benchmark"})
     return time.perf_counter() - start
 
 

@@ -4,7 +4,7 @@ Written here rather than taken from dagster-polars: its 0.27 reads break on pola
 (`scan_parquet` lost `rechunk`), it writes without column statistics by default, and it does not
 write atomically. This one is small, atomic, and derives the Parquet schema from `schemas/`.
 
-It also holds the lake's writer lock (`labor_lake/lock.py`) for as long as Dagster keeps it
+It also holds the lake's writer lock (`labor_lake/lake/lock.py`) for as long as Dagster keeps it
 initialized: the whole run with the in-process executor, each step with the multiprocess one. A
 second build meets the lock and stops (or waits `LABOR_LAKE_LOCK_WAIT_SECONDS`) with a message
 naming the run that holds it. When the previous holder died mid-build (kill -9, power cut), its
@@ -23,9 +23,10 @@ import polars as pl
 from pydantic import Field
 
 from assets.resources import LakeResource
-from labor_lake.lake import Lake, read_partitioned_table, write_partitioned_table
-from labor_lake.lock import Holder, WriterLock
-from labor_lake.releases import remove_staging_leftovers
+from labor_lake.lake.files import Lake
+from labor_lake.lake.lock import Holder, WriterLock
+from labor_lake.lake.releases import remove_staging_leftovers
+from labor_lake.lake.tables import read_partitioned_table, write_partitioned_table, write_table
 from schemas.model import Table
 from schemas.tables import TABLES_BY_ID
 
@@ -96,7 +97,7 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
                 }
             )
             return
-        written = lake.write_table(obj, table, provenance=provenance)
+        written = write_table(lake, obj, table, provenance=provenance)
         context.add_output_metadata(
             {
                 "path": dg.MetadataValue.path(written.path),

@@ -1,6 +1,6 @@
 """The closing summary of every run, gathered from the run's event log.
 
-Two ways in, one summary (`labor_lake/run_summary.py`):
+Two ways in, one summary (`labor_lake/present/run_summary.py`):
 - `RunSummaryHandler`, a logging handler that `dagster.yaml` attaches to every run of this
   instance: when the run ends it prints the summary on the console (the end of `dg launch`).
 - `run_summary_on_success` / `run_summary_on_failure`, run status sensors: they append the same
@@ -20,14 +20,14 @@ from dagster._core.log_manager import get_log_record_metadata, has_log_record_me
 from dagster._core.storage.event_log.base import EventLogStorage
 
 from assets import settings
-from labor_lake.catalog import CatalogError, load_catalog
-from labor_lake.run_summary import (
+from labor_lake.present.run_summary import (
     CheckOutcome,
     RunFacts,
     ledger_counts_from,
     ledger_names_from,
     summary_lines,
 )
+from labor_lake.sources.catalog import CatalogError, load_catalog
 
 _RUN_END = {dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE}
 
@@ -80,7 +80,7 @@ def run_facts(
                     name=evaluation.check_name,
                     passed=evaluation.passed,
                     severity=evaluation.severity.value,
-                    # The sources check says, per dataset, what happened (labor_lake.refresh).
+                    # The sources check says, per dataset, what happened (labor_lake.sources.refresh).
                     notes={
                         key: str(_plain(value))
                         for key, value in evaluation.metadata.items()

@@ -16,7 +16,7 @@ import pyarrow as arrow
 
 if TYPE_CHECKING:
     # Imported where validation happens: pandera brings pandas along (about a second), which
-    # reading a table (labor_lake.reader) never needs.
+    # reading a table (labor_lake.lake.reader) never needs.
     import pandera.polars as pa
 
 ZONES: dict[str, str] = {

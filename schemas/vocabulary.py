@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Period strings of the registry (grammar in labor_lake/periods.py): `YYYY`, `YYYY-MM`,
+# Period strings of the registry (grammar in labor_lake/registry/periods.py): `YYYY`, `YYYY-MM`,
 # `YYYY-Qn`, `YYYY-Hn`, or an interval `A/B` of two of them.
 _POINT = r"\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?"
 PERIOD_PATTERN = rf"^{_POINT}(?:/{_POINT})?$"

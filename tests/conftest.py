@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from assets import settings
-from labor_lake.lake import Lake
+from labor_lake.lake.files import Lake
 
 from .replay import Replay
 
@@ -184,7 +184,7 @@ def copy_repository(destination: Path) -> Path:
 
 def recorded_oews_files() -> list[tuple[str, bytes]]:
     """The recorded BLS OEWS national files (snapshots/), as (file name, bytes)."""
-    from labor_lake.snapshots import load_manifest
+    from labor_lake.sources.snapshots import load_manifest
 
     return [
         (Path(s.member).name, s.read())

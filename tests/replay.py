@@ -19,8 +19,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from assets import settings
-from labor_lake.catalog import Catalog, load_catalog
-from labor_lake.snapshots import Snapshot, load_manifest
+from labor_lake.sources.catalog import Catalog, load_catalog
+from labor_lake.sources.snapshots import Snapshot, load_manifest
 
 SYNTHETIC = Path(__file__).parent / "data"
 BLS_API_PATH = "/publicAPI/v2/timeseries/data/"

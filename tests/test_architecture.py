@@ -4,6 +4,7 @@ and shown to fail on a deliberate upward import in a copy of it."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -31,17 +32,29 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_the_repository_keeps_its_import_contracts() -> None:
     result = _lint_imports(REPO_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "4 kept, 0 broken" in result.stdout
 
 
 @pytest.mark.parametrize(
     ("module", "line", "broken"),
     [
-        ("labor_lake/periods.py", "import dagster", "No Dagster"),
-        ("labor_lake/lineage.py", "import assets.lake_table", "Layers pipelines"),
-        ("schemas/vocabulary.py", "import labor_lake.formulas", "Layers pipelines"),
+        ("labor_lake/registry/periods.py", "import dagster", "No Dagster"),
+        ("labor_lake/checks/lineage.py", "import assets.lake_table", "Layers pipelines"),
+        ("schemas/vocabulary.py", "import labor_lake.checks.formulas", "Layers pipelines"),
+        ("labor_lake/sources/refresh.py", "import labor_lake.checks.ledger", "Layers inside"),
+        ("labor_lake/checks/formulas.py", "import labor_lake.present.report", "Layers inside"),
+        ("labor_lake/lake/releases.py", "import labor_lake.registry.periods", "Layers inside"),
+        ("labor_lake/lake/files.py", "import labor_lake.lake.tables", "No import circles"),
     ],
-    ids=["domain_imports_dagster", "domain_imports_wiring", "metadata_imports_domain"],
+    ids=[
+        "domain_imports_dagster",
+        "domain_imports_wiring",
+        "metadata_imports_domain",
+        "sources_import_checks",
+        "checks_import_present",
+        "lake_imports_its_sibling_registry",
+        "lake_files_and_tables_in_a_circle",
+    ],
 )
 def test_an_upward_import_breaks_a_contract(
     tmp_path: Path, module: str, line: str, broken: str
@@ -60,12 +73,24 @@ def test_an_upward_import_breaks_a_contract(
     assert any(broken in text for text in broken_contracts), result.stdout
 
 
+def test_the_domain_is_sub_packages_only() -> None:
+    """Every module of labor_lake/ lives in a sub-package (one per stage of the flow), and every
+    sub-package says in its docstring what it holds and what it may import."""
+    domain = REPO_ROOT / "labor_lake"
+    assert sorted(p.name for p in domain.glob("*.py")) == ["__init__.py"]
+    packages = sorted(p for p in domain.iterdir() if (p / "__init__.py").exists())
+    assert [p.name for p in packages] == ["checks", "lake", "pay", "present", "registry", "sources"]
+    for package in packages:
+        docstring = ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+        assert docstring and "May import" in docstring, package.name
+
+
 def test_importing_the_reader_loads_neither_dagster_nor_the_validation_stack() -> None:
     """A notebook reading a table pays for polars and pyarrow, not for Dagster or for pandera and
     the pandas it brings (about a second each), which only validation needs."""
     probe = (
         "import sys\n"
-        "from labor_lake.reader import read_table\n"
+        "from labor_lake.lake.reader import read_table\n"
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
     loaded = subprocess.run(

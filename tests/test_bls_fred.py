@@ -13,9 +13,9 @@ import pytest
 from werkzeug import Response
 
 from assets import settings
-from labor_lake.catalog import SeriesSpec, load_catalog
-from labor_lake.http import SourceError
 from labor_lake.sources import bls, fred
+from labor_lake.sources.catalog import SeriesSpec, load_catalog
+from labor_lake.sources.http import SourceError
 from schemas.tables import CORE_OBSERVATIONS, RAW_BLS_PAYLOADS, RAW_FRED_PAYLOADS
 
 from .conftest import (

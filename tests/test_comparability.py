@@ -1,7 +1,7 @@
 from dataclasses import replace
 from datetime import date
 
-from labor_lake.comparability import Figure, input_flags, refusal_reasons
+from labor_lake.checks.comparability import Figure, input_flags, refusal_reasons
 
 ML_TOTAL_COMP = Figure(
     figure_id="ml_total_comp",

@@ -1,6 +1,6 @@
 import pytest
 
-from labor_lake.formulas import Interval, evaluate
+from labor_lake.checks.formulas import Interval, evaluate
 from schemas.formulas import (
     FormulaError,
     difference,

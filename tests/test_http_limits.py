@@ -12,14 +12,14 @@ import pytest
 import requests
 
 from assets import settings
-from labor_lake.http import (
+from labor_lake.sources.http import (
     SourceError,
     SourceUnreachable,
     build_session,
     carries_credentials,
     fetch,
 )
-from labor_lake.snapshots import load_manifest
+from labor_lake.sources.snapshots import load_manifest
 
 from .faults import (
     Body,

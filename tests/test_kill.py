@@ -20,9 +20,9 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
-from labor_lake.lake import Lake, parquet_facts
-from labor_lake.lock import WriterLock
-from labor_lake.releases import RELEASES, publish
+from labor_lake.lake.files import Lake, parquet_facts
+from labor_lake.lake.lock import WriterLock
+from labor_lake.lake.releases import RELEASES, publish
 from schemas.tables import ALL_TABLES, CORE_CLAIMS, CORE_OEWS_ESTIMATES
 
 from .conftest import BIN, cli_env, copy_repository
@@ -61,9 +61,9 @@ def _staging(lake_root: Path) -> list[Path]:
 _PUBLISH = """
 import sys
 from datetime import date
-from labor_lake.lake import Lake, parquet_facts
-from labor_lake.lock import WriterLock
-from labor_lake.releases import publish
+from labor_lake.lake.files import Lake, parquet_facts
+from labor_lake.lake.lock import WriterLock
+from labor_lake.lake.releases import publish
 from schemas.tables import ALL_TABLES
 lake = Lake(sys.argv[1])
 WriterLock(lake, sys.argv[2]).acquire()
@@ -74,7 +74,8 @@ publish(lake, [t for t in ALL_TABLES if t.published], date(2026, 11, 29))
 _WRITE_PARTITIONS = """
 import sys
 import polars as pl
-from labor_lake.lake import Lake, read_partitioned_table, write_partitioned_table
+from labor_lake.lake.files import Lake
+from labor_lake.lake.tables import read_partitioned_table, write_partitioned_table
 from schemas.tables import CORE_OEWS_ESTIMATES
 lake = Lake(sys.argv[1])
 rows = read_partitioned_table(lake, CORE_OEWS_ESTIMATES)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from labor_lake.lake import Lake, parquet_facts
+from labor_lake.lake.files import Lake, parquet_facts
+from labor_lake.lake.tables import write_table
 from schemas.tables import METRICS_GROWTH_RATES
 
 from .conftest import synthetic_metric_row
@@ -28,7 +29,7 @@ def test_failed_write_leaves_previous_file_and_no_temporary(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lake = Lake(str(tmp_path))
-    lake.write_table(_growth(150.8), METRICS_GROWTH_RATES, PROVENANCE)
+    write_table(lake, _growth(150.8), METRICS_GROWTH_RATES, PROVENANCE)
     target = tmp_path / METRICS_GROWTH_RATES.relative_path
     before = target.read_bytes()
 
@@ -37,16 +38,18 @@ def test_failed_write_leaves_previous_file_and_no_temporary(
 
     monkeypatch.setattr("labor_lake.lake.os.fsync", fail_fsync)
     with pytest.raises(OSError, match="disk full"):
-        lake.write_table(_growth(99.0), METRICS_GROWTH_RATES, PROVENANCE)
+        write_table(lake, _growth(99.0), METRICS_GROWTH_RATES, PROVENANCE)
     assert target.read_bytes() == before
     assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
 def test_same_content_is_not_rewritten(tmp_path) -> None:
     lake = Lake(str(tmp_path))
-    first = lake.write_table(_growth(150.8), METRICS_GROWTH_RATES, PROVENANCE)
-    again = lake.write_table(_growth(150.8), METRICS_GROWTH_RATES, {**PROVENANCE, "run_id": "r2"})
-    changed = lake.write_table(_growth(151.0), METRICS_GROWTH_RATES, {**PROVENANCE, "run_id": "r3"})
+    first = write_table(lake, _growth(150.8), METRICS_GROWTH_RATES, PROVENANCE)
+    again = write_table(lake, _growth(150.8), METRICS_GROWTH_RATES, {**PROVENANCE, "run_id": "r2"})
+    changed = write_table(
+        lake, _growth(151.0), METRICS_GROWTH_RATES, {**PROVENANCE, "run_id": "r3"}
+    )
     assert first.changed and not again.changed and changed.changed
     assert again.sha256 == first.sha256
     facts = parquet_facts(lake.read_bytes(METRICS_GROWTH_RATES.relative_path))
@@ -56,7 +59,7 @@ def test_same_content_is_not_rewritten(tmp_path) -> None:
 def test_lake_on_an_fsspec_url_round_trips() -> None:
     # memory:// stands in for s3:// or gs://: the same code path (single PUT, no rename).
     lake = Lake("memory://labor-lake-test/lake")
-    written = lake.write_table(_growth(150.8), METRICS_GROWTH_RATES, PROVENANCE)
+    written = write_table(lake, _growth(150.8), METRICS_GROWTH_RATES, PROVENANCE)
     assert written.path == "memory://labor-lake-test/lake/metrics/growth_rates.parquet"
     assert lake.read_table(METRICS_GROWTH_RATES)["value"].to_list() == [150.8]
     assert lake.exists(METRICS_GROWTH_RATES.relative_path)

@@ -5,8 +5,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from labor_lake.ledger import build_ledger
-from labor_lake.registry import parse_registry, read_registry_csv
+from labor_lake.checks.ledger import build_ledger
+from labor_lake.registry.files import parse_registry, read_registry_csv
 from schemas.tables import CORE_CLAIMS, CORE_PUBLISHED_FIGURES, RAW_CLAIMS, RAW_PUBLISHED_FIGURES
 
 from .conftest import REGISTRY

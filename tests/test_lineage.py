@@ -7,8 +7,8 @@ from datetime import date
 import polars as pl
 
 from assets.lake_table import asset_key
-from labor_lake.lineage import observation_reference, unresolved_inputs
-from labor_lake.reader import read_table
+from labor_lake.checks.lineage import observation_reference, unresolved_inputs
+from labor_lake.lake.reader import read_table
 from schemas.tables import (
     ALL_TABLES,
     CORE_OBSERVATIONS,

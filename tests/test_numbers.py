@@ -1,10 +1,10 @@
-"""The one number rule (labor_lake/numbers.py): publisher forms only, sane magnitudes per unit."""
+"""The one number rule (labor_lake/registry/numbers.py): publisher forms only, sane magnitudes per unit."""
 
 from __future__ import annotations
 
 import pytest
 
-from labor_lake.numbers import MAGNITUDES, NumberError, magnitude_problem, parse_number
+from labor_lake.registry.numbers import MAGNITUDES, NumberError, magnitude_problem, parse_number
 from schemas.vocabulary import UNITS
 
 

@@ -14,10 +14,11 @@ import polars as pl
 import pytest
 
 from assets import oews as oews_assets
-from labor_lake.lake import Lake, partition_files, write_partitioned_table
-from labor_lake.oews import read_oews
-from labor_lake.reader import read_table
-from labor_lake.validation import ValidationFailed, schema_problems
+from labor_lake.lake.files import Lake, partition_files
+from labor_lake.lake.reader import read_table
+from labor_lake.lake.tables import write_partitioned_table
+from labor_lake.registry.validation import ValidationFailed, schema_problems
+from labor_lake.sources.oews import read_oews
 from schemas.tables import CORE_OEWS_ESTIMATES
 
 from .conftest import REPO_ROOT, Workspace, recorded_oews_files, run_pipeline

@@ -9,14 +9,14 @@ import polars as pl
 import pytest
 
 from assets import settings
-from labor_lake.comparisons import read_postings_windows
-from labor_lake.official import (
+from labor_lake.checks.comparisons import read_postings_windows
+from labor_lake.checks.official import (
     counterpart_checks,
     postings_divergence,
     rounding_tolerance,
 )
-from labor_lake.registry import parse_registry, read_registry_csv
-from labor_lake.snapshots import load_manifest
+from labor_lake.registry.files import parse_registry, read_registry_csv
+from labor_lake.sources.snapshots import load_manifest
 from schemas.tables import (
     CORE_OBSERVATIONS,
     CORE_PUBLISHED_FIGURES,

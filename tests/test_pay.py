@@ -11,21 +11,21 @@ import polars as pl
 import pytest
 
 from assets.oews import read_oews_files
-from labor_lake.lineage import unresolved_inputs
-from labor_lake.pay import (
+from labor_lake.checks.lineage import unresolved_inputs
+from labor_lake.pay.premiums import (
     ANNUAL_WAGE_MEASURES,
     concordance_mismatches,
     growth_rates,
     load_concordance,
     load_pairs,
-    national_observations,
     premium_checks,
     premium_frame,
     premiums,
     trend_checks,
 )
-from labor_lake.registry import parse_registry, read_registry_csv
-from labor_lake.validation import ValidationFailed, schema_problems
+from labor_lake.registry.files import parse_registry, read_registry_csv
+from labor_lake.registry.validation import ValidationFailed, schema_problems
+from labor_lake.sources.oews import national_observations
 from schemas.tables import (
     CORE_CLAIMS,
     CORE_OBSERVATIONS,

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from labor_lake.periods import PeriodError, period_bounds
+from labor_lake.registry.periods import PeriodError, period_bounds
 
 
 @pytest.mark.parametrize(

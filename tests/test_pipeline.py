@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.lake_table import asset_key
-from labor_lake.lake import PARQUET_METADATA_KEY
+from labor_lake.lake.files import PARQUET_METADATA_KEY
 from schemas.tables import ALL_TABLES, CORE_PUBLISHED_FIGURES, RAW_PUBLISHED_FIGURES
 
 from .conftest import Workspace, run_pipeline, serve_sources
@@ -167,7 +167,7 @@ def test_whole_pipeline_runs_against_an_object_store_url(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from assets import settings
-    from labor_lake.lake import Lake
+    from labor_lake.lake.files import Lake
 
     root = "memory://labor-lake-e2e/lake"
     monkeypatch.setenv(settings.LAKE_ROOT_ENV, root)

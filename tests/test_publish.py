@@ -13,8 +13,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from labor_lake.duckdb_views import VIEWS_FILE
-from labor_lake.reader import read_table
+from labor_lake.lake.duckdb_views import VIEWS_FILE
+from labor_lake.lake.reader import read_table
 from schemas.tables import ALL_TABLES
 
 from .conftest import Workspace, serve_sources

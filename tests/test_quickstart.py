@@ -25,7 +25,7 @@ import pytest
 import requests
 from matplotlib import image
 
-from labor_lake.run_summary import LEDGER_COUNT_KEY
+from labor_lake.present.run_summary import LEDGER_COUNT_KEY
 from schemas.tables import ALL_TABLES
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assets import settings
-from labor_lake.lake import Lake
-from labor_lake.reader import lake_root, read_table, releases
+from labor_lake.lake.files import Lake
+from labor_lake.lake.reader import lake_root, read_table, releases
 
 from .conftest import REPO_ROOT
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from labor_lake.lake import Lake, partition_files, write_partitioned_table
-from labor_lake.reader import read_table
-from labor_lake.releases import LATEST_POINTER, RELEASES, latest_release, publish
+from labor_lake.lake.files import Lake, partition_files
+from labor_lake.lake.reader import read_table
+from labor_lake.lake.releases import LATEST_POINTER, RELEASES, latest_release, publish
+from labor_lake.lake.tables import write_partitioned_table
 from schemas.tables import ALL_TABLES, CORE_OEWS_ESTIMATES
 
 from .lake_checks import table_files

@@ -17,13 +17,13 @@ import polars as pl
 import pytest
 from matplotlib import image
 
-from labor_lake import report
-from labor_lake.catalog import load_catalog
-from labor_lake.pay import SERIES_BREAK_FLAG, TOP_CODED_FLAGS
-from labor_lake.publishers import Publishers
-from labor_lake.report import STATUS_COLOURS
-from labor_lake.rows import claim_check_frame, claim_check_row
-from labor_lake.run_summary import LEDGER_COUNT_KEY
+from labor_lake.checks.rows import claim_check_frame, claim_check_row
+from labor_lake.pay.premiums import SERIES_BREAK_FLAG, TOP_CODED_FLAGS
+from labor_lake.present import report
+from labor_lake.present.report import STATUS_COLOURS
+from labor_lake.present.run_summary import LEDGER_COUNT_KEY
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.publishers import Publishers
 from schemas.tables import METRICS_GROWTH_RATES, METRICS_PAY_PREMIUMS, METRICS_POSTINGS_DIVERGENCE
 from schemas.vocabulary import CHECK_KINDS
 

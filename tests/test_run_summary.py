@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from assets import settings
-from labor_lake.run_summary import CheckOutcome, RunFacts, summary_lines
+from labor_lake.present.run_summary import CheckOutcome, RunFacts, summary_lines
 from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
 
 from .conftest import SOURCES_TO_OBSERVATIONS, Workspace, run_pipeline

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from labor_lake.validation import schema_problems
+from labor_lake.registry.validation import schema_problems
 from schemas import dictionary
 from schemas.model import to_pandera
 from schemas.tables import (

@@ -16,8 +16,8 @@ import requests
 
 from assets import settings
 from assets.lake_table import asset_key
-from labor_lake.catalog import load_catalog
-from labor_lake.snapshots import load_manifest
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.snapshots import load_manifest
 from schemas.tables import CORE_OBSERVATIONS, METRICS_CLAIM_CHECKS, PAYLOAD_MANIFESTS
 
 from .conftest import (
@@ -416,7 +416,7 @@ def test_recording_from_the_real_addresses_reproduces_the_snapshots(
 ) -> None:
     import shutil
 
-    from labor_lake.record import record
+    from labor_lake.sources.record import record
 
     copy = tmp_path / "repo"
     shutil.copytree(REPO_ROOT / "snapshots", copy / "snapshots")

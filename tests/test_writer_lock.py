@@ -15,8 +15,8 @@ import uuid
 import pytest
 
 from assets.settings import LOCK_WAIT_ENV
-from labor_lake.lake import Lake
-from labor_lake.lock import LOCK_PATH, Holder, LakeBusy, WriterLock
+from labor_lake.lake.files import Lake
+from labor_lake.lake.lock import LOCK_PATH, Holder, LakeBusy, WriterLock
 
 from .conftest import Workspace, run_pipeline
 
@@ -59,8 +59,8 @@ def test_a_waiting_build_runs_once_the_holder_is_done(
 
 _HOLD_AND_DIE = """
 import os, signal, sys
-from labor_lake.lake import Lake
-from labor_lake.lock import WriterLock
+from labor_lake.lake.files import Lake
+from labor_lake.lake.lock import WriterLock
 lake = Lake(sys.argv[1])
 WriterLock(lake, sys.argv[2]).acquire()
 lake.write_bytes("core/claims.parquet", b"complete")  # a finished write

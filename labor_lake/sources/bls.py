@@ -20,10 +20,10 @@ from typing import Any
 
 import polars as pl
 
-from labor_lake.catalog import Dataset
-from labor_lake.http import SourceError
-from labor_lake.numbers import NumberError, parse_number
-from labor_lake.sources import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
+from labor_lake.registry.numbers import NumberError, parse_number
+from labor_lake.sources.catalog import Dataset
+from labor_lake.sources.connector import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
+from labor_lake.sources.http import SourceError
 
 KEY_VARIABLE = "BLS_API_KEY"
 _NO_DATA = re.compile(r"^No Data Available for Series \S+ Year: \d{4}$")

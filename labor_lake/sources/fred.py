@@ -14,10 +14,10 @@ from datetime import date
 
 import polars as pl
 
-from labor_lake.catalog import Dataset
-from labor_lake.http import SourceError
-from labor_lake.numbers import NumberError, parse_number
-from labor_lake.sources import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
+from labor_lake.registry.numbers import NumberError, parse_number
+from labor_lake.sources.catalog import Dataset
+from labor_lake.sources.connector import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
+from labor_lake.sources.http import SourceError
 
 KEY_VARIABLE = "FRED_API_KEY"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"

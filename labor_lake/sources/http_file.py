@@ -1,7 +1,7 @@
 """Files fetched whole over HTTP. A CSV (Indeed Hiring Lab's) is mapped to observations by its
 catalog entry: the expected header, the period and geography columns, the rows to keep, the
 value columns, and templates for series ids and subjects. An OEWS estimates file (BLS) is read by
-labor_lake.oews, and the national rows of the occupations the entry observes become observations
+labor_lake.sources.oews, and the national rows of the occupations the entry observes become observations
 under their BLS API series ids.
 
 A file whose header changed is refused with both headers. A value to keep that the file does not
@@ -19,13 +19,12 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from labor_lake.catalog import CatalogError, Dataset
-from labor_lake.http import SourceError
-from labor_lake.numbers import number_regex
-from labor_lake.oews import read_oews
-from labor_lake.pay import national_observations
-from labor_lake.sources import OBSERVATION_COLUMNS, DatasetRequest, Parsed
-from labor_lake.validation import ValidationFailed
+from labor_lake.registry.numbers import number_regex
+from labor_lake.registry.validation import ValidationFailed
+from labor_lake.sources.catalog import CatalogError, Dataset
+from labor_lake.sources.connector import OBSERVATION_COLUMNS, DatasetRequest, Parsed
+from labor_lake.sources.http import SourceError
+from labor_lake.sources.oews import national_observations, read_oews
 
 # Indeed writes full-precision floats, with an exponent for the smallest shares.
 _NUMBER = number_regex(exponent=True)

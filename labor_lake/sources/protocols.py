@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from labor_lake.sources import Connector, SecretLookup, bls, fred
+from labor_lake.sources import bls, fred
 from labor_lake.sources.bls import BlsApiConnector
+from labor_lake.sources.connector import Connector, SecretLookup
 from labor_lake.sources.fred import FredConnector
 from labor_lake.sources.http_file import HttpFileConnector
 
@@ -12,7 +13,7 @@ API_KEY_VARIABLES = (bls.KEY_VARIABLE, fred.KEY_VARIABLE)
 
 
 def connectors(secret: SecretLookup) -> dict[str, Connector]:
-    """The connector of each protocol named in labor_lake.catalog.PROTOCOLS; API keys are looked
+    """The connector of each protocol named in labor_lake.sources.catalog.PROTOCOLS; API keys are looked
     up through `secret` at the moment a request is sent."""
     return {
         "http_file": HttpFileConnector(),

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from labor_lake.refresh import AGE_WORDS, FRESH
-from labor_lake.snapshots import SNAPSHOT_LABEL
+from labor_lake.sources.refresh import AGE_WORDS, FRESH
+from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES
 
 LEDGER_STATUSES = tuple(CLAIM_STATUSES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from labor_lake.validation import Problem
+from labor_lake.registry.validation import Problem
 
 OBSERVATION_REFERENCE_SEPARATOR = "@"
 

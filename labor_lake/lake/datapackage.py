@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from labor_lake.lake.files import Lake, parquet_facts, partition_files
 from schemas.model import ZONES, Table, to_arrow
 from schemas.tables import ALL_TABLES
-
-if TYPE_CHECKING:
-    from labor_lake.lake import Lake
 
 DATAPACKAGE_PATH = "datapackage.json"
 
@@ -59,8 +57,6 @@ def field_schema(arrow_field: Any, table: Table) -> dict[str, Any]:
 
 def table_resource(table: Table, data: bytes) -> dict[str, Any]:
     """The datapackage entry for one table file with content `data`."""
-    from labor_lake.lake import parquet_facts  # here: labor_lake.lake imports this module
-
     facts = parquet_facts(data)
     return {
         "name": table.flat_name,
@@ -85,8 +81,6 @@ def table_resource(table: Table, data: bytes) -> dict[str, Any]:
 def partitioned_resource(lake: Lake, table: Table) -> dict[str, Any] | None:
     """The entry of a partitioned table: one resource whose `path` lists its files (Frictionless
     multipart), each with its own rows, bytes and hash under `parts`."""
-    from labor_lake.lake import partition_files  # here: labor_lake.lake imports this module
-
     parts = []
     for path in partition_files(lake, table):
         part = table_resource(table, lake.read_bytes(path))

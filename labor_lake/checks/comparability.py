@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from labor_lake.formulas import Interval
+from labor_lake.checks.formulas import Interval
 from schemas.formulas import FORMULAS
 
 

@@ -18,8 +18,8 @@ from datetime import datetime
 
 import polars as pl
 
-from labor_lake.http import Fetched
-from labor_lake.lake import Lake
+from labor_lake.lake.files import Lake
+from labor_lake.sources.http import Fetched
 from schemas.model import Table
 
 COMPRESSED_SUFFIX = ".gz"

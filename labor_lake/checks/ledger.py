@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from labor_lake.comparability import Figure, input_flags, refusal_reasons
-from labor_lake.formulas import evaluate
-from labor_lake.rows import (
+from labor_lake.checks.comparability import Figure, input_flags, refusal_reasons
+from labor_lake.checks.formulas import evaluate
+from labor_lake.checks.rows import (
     ClaimCheckRow,
     MetricRow,
     claim_check_frame,
@@ -24,7 +24,7 @@ from labor_lake.rows import (
     metric_frame,
     metric_row,
 )
-from labor_lake.validation import Problem
+from labor_lake.registry.validation import Problem
 from schemas.formulas import FORMULAS, FormulaError
 from schemas.tables import METRIC_TABLE_BY_FORMULA
 

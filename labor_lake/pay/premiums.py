@@ -16,17 +16,20 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from labor_lake.lineage import oews_reference
-from labor_lake.oews import MARKERS, TOP_CODED
-from labor_lake.rows import MetricRow, claim_check_frame, claim_check_row, metric_frame, metric_row
-from labor_lake.sources import OBSERVATION_SCHEMA
-from labor_lake.sources.bls import oews_series_id
-from labor_lake.validation import Problem, ValidationFailed
+from labor_lake.checks.lineage import oews_reference
+from labor_lake.checks.rows import (
+    MetricRow,
+    claim_check_frame,
+    claim_check_row,
+    metric_frame,
+    metric_row,
+)
+from labor_lake.registry.validation import Problem, ValidationFailed
+from labor_lake.sources.oews import is_top_coded, national
 from schemas.formulas import growth_pct, premium_pct
 
 # OEWS column -> the measure its premium and growth rows carry.
@@ -55,29 +58,6 @@ PROXY_FLAG = (
     "compensation of the article's premium"
 )
 ALL_OCCUPATIONS = "00-0000"
-# The national cross-industry rows: the U.S. (area 99), all industries, all ownerships.
-NATIONAL = {"area": "99", "naics": "000000", "own_code": "1235"}
-
-# BLS OEWS datatype codes (the last two characters of an OEU series id), with the measure and
-# unit of core/observations they carry.
-OEWS_DATATYPES: dict[str, tuple[str, str, str]] = {
-    "tot_emp": ("01", "employment", "count"),
-    "h_mean": ("03", "mean_hourly_wage", "usd_per_hour"),
-    "a_mean": ("04", "mean_annual_wage", "usd_per_year"),
-    "h_pct10": ("06", "hourly_wage_p10", "usd_per_hour"),
-    "h_pct25": ("07", "hourly_wage_p25", "usd_per_hour"),
-    "h_median": ("08", "median_hourly_wage", "usd_per_hour"),
-    "h_pct75": ("09", "hourly_wage_p75", "usd_per_hour"),
-    "h_pct90": ("10", "hourly_wage_p90", "usd_per_hour"),
-    "a_pct10": ("11", "annual_wage_p10", "usd_per_year"),
-    "a_pct25": ("12", "annual_wage_p25", "usd_per_year"),
-    "a_median": ("13", "median_annual_wage", "usd_per_year"),
-    "a_pct75": ("14", "annual_wage_p75", "usd_per_year"),
-    "a_pct90": ("15", "annual_wage_p90", "usd_per_year"),
-}
-# The BLS API's footnote for a wage at or above the top-coding bound.
-TOP_CODED_FOOTNOTE = "5"
-
 _CONCORDANCE_COLUMNS = (
     "concept", "concept_title", "occ_code", "occ_title", "soc_version",
     "first_year", "last_year", "break_before", "break_note",
@@ -185,15 +165,6 @@ def load_pairs(path: Path, concepts: set[str], claim_ids: set[str]) -> list[Pair
     return pairs
 
 
-def national(estimates: pl.DataFrame) -> pl.DataFrame:
-    """National cross-industry rows, one per year and code: the detailed row where a code is
-    published at more than one level (a broad code repeated as detailed)."""
-    rows = estimates.filter(*[pl.col(c) == v for c, v in NATIONAL.items()])
-    return rows.sort(pl.col("o_group") != "detailed").unique(
-        ["year", "occ_code"], keep="first", maintain_order=True
-    )
-
-
 def concordance_mismatches(estimates: pl.DataFrame, codes: list[Code]) -> list[str]:
     """Where the concordance and the national files held disagree: a code the concordance says
     is in use in a year whose file lacks it as a detailed occupation, a code a file has in a year
@@ -226,10 +197,6 @@ def _reference(row: dict) -> str:
     return oews_reference(
         row["year"], row["area"], row["naics"], row["own_code"], row["occ_code"], row["o_group"]
     )
-
-
-def _top_coded(row: dict, column: str) -> bool:
-    return f"{column}={TOP_CODED}" in row["markers"]
 
 
 # The flag a metric row carries for each year its series breaks in (a SOC code starts there).
@@ -309,11 +276,11 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
                             continue  # `*`: BLS publishes no estimate
                         flags = [PROXY_FLAG, f"{subject.label} over {base.label}"]
                         bound = None
-                        if _top_coded(a, column) and _top_coded(b, column):
+                        if is_top_coded(a, column) and is_top_coded(b, column):
                             continue  # both are bounds: no premium follows from them
-                        if _top_coded(a, column):
+                        if is_top_coded(a, column):
                             bound = "lower"
-                        elif _top_coded(b, column):
+                        elif is_top_coded(b, column):
                             bound = "upper"
                         if bound:
                             flags.append(TOP_CODED_FLAGS[bound])
@@ -509,7 +476,7 @@ def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
                     [_reference(new), _reference(old)],
                 )
             ]
-            if _top_coded(new, "a_median") or _top_coded(old, "a_median"):
+            if is_top_coded(new, "a_median") or is_top_coded(old, "a_median"):
                 pairs = []  # a bound is not an estimate: no growth from it
             pairs.append(
                 ("employment", new["tot_emp"], old["tot_emp"], [_reference(new), _reference(old)])
@@ -551,37 +518,3 @@ def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
                     )
                 )
     return metric_frame(metrics)
-
-
-def national_observations(estimates: pl.DataFrame, occupation_codes: list[str]) -> pl.DataFrame:
-    """core/observations rows (without vintage columns) for the national cross-industry rows of
-    `occupation_codes`, under their BLS API series ids (`bls:OEUN...<SOC6><datatype>`), so
-    published figures can be checked against OEWS from the files. Top-coded wages are empty
-    values with footnote `5`, as the BLS API gives them."""
-    rows = []
-    wanted = national(estimates).filter(pl.col("occ_code").is_in(occupation_codes))
-    for row in wanted.iter_rows(named=True):
-        soc = row["occ_code"].replace("-", "")
-        for column, (datatype, measure, unit) in OEWS_DATATYPES.items():
-            top_coded = _top_coded(row, column)
-            if row[column] is None and not any(
-                f"{column}={marker}" in row["markers"] for marker in MARKERS
-            ):
-                continue
-            rows.append(
-                {
-                    "source": "bls",
-                    "dataset": f"bls_oews_national_{row['year']}",
-                    "series_id": f"bls:{oews_series_id(soc, datatype)}",
-                    "subject": f"{row['occ_title']} (SOC {row['occ_code']})",
-                    "measure": measure,
-                    "geography": "US",
-                    "frequency": "annual",
-                    "period_start": date(row["year"], 5, 1),
-                    "period_end": date(row["year"], 5, 31),
-                    "value": None if top_coded else row[column],
-                    "unit": unit,
-                    "footnote_codes": [TOP_CODED_FOOTNOTE] if top_coded else [],
-                }
-            )
-    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)

@@ -29,10 +29,10 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
 from matplotlib.ticker import MaxNLocator
 
-from labor_lake.lineage import OBSERVATION_REFERENCE_SEPARATOR
-from labor_lake.pay import break_years, measure_words, premium_bound
-from labor_lake.publishers import Publishers
-from labor_lake.run_summary import CLAIM_KINDS, LEDGER_STATUSES, count_words, status_counts
+from labor_lake.checks.lineage import OBSERVATION_REFERENCE_SEPARATOR
+from labor_lake.pay.premiums import break_years, measure_words, premium_bound
+from labor_lake.present.run_summary import CLAIM_KINDS, LEDGER_STATUSES, count_words, status_counts
+from labor_lake.sources.publishers import Publishers
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, RECORDED_SNAPSHOT
 
 # Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.

@@ -22,18 +22,18 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from labor_lake.catalog import Catalog, Dataset
-from labor_lake.http import Fetched, SourceError, SourceUnreachable
-from labor_lake.lake import Lake
-from labor_lake.payloads import (
+from labor_lake.lake.files import Lake
+from labor_lake.sources.catalog import Catalog, Dataset
+from labor_lake.sources.connector import OBSERVATION_COLUMNS, Connector, DatasetRequest
+from labor_lake.sources.http import Fetched, SourceError, SourceUnreachable
+from labor_lake.sources.payloads import (
     append_vintage,
     newest_vintages,
     read_vintage,
     vintage_format,
     vintages_to_read,
 )
-from labor_lake.snapshots import Snapshot
-from labor_lake.sources import OBSERVATION_COLUMNS, Connector, DatasetRequest
+from labor_lake.sources.snapshots import Snapshot
 from schemas.model import Table
 from schemas.tables import CORE_OBSERVATIONS
 from schemas.vocabulary import RECORDED_SNAPSHOT

@@ -1,6 +1,6 @@
 """Read lake tables from a notebook: `read_table("metrics/pay_premiums")`.
 
-    from labor_lake.reader import read_table
+    from labor_lake.lake.reader import read_table
     read_table("metrics/claim_checks")                      # current tables
     read_table("metrics/claim_checks", release="latest")    # the latest release
     read_table("core/observations", release="2026-11-25")   # a pinned release
@@ -17,11 +17,12 @@ from pathlib import Path
 
 import polars as pl
 
-from labor_lake.lake import Lake, read_partitioned_table
-from labor_lake.releases import RELEASES, latest_release
+from labor_lake.lake.files import Lake
+from labor_lake.lake.releases import RELEASES, latest_release
+from labor_lake.lake.tables import read_partitioned_table
 from schemas.tables import TABLES_BY_ID
 
-# The repository's lake: this file is <repository>/labor_lake/reader.py.
+# The repository's lake: this file is <repository>/labor_lake/lake/reader.py.
 REPOSITORY_LAKE = Path(__file__).resolve().parents[1] / "data_lake"
 
 

@@ -7,7 +7,7 @@ cell it cannot parse with file, line, record, column and value.
 Limits keep a hostile or broken file from reaching the lake: at most `MAX_REGISTRY_BYTES` per
 file and `MAX_CELL_CHARACTERS` per cell, UTF-8 only (a bad byte is reported by line and column),
 no control characters in any cell, and numbers only in the forms publishers write
-(`labor_lake/numbers.py`), of a magnitude their unit allows.
+(`labor_lake/registry/numbers.py`), of a magnitude their unit allows.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Protocol
 
 import polars as pl
 
-from labor_lake.numbers import NumberError, magnitude_problem, parse_number
-from labor_lake.periods import PeriodError, period_bounds
-from labor_lake.validation import Problem, ValidationFailed
+from labor_lake.registry.numbers import NumberError, magnitude_problem, parse_number
+from labor_lake.registry.periods import PeriodError, period_bounds
+from labor_lake.registry.validation import Problem, ValidationFailed
 from schemas.model import Table
 
 LIST_SEPARATOR = ";"

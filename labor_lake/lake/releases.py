@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from labor_lake.duckdb_views import VIEWS_FILE, views_sql
-from labor_lake.lake import Lake, parquet_facts, partition_files
+from labor_lake.lake.duckdb_views import VIEWS_FILE, views_sql
+from labor_lake.lake.files import Lake, parquet_facts, partition_files
 from schemas.model import Table
 
 RELEASES = "releases"

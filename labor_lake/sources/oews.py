@@ -25,11 +25,14 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from labor_lake.validation import Problem, ValidationFailed
+from labor_lake.registry.validation import Problem, ValidationFailed
+from labor_lake.sources.bls import oews_series_id
+from labor_lake.sources.connector import OBSERVATION_SCHEMA
 from schemas.tables import CORE_OEWS_ESTIMATES
 
 MARKERS: dict[str, str] = {
@@ -424,3 +427,74 @@ def _read_oews(content: bytes | Path, file_name: str, year: int | None) -> pl.Da
             table.where, _cell_problems(cells, checks, table.where, table.first_line)
         )
     return collected.drop("__damaged").select(CORE_OEWS_ESTIMATES.polars_schema.names())
+
+
+# The national cross-industry rows: the U.S. (area 99), all industries, all ownerships.
+NATIONAL = {"area": "99", "naics": "000000", "own_code": "1235"}
+
+# BLS OEWS datatype codes (the last two characters of an OEU series id), with the measure and
+# unit of core/observations they carry.
+OEWS_DATATYPES: dict[str, tuple[str, str, str]] = {
+    "tot_emp": ("01", "employment", "count"),
+    "h_mean": ("03", "mean_hourly_wage", "usd_per_hour"),
+    "a_mean": ("04", "mean_annual_wage", "usd_per_year"),
+    "h_pct10": ("06", "hourly_wage_p10", "usd_per_hour"),
+    "h_pct25": ("07", "hourly_wage_p25", "usd_per_hour"),
+    "h_median": ("08", "median_hourly_wage", "usd_per_hour"),
+    "h_pct75": ("09", "hourly_wage_p75", "usd_per_hour"),
+    "h_pct90": ("10", "hourly_wage_p90", "usd_per_hour"),
+    "a_pct10": ("11", "annual_wage_p10", "usd_per_year"),
+    "a_pct25": ("12", "annual_wage_p25", "usd_per_year"),
+    "a_median": ("13", "median_annual_wage", "usd_per_year"),
+    "a_pct75": ("14", "annual_wage_p75", "usd_per_year"),
+    "a_pct90": ("15", "annual_wage_p90", "usd_per_year"),
+}
+# The BLS API's footnote for a wage at or above the top-coding bound.
+TOP_CODED_FOOTNOTE = "5"
+
+
+def national(estimates: pl.DataFrame) -> pl.DataFrame:
+    """National cross-industry rows, one per year and code: the detailed row where a code is
+    published at more than one level (a broad code repeated as detailed)."""
+    rows = estimates.filter(*[pl.col(c) == v for c, v in NATIONAL.items()])
+    return rows.sort(pl.col("o_group") != "detailed").unique(
+        ["year", "occ_code"], keep="first", maintain_order=True
+    )
+
+
+def is_top_coded(row: dict, column: str) -> bool:
+    return f"{column}={TOP_CODED}" in row["markers"]
+
+
+def national_observations(estimates: pl.DataFrame, occupation_codes: list[str]) -> pl.DataFrame:
+    """core/observations rows (without vintage columns) for the national cross-industry rows of
+    `occupation_codes`, under their BLS API series ids (`bls:OEUN...<SOC6><datatype>`), so
+    published figures can be checked against OEWS from the files. Top-coded wages are empty
+    values with footnote `5`, as the BLS API gives them."""
+    rows = []
+    wanted = national(estimates).filter(pl.col("occ_code").is_in(occupation_codes))
+    for row in wanted.iter_rows(named=True):
+        soc = row["occ_code"].replace("-", "")
+        for column, (datatype, measure, unit) in OEWS_DATATYPES.items():
+            top_coded = is_top_coded(row, column)
+            if row[column] is None and not any(
+                f"{column}={marker}" in row["markers"] for marker in MARKERS
+            ):
+                continue
+            rows.append(
+                {
+                    "source": "bls",
+                    "dataset": f"bls_oews_national_{row['year']}",
+                    "series_id": f"bls:{oews_series_id(soc, datatype)}",
+                    "subject": f"{row['occ_title']} (SOC {row['occ_code']})",
+                    "measure": measure,
+                    "geography": "US",
+                    "frequency": "annual",
+                    "period_start": date(row["year"], 5, 1),
+                    "period_end": date(row["year"], 5, 31),
+                    "value": None if top_coded else row[column],
+                    "unit": unit,
+                    "footnote_codes": [TOP_CODED_FOOTNOTE] if top_coded else [],
+                }
+            )
+    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)

@@ -14,16 +14,16 @@ from typing import Any
 
 import polars as pl
 
-from labor_lake.comparisons import PostingsWindow
-from labor_lake.lineage import observation_reference
-from labor_lake.rows import (
+from labor_lake.checks.comparisons import PostingsWindow
+from labor_lake.checks.lineage import observation_reference
+from labor_lake.checks.rows import (
     ClaimCheckRow,
     claim_check_frame,
     claim_check_row,
     metric_frame,
     metric_row,
 )
-from labor_lake.snapshots import SNAPSHOT_LABEL
+from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
 from schemas.vocabulary import RECORDED_SNAPSHOT
 

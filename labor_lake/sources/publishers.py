@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from labor_lake.catalog import Catalog, Publisher
+from labor_lake.sources.catalog import Catalog, Publisher
 
 
 @dataclass(frozen=True)

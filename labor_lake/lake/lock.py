@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labor_lake.lake import Lake
+from labor_lake.lake.files import Lake
 
 LOCK_PATH = ".writer.lock"
 DEFAULT_STALE_AFTER_SECONDS = 6 * 3600.0

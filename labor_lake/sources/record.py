@@ -1,6 +1,6 @@
 """Re-record the snapshots in `snapshots/` from the real hosts (or a mirror).
 
-    uv run python -m labor_lake.record [--dataset ID ...]
+    uv run python -m labor_lake.sources.record [--dataset ID ...]
 
 For every catalog dataset with a recorded snapshot (or only those named), fetch its address as
 the pipeline does, check that the answer parses as the dataset (so a broken answer is never
@@ -17,10 +17,10 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labor_lake.catalog import load_catalog
-from labor_lake.http import build_session, fetch
-from labor_lake.snapshots import load_manifest, recorded, write_manifest
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.http import build_session, fetch
 from labor_lake.sources.protocols import connectors
+from labor_lake.sources.snapshots import load_manifest, recorded, write_manifest
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

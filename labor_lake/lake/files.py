@@ -1,0 +1,172 @@
+"""The Parquet lake on a local path or any fsspec URL (s3://, gs://, memory://, ...).
+
+Every write is atomic: a reader sees the previous file or the new one, never a partial one. On a
+local disk the bytes go to a temporary file in the same folder, are fsynced, then renamed over the
+target; on object stores a single PUT publishes the whole object at once.
+
+Writing tables (and keeping `datapackage.json` beside them) is `labor_lake.lake.tables`: this
+module knows files, not the package that describes them. Temporary files left by a process killed mid-write are hidden (`.<name>.<id>.tmp`)
+and removed by `remove_temporary_files`, which the next writer runs under the lake's lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import fsspec
+import polars as pl
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from schemas.model import Table, to_arrow
+
+PARQUET_METADATA_KEY = "labor_lake"
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def fsync_directory(folder: Path) -> None:
+    # A rename is durable only once its folder is synced; otherwise a power cut may undo it.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def stage(target: Path, data: bytes) -> tuple[Path, Path]:
+    """`data` in a hidden, fsynced temporary file beside `target`: (temporary, target)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, target
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: str
+    bytes: int
+    sha256: str
+    changed: bool = True
+
+
+def parquet_bytes(frame: pl.DataFrame, table: Table, metadata: Mapping[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    frame.select(table.polars_schema.names()).write_parquet(
+        buffer,
+        compression="zstd",
+        statistics=True,
+        metadata={PARQUET_METADATA_KEY: json.dumps(dict(metadata), sort_keys=True)},
+        arrow_schema=to_arrow(table),
+    )
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A lake rooted at `root`; table files live at `<root>/<zone>/<table>.parquet`."""
+
+    root: str
+
+    @cached_property
+    def _fs_and_root(self) -> tuple[fsspec.AbstractFileSystem, str]:
+        fs, path = fsspec.core.url_to_fs(self.root)
+        return fs, path.rstrip("/")
+
+    @property
+    def fs(self) -> fsspec.AbstractFileSystem:
+        return self._fs_and_root[0]
+
+    def path(self, relative_path: str) -> str:
+        return f"{self._fs_and_root[1]}/{relative_path}"
+
+    def url(self, relative_path: str) -> str:
+        """The address a consumer would open (keeps the protocol for remote lakes)."""
+        return f"{self.root.rstrip('/')}/{relative_path}"
+
+    @property
+    def is_local(self) -> bool:
+        """True on a local disk (atomic renames), False on object stores (atomic PUTs only)."""
+        return isinstance(self.fs, LocalFileSystem)
+
+    def exists(self, relative_path: str) -> bool:
+        return bool(self.fs.exists(self.path(relative_path)))
+
+    def read_bytes(self, relative_path: str) -> bytes:
+        return bytes(self.fs.cat_file(self.path(relative_path)))
+
+    def write_bytes(self, relative_path: str, data: bytes) -> WrittenFile:
+        target = self.path(relative_path)
+        if self.is_local:
+            temporary, target_path = stage(Path(target), data)
+            try:
+                temporary.replace(target_path)
+                fsync_directory(target_path.parent)
+            finally:
+                temporary.unlink(missing_ok=True)
+        else:
+            self.fs.pipe_file(target, data)
+        return WrittenFile(self.url(relative_path), len(data), hashlib.sha256(data).hexdigest())
+
+    def fsync_folder(self, relative_path: str) -> None:
+        """Make a rename inside `relative_path` durable (local disks; no-op elsewhere)."""
+        if self.is_local:
+            fsync_directory(Path(self.path(relative_path)))
+
+    def remove_temporary_files(self) -> list[str]:
+        """Delete the hidden temporary files of writes cut short by a kill (local disks only;
+        object stores never hold partial objects). Call only with the lake's writer lock held:
+        another writer's temporary file would otherwise be removed under it."""
+        root = Path(self.path(""))
+        if not self.is_local or not root.is_dir():
+            return []
+        removed = []
+        for leftover in root.rglob(f".*{TEMPORARY_SUFFIX}"):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
+                removed.append(str(leftover.relative_to(root)))
+        return sorted(removed)
+
+    def read_table(self, table: Table) -> pl.DataFrame:
+        with self.fs.open(self.path(table.relative_path), "rb") as handle:
+            return pl.read_parquet(handle)
+
+
+@dataclass(frozen=True)
+class ParquetFacts:
+    rows: int
+    provenance: dict[str, str]
+
+
+def parquet_facts(data: bytes) -> ParquetFacts:
+    """Row count and the provenance written into a table file's key-value metadata."""
+    metadata = pq.ParquetFile(io.BytesIO(data)).metadata
+    key_values = metadata.metadata or {}
+    return ParquetFacts(
+        rows=metadata.num_rows,
+        provenance=json.loads(key_values.get(PARQUET_METADATA_KEY.encode(), b"{}")),
+    )
+
+
+def partition_files(lake: Lake, table: Table) -> list[str]:
+    """Lake-relative paths of the partition files of `table`, in partition order."""
+    folder = lake.path(table.relative_path)
+    if not lake.fs.exists(folder):
+        return []
+    prefix = lake.path("")
+    found = lake.fs.glob(f"{folder}/{table.partition_by}=*/part-0.parquet")
+    return sorted(str(path)[len(prefix) :] for path in found)
