@@ -1,6 +1,6 @@
 """The metrics zone: derived metric tables and the claim ledger, computed together."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import polars as pl
 from assets.lake_table import asset_key, asset_out, schema_check_spec, validated_outputs
 from assets.resources import OfficialSources, RegistryFiles
 from labor_lake.checks.comparisons import read_postings_windows
-from labor_lake.checks.ledger import build_ledger
+from labor_lake.checks.ledger import attribute_articles, build_ledger
 from labor_lake.checks.lineage import unresolved_inputs
 from labor_lake.checks.official import (
     counterpart_checks,
@@ -31,6 +31,7 @@ from labor_lake.present.run_summary import ledger_metadata
 from labor_lake.registry.validation import Problem
 from schemas.model import Table
 from schemas.tables import (
+    CORE_ARTICLES,
     CORE_CLAIMS,
     CORE_OBSERVATIONS,
     CORE_OEWS_ESTIMATES,
@@ -117,7 +118,14 @@ def _lineage(table: Table) -> dg.TableColumnLineage:
 
 
 # Every domain module these import is hashed too (assets/lake_table.source_version).
-_LOGIC = (build_ledger, counterpart_checks, premiums, postings_divergence, unresolved_inputs)
+_LOGIC = (
+    build_ledger,
+    attribute_articles,
+    counterpart_checks,
+    premiums,
+    postings_divergence,
+    unresolved_inputs,
+)
 
 
 @dg.multi_asset(
@@ -144,6 +152,7 @@ _LOGIC = (build_ledger, counterpart_checks, premiums, postings_divergence, unres
         ),
     ],
     ins={
+        "core_articles": dg.AssetIn(key=asset_key(CORE_ARTICLES)),
         "core_published_figures": dg.AssetIn(key=asset_key(CORE_PUBLISHED_FIGURES)),
         "core_claims": dg.AssetIn(key=asset_key(CORE_CLAIMS)),
         "core_observations": dg.AssetIn(key=asset_key(CORE_OBSERVATIONS)),
@@ -152,6 +161,7 @@ _LOGIC = (build_ledger, counterpart_checks, premiums, postings_divergence, unres
 )
 def metrics_ledger(
     context: dg.AssetExecutionContext,
+    core_articles: pl.DataFrame,
     core_published_figures: pl.DataFrame,
     core_claims: pl.DataFrame,
     core_observations: pl.DataFrame,
@@ -201,13 +211,17 @@ def metrics_ledger(
         }
         for table, rows in official.items():
             frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
-        frames[METRICS_CLAIM_CHECKS] = pl.concat(
-            [
-                ledger.claim_checks,
-                counterpart_checks(core_published_figures, core_observations),
-                premium_checks(pay, core_claims),
-                trend_checks(pay),
-            ]
+        frames[METRICS_CLAIM_CHECKS] = attribute_articles(
+            pl.concat(
+                [
+                    ledger.claim_checks,
+                    counterpart_checks(core_published_figures, core_observations),
+                    premium_checks(pay, core_claims),
+                    trend_checks(pay),
+                ]
+            ),
+            core_published_figures,
+            core_claims,
         )
         return frames
 
@@ -227,7 +241,7 @@ def metrics_ledger(
         output_metadata={
             table: {"dagster/column_lineage": _lineage(table)} for table in METRIC_TABLES
         },
-        frame_metadata=_ledger_metadata,
+        frame_metadata=_ledger_metadata(core_articles),
     )
     for gap in gaps:
         context.log.warning(gap)
@@ -253,7 +267,13 @@ def _warning_check(
     )
 
 
-def _ledger_metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:
-    """claim_checks' counts by kind and status as numbers (plotted over runs in the UI), and
-    the claims the run summary names."""
-    return ledger_metadata(frame) if table == METRICS_CLAIM_CHECKS else {}
+def _ledger_metadata(
+    articles: pl.DataFrame,
+) -> Callable[[Table, pl.DataFrame], dict[str, int | str]]:
+    """claim_checks' counts by kind and status as numbers (plotted over runs in the UI), the
+    claims the run summary names, and the counts per article."""
+
+    def metadata(table: Table, frame: pl.DataFrame) -> dict[str, int | str]:
+        return ledger_metadata(frame, articles) if table == METRICS_CLAIM_CHECKS else {}
+
+    return metadata

@@ -9,14 +9,47 @@ import dagster as dg
 import polars as pl
 
 from assets.lake_table import table_asset_arguments, validated_outputs
-from assets.resources import RegistryFiles
+from assets.resources import OfficialSources, RegistryFiles
 from assets.settings import display_path
 from labor_lake.checks.ledger import claim_problems, figures_by_id
+from labor_lake.checks.readings import reading_problems
+from labor_lake.registry.articles import unknown_article_problems
 from labor_lake.registry.files import parse_registry, read_registry_csv
 from labor_lake.registry.validation import ValidationFailed
-from schemas.tables import CORE_CLAIMS, CORE_PUBLISHED_FIGURES, RAW_CLAIMS, RAW_PUBLISHED_FIGURES
+from labor_lake.sources.series import SeriesFamily, catalog_series
+from schemas.tables import (
+    CORE_ARTICLES,
+    CORE_CLAIMS,
+    CORE_PUBLISHED_FIGURES,
+    RAW_ARTICLES,
+    RAW_CLAIMS,
+    RAW_PUBLISHED_FIGURES,
+)
 
 Results = Iterator[dg.Output | dg.AssetCheckResult]
+
+
+@dg.asset(**table_asset_arguments(RAW_ARTICLES, logic=(read_registry_csv,)))
+def raw_articles(registry: RegistryFiles) -> Results:
+    """The articles registry (`$LABOR_LAKE_ARTICLES`, default `registry/articles.csv`) exactly
+    as written: every cell as text, with the file, line and SHA-256 it came from."""
+    path = registry.articles_path
+    yield from validated_outputs(
+        (RAW_ARTICLES,), lambda: read_registry_csv(Path(path), RAW_ARTICLES, display_path(path))
+    )
+
+
+@dg.asset(
+    **table_asset_arguments(
+        CORE_ARTICLES, logic=(parse_registry,), inputs={"raw_articles": RAW_ARTICLES}
+    )
+)
+def core_articles(raw_articles: pl.DataFrame) -> Results:
+    """Every article typed and validated: one row per article id, with its title, publisher,
+    address and the days it was published and retrieved (real calendar days)."""
+    yield from validated_outputs(
+        (CORE_ARTICLES,), lambda: parse_registry(raw_articles, CORE_ARTICLES)
+    )
 
 
 @dg.asset(**table_asset_arguments(RAW_PUBLISHED_FIGURES, logic=(read_registry_csv,)))
@@ -42,20 +75,40 @@ def raw_claims(registry: RegistryFiles) -> Results:
     )
 
 
+def _core_published_figures(
+    raw_figures: pl.DataFrame, articles: pl.DataFrame, families: tuple[SeriesFamily, ...]
+) -> pl.DataFrame:
+    figures = parse_registry(raw_figures, CORE_PUBLISHED_FIGURES)
+    file = str(raw_figures["source_file"][0])
+    problems = unknown_article_problems(figures, articles) + reading_problems(
+        figures, families, file
+    )
+    if problems:
+        raise ValidationFailed(file, problems)
+    return figures
+
+
 @dg.asset(
     **table_asset_arguments(
         CORE_PUBLISHED_FIGURES,
-        logic=(parse_registry,),
-        inputs={"raw_published_figures": RAW_PUBLISHED_FIGURES},
+        logic=(parse_registry, _core_published_figures, reading_problems, catalog_series),
+        inputs={"raw_published_figures": RAW_PUBLISHED_FIGURES, "core_articles": CORE_ARTICLES},
     )
 )
-def core_published_figures(raw_published_figures: pl.DataFrame) -> Results:
-    """Every figure typed and validated: numbers parsed, periods turned into calendar bounds,
-    units, measures and qualifiers from the controlled vocabulary, values within the range their
-    unit allows, ranges ordered, and a citation on every record."""
+def core_published_figures(
+    raw_published_figures: pl.DataFrame,
+    core_articles: pl.DataFrame,
+    official_sources: OfficialSources,
+) -> Results:
+    """Every figure typed and validated: numbers parsed, periods (to the day) turned into
+    calendar bounds, units, measures, qualifiers and readings from the controlled vocabulary,
+    values within the range their unit allows, ranges ordered, a citation on every record; each
+    `article:<id>` naming a row of the articles registry, each official series one the source
+    catalog can produce, and each reading giving the figure's unit from that series' unit."""
+    families = catalog_series(official_sources.catalog)
     yield from validated_outputs(
         (CORE_PUBLISHED_FIGURES,),
-        lambda: parse_registry(raw_published_figures, CORE_PUBLISHED_FIGURES),
+        lambda: _core_published_figures(raw_published_figures, core_articles, families),
     )
 
 

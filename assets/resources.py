@@ -35,8 +35,9 @@ class LakeResource(dg.ConfigurableResource):
 
 
 class RegistryFiles(dg.ConfigurableResource):
-    """The human-edited registry files: published figures and claims."""
+    """The human-edited registry files: articles, published figures, claims and comparisons."""
 
+    articles_path: str
     figures_path: str
     claims_path: str
     windows_path: str
@@ -44,9 +45,10 @@ class RegistryFiles(dg.ConfigurableResource):
     pairs_path: str
 
     def fingerprint(self) -> str:
-        """SHA-256 over both files' bytes; changes whenever either file changes."""
+        """SHA-256 over the files' bytes; changes whenever one of them changes."""
         digest = hashlib.sha256()
         for path in (
+            self.articles_path,
             self.figures_path,
             self.claims_path,
             self.windows_path,

@@ -17,6 +17,7 @@ import dagster as dg
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 LAKE_ROOT_ENV = "LABOR_LAKE_ROOT"
+ARTICLES_ENV = "LABOR_LAKE_ARTICLES"
 FIGURES_ENV = "LABOR_LAKE_FIGURES"
 CLAIMS_ENV = "LABOR_LAKE_CLAIMS"
 WINDOWS_ENV = "LABOR_LAKE_POSTINGS_WINDOWS"
@@ -31,6 +32,7 @@ LOCK_WAIT_ENV = "LABOR_LAKE_LOCK_WAIT_SECONDS"
 HOST_URL_ENVS = (INDEED_URL_ENV, FRED_URL_ENV, BLS_URL_ENV)
 
 DEFAULT_LAKE_ROOT = str(REPO_ROOT / "data_lake")
+DEFAULT_ARTICLES = str(REPO_ROOT / "registry" / "articles.csv")
 DEFAULT_FIGURES = str(REPO_ROOT / "registry" / "published_figures.csv")
 DEFAULT_CLAIMS = str(REPO_ROOT / "registry" / "claims.csv")
 DEFAULT_WINDOWS = str(REPO_ROOT / "registry" / "postings_windows.csv")

@@ -146,7 +146,7 @@ SCHEDULES = [weekly_build_schedule, daily_postings_schedule, monthly_bls_schedul
 def registry_changed_sensor(
     context: dg.SensorEvaluationContext, registry: RegistryFiles
 ) -> dg.SensorResult:
-    """Launch a build when the published-figures or claims file changes (by content hash)."""
+    """Launch a build when a registry file changes (by content hash)."""
     fingerprint = registry.fingerprint()
     if context.cursor == fingerprint:
         return dg.SensorResult(skip_reason="registry files unchanged")

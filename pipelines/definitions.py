@@ -15,7 +15,14 @@ from assets.datapackage import datapackage
 from assets.metrics import metrics_ledger
 from assets.oews import core_oews_estimates
 from assets.publish import duckdb_views, release
-from assets.registry import core_claims, core_published_figures, raw_claims, raw_published_figures
+from assets.registry import (
+    core_articles,
+    core_claims,
+    core_published_figures,
+    raw_articles,
+    raw_claims,
+    raw_published_figures,
+)
 from assets.report import report
 from assets.resources import HttpClient, LakeResource, OfficialSources, RegistryFiles
 from assets.sources import PAYLOAD_ASSETS, core_observations
@@ -63,9 +70,11 @@ def _apply_policies(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 _assets = [
+    raw_articles,
     raw_published_figures,
     raw_claims,
     *PAYLOAD_ASSETS,
+    core_articles,
     core_published_figures,
     core_claims,
     core_observations,
@@ -106,6 +115,7 @@ def build_definitions() -> dg.Definitions:
             ),
             "lake": lake,
             "registry": RegistryFiles(
+                articles_path=settings.from_env(settings.ARTICLES_ENV, settings.DEFAULT_ARTICLES),
                 figures_path=settings.from_env(settings.FIGURES_ENV, settings.DEFAULT_FIGURES),
                 claims_path=settings.from_env(settings.CLAIMS_ENV, settings.DEFAULT_CLAIMS),
                 windows_path=settings.from_env(settings.WINDOWS_ENV, settings.DEFAULT_WINDOWS),

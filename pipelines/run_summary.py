@@ -23,6 +23,7 @@ from assets import settings
 from labor_lake.present.run_summary import (
     CheckOutcome,
     RunFacts,
+    ledger_articles_from,
     ledger_counts_from,
     ledger_names_from,
     summary_lines,
@@ -95,6 +96,7 @@ def run_facts(
             if key == "metrics/claim_checks":
                 facts.ledger_counts = ledger_counts_from(metadata)
                 facts.ledger_names = ledger_names_from(metadata)
+                facts.ledger_articles = ledger_articles_from(metadata)
             elif key == "report":
                 facts.report_path = str(metadata.get("report"))
             elif key == "release":

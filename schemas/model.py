@@ -51,9 +51,13 @@ class Column:
     allowed: Mapping[str, str] | None = None
     pattern: str | None = None
     rules: tuple[RowRule, ...] = ()
+    # What an empty cell of a human-edited file reads as (registry files only).
+    default: str | None = None
 
     def constraint_notes(self) -> list[str]:
         notes: list[str] = []
+        if self.default is not None:
+            notes.append(f"empty reads as `{self.default}`")
         if self.allowed is not None:
             notes.append("one of: " + ", ".join(sorted(self.allowed)))
         if self.pattern is not None:

@@ -10,10 +10,12 @@ from schemas.model import Column, RowRule, Table
 from schemas.vocabulary import (
     CHECK_KINDS,
     CLAIM_STATUSES,
+    DEFAULT_READING,
     FREQUENCIES,
     MEASURES,
     PERIOD_PATTERN,
     QUALIFIERS,
+    READINGS,
     SOURCE_KINDS,
     SOURCES,
     UNITS,
@@ -22,7 +24,12 @@ from schemas.vocabulary import (
 
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
 NOT_BLANK_PATTERN = r"\S"
-OFFICIAL_SERIES_PATTERN = r"^(bls|fred|indeed):\S+$"
+# Indeed's series ids hold the file's own names, spaces included ("indeed:sector:Software
+# Development:total postings").
+OFFICIAL_SERIES_PATTERN = r"^(bls|fred|indeed):\S(?:.*\S)?$"
+# Article ids may start with a digit: the seed article is named by its file, 000_<hash>.
+ARTICLE_ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
+ARTICLE_DOCUMENT_PREFIX = "article:"
 
 
 def _within_unit_range(column: str, unit_column: str = "unit") -> RowRule:
@@ -186,7 +193,8 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
     Column(
         "source_document",
         pl.String,
-        "Snapshot the figure was taken from (article file or official file).",
+        "Where the figure was taken from: `article:<article_id>` of registry/articles.csv, or "
+        "the address of an official file.",
         pattern=NOT_BLANK_PATTERN,
     ),
     Column(
@@ -220,14 +228,59 @@ FIGURE_REGISTRY_COLUMNS: tuple[Column, ...] = (
     Column(
         "official_series_id",
         pl.String,
-        "Series in core/observations that officially measures this figure, if any.",
+        "Series in core/observations that officially measures this figure, if any; a series "
+        "the source catalog can produce.",
         nullable=True,
         pattern=OFFICIAL_SERIES_PATTERN,
+    ),
+    Column(
+        "reading",
+        pl.String,
+        "How the stated value reads its official series over the figure's period.",
+        allowed={name: reading.description for name, reading in READINGS.items()},
+        default=DEFAULT_READING,
     ),
     Column(
         "official_note",
         pl.String,
         "Why no official series is given, or what to know when comparing with it.",
+        nullable=True,
+    ),
+    Column("notes", pl.String, "Reading notes, in our own words.", nullable=True),
+)
+
+ARTICLE_REGISTRY_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "article_id",
+        pl.String,
+        "Stable identifier of the article; figures name it as `article:<article_id>`.",
+        unique=True,
+        pattern=ARTICLE_ID_PATTERN,
+    ),
+    Column("title", pl.String, "The article's title as published.", pattern=NOT_BLANK_PATTERN),
+    Column(
+        "publisher",
+        pl.String,
+        "Who published the article (outlet, blog or agency).",
+        pattern=NOT_BLANK_PATTERN,
+    ),
+    Column(
+        "url",
+        pl.String,
+        "Public address of the article; empty where it has none (the seed is a text file).",
+        nullable=True,
+        pattern=r"^https?://\S+$",
+    ),
+    Column(
+        "published_on",
+        pl.Date,
+        "Day the article was published, as it states; empty where it gives no date.",
+        nullable=True,
+    ),
+    Column(
+        "retrieved_on",
+        pl.Date,
+        "Day the copy its figures were transcribed from was retrieved.",
         nullable=True,
     ),
     Column("notes", pl.String, "Reading notes, in our own words.", nullable=True),
@@ -308,19 +361,37 @@ RAW_PUBLISHED_FIGURES = _raw_table(
     FIGURE_REGISTRY_COLUMNS,
     "The published-figures registry file, every cell as text, with file, line and checksum.",
 )
+RAW_ARTICLES = _raw_table(
+    "articles",
+    ARTICLE_REGISTRY_COLUMNS,
+    "The articles registry file, every cell as text, with file, line and checksum.",
+)
 RAW_CLAIMS = _raw_table(
     "claims",
     CLAIM_REGISTRY_COLUMNS,
     "The claims registry file, every cell as text, with file, line and checksum.",
 )
 
+CORE_ARTICLES = Table(
+    zone="core",
+    name="articles",
+    description=(
+        "The articles whose figures the registry transcribes, one row per article: title, "
+        "publisher, address and the day it was published."
+    ),
+    primary_key="article_id",
+    columns=(*ARTICLE_REGISTRY_COLUMNS, SOURCE_FILE, SOURCE_LINE),
+)
+
 CORE_PUBLISHED_FIGURES = Table(
     zone="core",
     name="published_figures",
     description=(
-        "Every numeric figure in the seed article, plus official reference figures, typed and "
-        "validated, one row per figure, with its citation and calendar bounds of its period."
+        "Every numeric figure transcribed from the articles of core/articles, plus official "
+        "reference figures, typed and validated, one row per figure, with its citation, the "
+        "calendar bounds of its period and how it reads its official series."
     ),
+    schema_version="2.0.0",
     primary_key="figure_id",
     columns=(
         *FIGURE_REGISTRY_COLUMNS,
@@ -720,11 +791,11 @@ METRICS_CLAIM_CHECKS = Table(
     zone="metrics",
     name="claim_checks",
     description=(
-        "The claim ledger: each claim of the article recomputed from its inputs, each published "
+        "The claim ledger: each claim of an article recomputed from its inputs, each published "
         "figure against its official series, and each claim's OEWS proxy by year and statistic, "
         "with a status and a one-line reason."
     ),
-    schema_version="2.0.0",
+    schema_version="2.1.0",
     primary_key="claim_id",
     columns=(
         Column(
@@ -746,6 +817,14 @@ METRICS_CLAIM_CHECKS = Table(
             "checked against its official series.",
             nullable=True,
             pattern=IDENTIFIER_PATTERN,
+        ),
+        Column(
+            "article_id",
+            pl.String,
+            "The article of core/articles whose figures the row checks; empty where the figures "
+            "come from no article (official reference figures).",
+            nullable=True,
+            pattern=ARTICLE_ID_PATTERN,
         ),
         Column("statement", pl.String, "The claim, in our own words."),
         Column("status", pl.String, "Outcome of the check.", allowed=CLAIM_STATUSES),
@@ -799,9 +878,11 @@ METRIC_TABLE_BY_FORMULA: dict[str, Table] = {
 }
 
 ALL_TABLES: tuple[Table, ...] = (
+    RAW_ARTICLES,
     RAW_PUBLISHED_FIGURES,
     RAW_CLAIMS,
     *PAYLOAD_MANIFESTS.values(),
+    CORE_ARTICLES,
     CORE_PUBLISHED_FIGURES,
     CORE_CLAIMS,
     CORE_OBSERVATIONS,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Period strings of the registry (grammar in labor_lake/registry/periods.py): `YYYY`, `YYYY-MM`,
-# `YYYY-Qn`, `YYYY-Hn`, or an interval `A/B` of two of them.
-_POINT = r"\d{4}(?:-(?:0[1-9]|1[0-2]|Q[1-4]|H[12]))?"
+# `YYYY-MM-DD`, `YYYY-Qn`, `YYYY-Hn`, or an interval `A/B` of two of them.
+_POINT = r"\d{4}(?:-(?:(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?|Q[1-4]|H[12]))?"
 PERIOD_PATTERN = rf"^{_POINT}(?:/{_POINT})?$"
 
 
@@ -39,6 +39,7 @@ UNITS: dict[str, Unit] = {
         "A trend: the change of a percentage, in percentage points, per year."
     ),
     "index": Unit("An index level relative to a base date (Indeed: 2020-02-01 = 100).", 0.0, False),
+    "ratio": Unit("A multiple: one value divided by another (2 = twice as high).", 0.0, True),
 }
 
 MEASURES: dict[str, str] = {
@@ -73,6 +74,9 @@ MEASURES: dict[str, str] = {
     "employment_share": "Employment in an occupation as a percent of employment in all occupations.",
     "ai_share_of_postings": "Share of job postings whose text mentions AI or GenAI terms.",
     "postings_index": "Level of job postings relative to a base date.",
+    "genai_share_of_postings": (
+        "Share of job postings whose text mentions generative-AI terms (Indeed's GenAI tracker)."
+    ),
 }
 
 FREQUENCIES: dict[str, str] = {
@@ -101,7 +105,7 @@ QUALIFIERS: dict[str, str] = {
 }
 
 SOURCE_KINDS: dict[str, str] = {
-    "article": "A figure as printed in the seed article.",
+    "article": "A figure as printed in an article of registry/articles.csv.",
     "official_reference": "A figure from an official publication (BLS, FRED, Indeed Hiring Lab).",
 }
 
@@ -148,5 +152,71 @@ CHECK_KINDS: dict[str, CheckKind] = {
         "published figures against their official series",
         "A published figure (core/published_figures) against its official series in "
         "core/observations.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a stated value reads its official series over the figure's period.
+
+    `yields` is the unit the reading gives: `None` for the series' own unit, else a unit name.
+    `series_units` are the series units it can read (`None`: any)."""
+
+    description: str
+    yields: str | None = None
+    series_units: tuple[str, ...] | None = None
+    needs_interval: bool = False
+
+    def unit_from(self, series_unit: str) -> str | None:
+        """The unit this reading yields from a series in `series_unit`; None if it cannot read
+        such a series."""
+        if self.series_units is not None and series_unit not in self.series_units:
+            return None
+        return self.yields or series_unit
+
+
+# Level units: a change in percent between two of their values means something.
+_LEVEL_UNITS = ("percent", "index", "count", "usd_per_year", "usd_per_hour")
+DEFAULT_READING = "value"
+READINGS: dict[str, Reading] = {
+    DEFAULT_READING: Reading(
+        "The one observation whose period covers the figure's period (an OEWS May estimate for "
+        "its year, a CPS month or year). The default when `reading` is empty."
+    ),
+    "on": Reading(
+        "The value on the period's last day, or the last one published before it within one "
+        "step of the series' frequency ('as of March 8', 'at the end of February')."
+    ),
+    "mean": Reading("The mean of the observations inside the period ('averaged')."),
+    "max": Reading("The highest observation inside the period ('peaked at')."),
+    "min": Reading("The lowest observation inside the period ('bottomed out at')."),
+    "end": Reading("The last observation inside the period."),
+    "change_pct": Reading(
+        "Growth in percent, (last / first - 1) x 100, from the value on the period's first day "
+        "to the value on its last day (each read as `on`).",
+        yields="percent_change",
+        series_units=_LEVEL_UNITS,
+        needs_interval=True,
+    ),
+    "change_pp": Reading(
+        "The change of a share or rate in percentage points, last - first, from the period's "
+        "first day to its last day (each read as `on`).",
+        yields="percentage_points",
+        series_units=("percent",),
+        needs_interval=True,
+    ),
+    "ratio": Reading(
+        "How many times its value on the period's first day the series is on its last day "
+        "('30-fold', 'more than double').",
+        yields="ratio",
+        series_units=_LEVEL_UNITS,
+        needs_interval=True,
+    ),
+    "above_base_pct": Reading(
+        "An index's distance from its base (100) in percent, on the period's last day: 118 reads "
+        "'18% above its pre-pandemic baseline'.",
+        yields="percent_change",
+        series_units=("index",),
     ),
 }

@@ -35,6 +35,7 @@ class Workspace:
     lake_root: Path
     figures: Path
     claims: Path
+    articles: Path
 
     @property
     def lake(self) -> Lake:
@@ -46,21 +47,27 @@ class Workspace:
     def edit_claims(self, edit: Callable[[str], str]) -> None:
         self.claims.write_text(edit(self.claims.read_text()))
 
+    def edit_articles(self, edit: Callable[[str], str]) -> None:
+        self.articles.write_text(edit(self.articles.read_text()))
+
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     figures = tmp_path / "registry" / "published_figures.csv"
     claims = tmp_path / "registry" / "claims.csv"
+    articles = tmp_path / "registry" / "articles.csv"
     figures.parent.mkdir()
     shutil.copy(REGISTRY / "published_figures.csv", figures)
     shutil.copy(REGISTRY / "claims.csv", claims)
+    shutil.copy(REGISTRY / "articles.csv", articles)
     lake_root = tmp_path / "lake"
     monkeypatch.setenv(settings.LAKE_ROOT_ENV, str(lake_root))
     monkeypatch.setenv(settings.FIGURES_ENV, str(figures))
     monkeypatch.setenv(settings.CLAIMS_ENV, str(claims))
+    monkeypatch.setenv(settings.ARTICLES_ENV, str(articles))
     # Tests never touch the internet; HTTP tests point the sources at a local server.
     monkeypatch.setenv(settings.SOURCES_ENV, "offline")
-    return Workspace(lake_root, figures, claims)
+    return Workspace(lake_root, figures, claims, articles)
 
 
 # The sources and the table their observations land in: what a test of fetching, falling back and
@@ -110,6 +117,7 @@ def published_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
             patch.setenv(settings.LAKE_ROOT_ENV, str(root))
             patch.setenv(settings.FIGURES_ENV, str(REGISTRY / "published_figures.csv"))
             patch.setenv(settings.CLAIMS_ENV, str(REGISTRY / "claims.csv"))
+            patch.setenv(settings.ARTICLES_ENV, str(REGISTRY / "articles.csv"))
             Replay(server).serve_recorded().serve_synthetic().point(patch)
             job = build_definitions().resolve_job_def("publish")
             assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success

@@ -79,7 +79,7 @@ YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
     [
         (133_080.0, (), "consistent", "Official bls:OEUN000000000000015125213"),
         (135_000.0, (), "inconsistent", "Official"),
-        (None, ("5",), "unverifiable", "publishes no value for 2024-01 (footnotes: 5)"),
+        (None, ("5",), "unverifiable", "publishes no value for 2024 (footnotes: 5)"),
     ],
 )
 def test_article_wage_against_its_oews_series(figures, official, footnotes, status, phrase) -> None:
@@ -91,7 +91,7 @@ def test_article_wage_against_its_oews_series(figures, official, footnotes, stat
 def test_missing_official_value_and_missing_series_are_unverifiable_with_reasons(figures) -> None:
     checks = counterpart_checks(figures, CORE_OBSERVATIONS.empty_frame())
     assert (
-        "no bls:OEUN000000000000015125213 value covering 2024-05"
+        "bls:OEUN000000000000015125213 has no observations at all in core/observations"
         in _status(checks, "swdev_median_wage_may2024")["explanation"]
     )
     unemployment = _status(checks, "swdev_unemployment_rate_2025")

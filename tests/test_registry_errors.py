@@ -260,8 +260,10 @@ CASES = [
     (
         "latin1_byte",
         FIGURES,
-        lambda text: text.replace("Software developers", "Software d\xe9velopers", 1).encode(
-            "latin-1"
+        # One Latin-1 byte in an otherwise UTF-8 file (the registry's own notes hold dashes that
+        # Latin-1 cannot encode).
+        lambda text: text.replace("Software developers", "Software d\udce9velopers", 1).encode(
+            "utf-8", errors="surrogateescape"
         ),
         ["published_figures.csv:2", "'subject'", "byte 0xe9 at character", "utf8_encoding"],
     ),
@@ -308,7 +310,8 @@ def test_malformed_registry_fails_clearly_and_keeps_the_lake(
         "core/claims",
         *(("core/",) if file == FIGURES else ()),
     )
-    kept = {p: d for p, d in before.items() if p.startswith(protected)}
+    # core/articles is read from its own file, upstream of the figures: not protected here.
+    kept = {p: d for p, d in before.items() if p.startswith(protected) and "articles" not in p}
     assert len(kept) >= 6
     assert_datapackage_matches_files(workspace.lake_root)
     assert {p: after.get(p) for p in kept} == kept, "tables downstream of the bad file changed"

@@ -24,6 +24,7 @@ from labor_lake.checks.rows import (
     metric_frame,
     metric_row,
 )
+from labor_lake.registry.articles import article_id_expr
 from labor_lake.registry.validation import Problem
 from schemas.formulas import FORMULAS, FormulaError
 from schemas.tables import METRIC_TABLE_BY_FORMULA
@@ -231,3 +232,34 @@ def _stated(claim: Mapping[str, object]) -> str:
     assert isinstance(low, float) and isinstance(high, float)
     stated = _fmt(low) if low == high else f"{_fmt(low)} to {_fmt(high)}"
     return f"{stated} {claim['stated_unit']} (tolerance {tolerance:g})"
+
+
+def attribute_articles(
+    claim_checks: pl.DataFrame, figures: pl.DataFrame, claims: pl.DataFrame
+) -> pl.DataFrame:
+    """claim_checks with `article_id`: the article whose figures each row rests on. A figure
+    checked against its series is its own figure's; a claim (and its OEWS proxies by year and
+    trend) is the article of its first input figure that names one."""
+    article_of_figure = dict(
+        zip(figures["figure_id"], figures.select(article_id_expr())["source_document"], strict=True)
+    )
+    claim_inputs = dict(zip(claims["claim_id"], claims["input_figure_ids"], strict=True))
+
+    def article(kind: str, claim_id: str | None, inputs: list[str]) -> str | None:
+        if kind == "figure_vs_official":
+            figure_ids = inputs[:1]
+        else:
+            figure_ids = list(claim_inputs.get(claim_id or "", []))
+        return next((a for f in figure_ids if (a := article_of_figure.get(f))), None)
+
+    return claim_checks.with_columns(
+        article_id=pl.Series(
+            [
+                article(kind, about or claim, inputs)
+                for kind, about, claim, inputs in claim_checks.select(
+                    "kind", "about_claim_id", "claim_id", "inputs"
+                ).iter_rows()
+            ],
+            dtype=pl.String,
+        )
+    )

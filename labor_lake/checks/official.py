@@ -7,6 +7,8 @@ figure, or the series has no value for its period, the answer is `unverifiable` 
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -16,6 +18,7 @@ import polars as pl
 
 from labor_lake.checks.comparisons import PostingsWindow
 from labor_lake.checks.lineage import observation_reference
+from labor_lake.checks.readings import NoValue, read_series
 from labor_lake.checks.rows import (
     ClaimCheckRow,
     claim_check_frame,
@@ -25,7 +28,7 @@ from labor_lake.checks.rows import (
 )
 from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
-from schemas.vocabulary import RECORDED_SNAPSHOT
+from schemas.vocabulary import DEFAULT_READING, RECORDED_SNAPSHOT
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -33,20 +36,21 @@ from schemas.vocabulary import RECORDED_SNAPSHOT
 Revisions = Mapping[str, tuple[date, ...]]
 
 
-def rounding_tolerance(value: float) -> float:
-    """Half a unit in the last printed digit: 3.3 -> 0.05, 133080 -> 0.5."""
+# A number written with a scale word, as in "5.0 million jobs": its last digit is in millions.
+_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)\b", re.IGNORECASE)
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def rounding_tolerance(value: float, as_printed: str | None = None) -> float:
+    """Half a unit in the last printed digit: 3.3 -> 0.05, 133080 -> 0.5, and 5000000 printed
+    "5.0 million" -> 50,000 (the registry holds the number; the words say how it was rounded)."""
+    for digits, word in _SCALED.findall(as_printed or ""):
+        scale = _SCALE[word.lower()]
+        if math.isclose(float(digits) * scale, abs(value)):
+            exponent = Decimal(digits).as_tuple().exponent
+            return 0.5 * 10.0 ** min(int(exponent), 0) * scale
     exponent = Decimal(repr(value)).normalize().as_tuple().exponent
     return 0.5 * 10.0 ** min(int(exponent), 0)
-
-
-def _covering(observations: pl.DataFrame, series_id: str, start: date, end: date) -> dict | None:
-    """The observation of `series_id` whose period contains [start, end], narrowest first."""
-    rows = observations.filter(
-        (pl.col("series_id") == series_id)
-        & (pl.col("period_start") <= start)
-        & (pl.col("period_end") >= end)
-    ).sort(pl.col("period_end") - pl.col("period_start"))
-    return rows.row(0, named=True) if rows.height else None
 
 
 def vintage_label(observation: Mapping) -> str:
@@ -64,7 +68,7 @@ def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
         low = high = figure["value"]
     else:
         low, high = figure["low"], figure["high"]
-    tolerance = rounding_tolerance(high)
+    tolerance = rounding_tolerance(high, figure["as_printed"])
     if qualifier == "at_least":
         inside = official >= low - tolerance
     elif qualifier == "up_to":
@@ -113,28 +117,25 @@ def _counterpart(figure: Mapping[str, Any], observations: pl.DataFrame) -> Claim
             "unverifiable",
             figure["official_note"] or "No official series is recorded for this figure.",
         )
-    observation = _covering(observations, series_id, figure["period_start"], figure["period_end"])
-    if observation is None:
-        return row(
-            "unverifiable",
-            f"core/observations has no {series_id} value covering {figure['period']} "
-            "(source not fetched yet, or not published for that period).",
-        )
-    if observation["value"] is None:
-        return row(
-            "unverifiable",
-            f"{series_id} publishes no value for {observation['period_start']:%Y-%m} "
-            f"(footnotes: {', '.join(observation['footnote_codes']) or 'none'}).",
-        )
-    official = observation["value"]
+    reading = figure["reading"]
+    found = read_series(
+        observations, series_id, reading, figure["period_start"], figure["period_end"]
+    )
+    if isinstance(found, NoValue):
+        return row("unverifiable", found.reason)
+    official = found.value
     status, how = _verdict(figure, official)
-    release = f"{observation['release']}, " if observation["release"] else ""
+    releases = sorted({o["release"] for o in found.observations if o["release"]})
+    vintages = sorted({vintage_label(o) for o in found.observations})
+    provenance = "; ".join([*releases, *vintages])
+    reading_words = "" if reading == DEFAULT_READING else f" read {reading},"
     return row(
         status,
-        f"Official {series_id} for {observation['period_start']}..{observation['period_end']} is "
-        f"{official:,.10g} ({how}; {release}{vintage_label(observation)}).",
-        tolerance=rounding_tolerance(stated_high),
-        inputs=(observation_reference(series_id, observation["period_start"]),),
+        f"Official {series_id}{reading_words} {found.how} ({how}; {provenance}).",
+        tolerance=rounding_tolerance(stated_high, figure["as_printed"]),
+        inputs=tuple(
+            observation_reference(series_id, o["period_start"]) for o in found.observations
+        ),
         computed=official,
     )
 

@@ -25,6 +25,11 @@ SOURCES_CHECK = "sources_reachable"
 # claims named by status.
 LEDGER_COUNT_KEY = "ledger: {kind}: {status}"
 LEDGER_NAMES_KEY = "ledger: {kind}: {status} claims"
+# The ledger counted per article (one line each), for the summary and the asset's page.
+LEDGER_ARTICLES_KEY = "ledger by article"
+# The rows that are an article's own statements: its claims and its figures against their
+# series (the OEWS proxies by year and trend are evidence for a claim, counted under the kinds).
+ARTICLE_KINDS = ("article_claim", "oews_proxy_claim", "figure_vs_official")
 _MAX_NAMES = 6
 _GENERIC_CAUSE = "unreachable earlier in this run; not asked again"
 # "using the recorded snapshot of 2024-10-03" and "(787 days old)", read back from the refresh's
@@ -57,6 +62,8 @@ class RunFacts:
     ledger_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     # The claims named, by kind (of CLAIM_KINDS), then status (of NAMED_STATUSES).
     ledger_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # One line per article: its title, publisher and date, and its statements' statuses.
+    ledger_articles: list[str] = field(default_factory=list)
     report_path: str | None = None
     release: str | None = None
     # The publisher's name of each source (the catalog's [publishers]), for the source lines.
@@ -182,6 +189,9 @@ def summary_lines(facts: RunFacts) -> list[str]:
                     for status in NAMED_STATUSES
                     if named.get(status)
                 ]
+        if facts.ledger_articles:
+            lines.append(f"Ledger by article ({len(facts.ledger_articles)}):")
+            lines += [f"  {line}" for line in facts.ledger_articles]
     else:
         lines.append("Ledger: not rebuilt in this run")
     lines.append(f"Lake:    {facts.lake_root}")
@@ -210,9 +220,34 @@ def status_counts(claim_checks: pl.DataFrame) -> dict[str, dict[str, int]]:
     }
 
 
-def ledger_metadata(claim_checks: pl.DataFrame) -> dict[str, int | str]:
+def article_lines(claim_checks: pl.DataFrame, articles: pl.DataFrame) -> list[str]:
+    """One line per article with statements in the ledger: `Title (Publisher, 2024-03-14): 3
+    consistent, 1 inconsistent`, by date, undated articles last."""
+    rows = claim_checks.filter(
+        pl.col("kind").is_in(ARTICLE_KINDS) & pl.col("article_id").is_not_null()
+    )
+    counts = {
+        (article, status): n
+        for article, status, n in rows.group_by("article_id", "status").len().iter_rows()
+    }
+    lines = []
+    for article in articles.sort("published_on", "title", nulls_last=True).iter_rows(named=True):
+        by_status = {s: counts.get((article["article_id"], s), 0) for s in LEDGER_STATUSES}
+        if not any(by_status.values()):
+            continue
+        day = f"{article['published_on']}" if article["published_on"] else "undated"
+        lines.append(
+            f"{article['title']} ({article['publisher']}, {day}): {count_words(by_status)}"
+        )
+    return lines
+
+
+def ledger_metadata(
+    claim_checks: pl.DataFrame, articles: pl.DataFrame | None = None
+) -> dict[str, int | str]:
     """The ledger as metadata of its materialization: counts by kind and status (numbers, which
-    the UI plots over runs), and the claims of CLAIM_KINDS with NAMED_STATUSES, by name."""
+    the UI plots over runs), the claims of CLAIM_KINDS with NAMED_STATUSES by name, and the
+    counts per article where the articles are given."""
     counts = {
         LEDGER_COUNT_KEY.format(kind=kind, status=status): n
         for kind, by_status in status_counts(claim_checks).items()
@@ -229,7 +264,12 @@ def ledger_metadata(claim_checks: pl.DataFrame) -> dict[str, int | str]:
         for kind in CLAIM_KINDS
         for status in NAMED_STATUSES
     }
-    return {**counts, **names}
+    by_article = (
+        {LEDGER_ARTICLES_KEY: "\n".join(article_lines(claim_checks, articles))}
+        if articles is not None
+        else {}
+    )
+    return {**counts, **names, **by_article}
 
 
 def ledger_counts_from(metadata: dict[str, object]) -> dict[str, dict[str, int]]:
@@ -251,3 +291,9 @@ def ledger_names_from(metadata: dict[str, object]) -> dict[str, dict[str, list[s
             if listed := metadata.get(LEDGER_NAMES_KEY.format(kind=kind, status=status)):
                 names.setdefault(kind, {})[status] = str(listed).split(", ")
     return names
+
+
+def ledger_articles_from(metadata: dict[str, object]) -> list[str]:
+    """The per-article lines `ledger_metadata` gave, read back from the metadata."""
+    listed = metadata.get(LEDGER_ARTICLES_KEY)
+    return str(listed).splitlines() if listed else []

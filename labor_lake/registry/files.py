@@ -23,7 +23,7 @@ from typing import Protocol
 import polars as pl
 
 from labor_lake.registry.numbers import NumberError, magnitude_problem, parse_number
-from labor_lake.registry.periods import PeriodError, period_bounds
+from labor_lake.registry.periods import PeriodError, period_bounds, strict_date
 from labor_lake.registry.validation import Problem, ValidationFailed
 from schemas.model import Table
 
@@ -227,6 +227,8 @@ def parse_registry(raw: pl.DataFrame, table: Table) -> pl.DataFrame:
             if column.name not in cells:
                 continue
             text = cells[column.name]
+            if text is None and column.default is not None:
+                text = column.default
             if text is None or column.dtype == pl.String or column.dtype == pl.Int64:
                 row[column.name] = text
             elif column.dtype == pl.Float64:
@@ -249,6 +251,14 @@ def parse_registry(raw: pl.DataFrame, table: Table) -> pl.DataFrame:
                     )
                     continue
                 row[column.name] = number
+            elif column.dtype == pl.Date:
+                row[column.name] = None
+                try:
+                    row[column.name] = strict_date(text)
+                except PeriodError as error:
+                    problems.append(
+                        _cell_problem(f"date: {error}", column.name, text, cells, record_column)
+                    )
             elif column.dtype == pl.List(pl.String):
                 row[column.name] = [
                     item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()
@@ -260,10 +270,14 @@ def parse_registry(raw: pl.DataFrame, table: Table) -> pl.DataFrame:
             if cells.get("period") is not None:
                 try:
                     row["period_start"], row["period_end"] = period_bounds(cells["period"])
-                except PeriodError:
+                except PeriodError as error:
                     problems.append(
                         _cell_problem(
-                            "period_format", "period", cells["period"], cells, record_column
+                            f"period_format: {error}",
+                            "period",
+                            cells["period"],
+                            cells,
+                            record_column,
                         )
                     )
         rows.append(row)
