@@ -11,6 +11,7 @@ from datetime import timedelta
 import dagster as dg
 
 from assets import settings
+from assets.claim_reviews import claim_review_documents
 from assets.datapackage import datapackage
 from assets.metrics import metrics_ledger
 from assets.oews import core_oews_estimates
@@ -83,6 +84,7 @@ _assets = [
     datapackage,
     duckdb_views,
     report,
+    claim_review_documents,
     release,
 ]
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -137,12 +138,14 @@ def _resource(table: Table, parts: list[dict]) -> dict:
     }
 
 
-def publish(lake: Lake, tables: list[Table], day: date) -> Release:
-    """Release the current files of `tables` (a partitioned table: every partition file) unless
-    they equal the latest release."""
+def publish(lake: Lake, tables: list[Table], day: date, documents: Sequence[str] = ()) -> Release:
+    """Release the current files of `tables` (a partitioned table: every partition file), and
+    the lake's `documents` (lake-relative paths, e.g. the ClaimReview files), unless they equal
+    the latest release."""
     remove_staging_leftovers(lake)
     files = {table: found for table in tables if (found := _table_files(lake, table))}
     hashes = {path: _file_sha256(lake, path) for paths in files.values() for path in paths}
+    hashes |= {path: _file_sha256(lake, path) for path in documents}
     content = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
     latest = latest_release(lake)
     if latest is not None and latest["content_sha256"] == content:
@@ -170,6 +173,8 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
                 }
             )
         resources.append(_resource(table, parts))
+    for path in documents:
+        lake.write_bytes(f"{build_in}/{path}", lake.read_bytes(path))
     package = {
         "name": "labor-lake",
         "version": name,
