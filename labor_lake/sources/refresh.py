@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from labor_lake.lake.files import Lake
+from labor_lake.lake.files import DamagedFile, Lake
 from labor_lake.sources.catalog import Catalog, CatalogError, Dataset
 from labor_lake.sources.connector import OBSERVATION_COLUMNS, Connector, DatasetRequest, Parsed
 from labor_lake.sources.http import Fetched, SourceError, SourceUnreachable
@@ -225,12 +225,23 @@ class SourceRefresh:
     def run(self) -> Refreshed:
         if self.mode not in MODES:
             raise ValueError(f"source mode {self.mode!r}: expected one of {', '.join(MODES)}")
-        previous = (
-            self.lake.read_table(self.table)
-            if self.lake.exists(self.table.relative_path)
-            else self.table.empty_frame()
-        )
-        result = Refreshed(previous)
+        healed = []
+        try:
+            previous = (
+                self.lake.read_table(self.table)
+                if self.lake.exists(self.table.relative_path)
+                else self.table.empty_frame()
+            )
+        except DamagedFile as damaged:
+            # Never blocks the refresh: treated as absent (datasets are fetched or seeded anew)
+            # and kept aside, since it alone listed the older vintages under raw/payloads/.
+            aside = self.lake.set_aside(self.table.relative_path)
+            previous = self.table.empty_frame()
+            healed.append(
+                f"{damaged.url}: {damaged.problem}; treated as absent and rewritten, the damaged "
+                f"file kept as {aside}"
+            )
+        result = Refreshed(previous, warnings=healed)
         for dataset in self.catalog.by_source(self.source):
             self._refresh(dataset, result)
         return result
