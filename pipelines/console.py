@@ -21,7 +21,6 @@ FAILURE_EVENTS = frozenset(
         dg.DagsterEventType.STEP_FAILURE,
         dg.DagsterEventType.RUN_FAILURE,
         dg.DagsterEventType.RESOURCE_INIT_FAILURE,
-        dg.DagsterEventType.ENGINE_EVENT,
     }
 )
 

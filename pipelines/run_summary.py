@@ -70,10 +70,12 @@ def run_facts(
         event = entry.dagster_event
         if event is None:
             continue
-        if (failure := event_failure(event)) is not None:
-            line = failure_line(where(event), *failure)
-            if line not in facts.failures:  # a lock refusal fails the resources and the run
-                facts.failures.append(line)
+        failure = event_failure(event)
+        # The run's own failure repeats a step's or the resources' (a lock refusal fails both).
+        if failure is not None and not (
+            event.event_type == dg.DagsterEventType.RUN_FAILURE and facts.failures
+        ):
+            facts.failures.append(failure_line(where(event), *failure))
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
             facts.planned.append(event.asset_key.to_user_string())
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE and event.step_key:

@@ -97,4 +97,5 @@ def failure_line(where: str, chain: list[RaisedError], description: str | None =
             f"{innermost.name}: {_one_line(innermost.message)} (unexpected: the stack trace is in "
             "the run's log; please report it)"
         )
-    return f"{where}: {what}" if where else what
+    # A validation report and a dataset's error often start with the name already.
+    return f"{where}: {what}" if where and not what.startswith(f"{where}: ") else what

@@ -295,7 +295,10 @@ class SourceRefresh:
                 statuses.append("fetched")
         except SourceError as error:
             if self.mode == "live":
-                raise SourceError(f"{dataset.id}: {error} (LABOR_LAKE_SOURCES=live)") from None
+                named = (
+                    str(error) if str(error).startswith(dataset.id) else f"{dataset.id}: {error}"
+                )
+                raise SourceError(f"{named} (LABOR_LAKE_SOURCES=live)") from None
             self._use_what_is_held(dataset, result, "fallback", str(error))
             return
         status = "fetched" if "fetched" in statuses else "unchanged"
