@@ -1,6 +1,6 @@
 """Assets for consumers: the DuckDB catalog of the current tables, and dated releases."""
 
-from __future__ import annotations
+# (No `from __future__ import annotations`: dagster inspects the `context` annotation.)
 
 from datetime import UTC, datetime
 
@@ -44,7 +44,7 @@ def duckdb_views(lake: LakeResource) -> dg.MaterializeResult:
     ],
     code_version=source_version(publish),
 )
-def release(lake: LakeResource) -> dg.MaterializeResult:
+def release(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Copy the published tables (core and metrics) into an immutable dated folder
     `releases/<YYYY-MM-DD>[.<n>]/` with its own datapackage.json and views.sql, then point
     `releases/latest.json` at it. Runs only in the `publish` job, after the whole build and all of
@@ -55,6 +55,8 @@ def release(lake: LakeResource) -> dg.MaterializeResult:
         for path in lake.lake.fs.glob(lake.lake.path(f"{CLAIM_REVIEWS_FOLDER}/*.jsonld"))
     )
     made = publish(lake.lake, PUBLISHED_TABLES, datetime.now(UTC).date(), documents=reviews)
+    if made.healed:
+        context.log.warning(made.healed)
     return dg.MaterializeResult(
         metadata={"release": made.name, "new_release": made.created, "files": made.files}
     )

@@ -39,6 +39,7 @@ from pipelines.automation import (
     refresh_sources_job,
     registry_changed_sensor,
 )
+from pipelines.console import console_logger
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
 from pipelines.run_summary import run_summary_on_failure, run_summary_on_success
@@ -110,6 +111,7 @@ def build_definitions() -> dg.Definitions:
             run_summary_on_failure,
         ],
         executor=in_process_or_multiprocess_executor,
+        loggers={"console": console_logger},
         resources={
             "io_manager": ParquetLakeIOManager(
                 lake_resource=lake,

@@ -20,6 +20,7 @@ from dagster._core.log_manager import get_log_record_metadata, has_log_record_me
 from dagster._core.storage.event_log.base import EventLogStorage
 
 from assets import settings
+from labor_lake.present.failures import failure_line
 from labor_lake.present.run_summary import (
     CheckOutcome,
     RunFacts,
@@ -29,6 +30,7 @@ from labor_lake.present.run_summary import (
     summary_lines,
 )
 from labor_lake.sources.catalog import CatalogError, load_catalog
+from pipelines.console import event_failure, where
 
 _RUN_END = {dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE}
 
@@ -69,6 +71,12 @@ def run_facts(
         event = entry.dagster_event
         if event is None:
             continue
+        failure = event_failure(event)
+        # The run's own failure repeats a step's or the resources' (a lock refusal fails both).
+        if failure is not None and not (
+            event.event_type == dg.DagsterEventType.RUN_FAILURE and facts.failures
+        ):
+            facts.failures.append(failure_line(where(event), *failure))
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
             facts.planned.append(event.asset_key.to_user_string())
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE and event.step_key:

@@ -85,18 +85,20 @@ def test_top_coded_wage_is_empty_with_its_footnote_in_may(shared_realdata: Path)
     assert parsed.warnings == ()
 
 
-def test_unknown_series_gives_no_rows_and_a_warning(shared_realdata: Path) -> None:
+def test_unknown_series_is_a_source_error() -> None:
+    # The real answer for an obsolete SOC code (copied into tests/data, see its README).
     content = (
-        shared_realdata
+        Path(__file__).parent
+        / "data"
         / "bls"
-        / "quoted"
         / "oews_series_does_not_exist_OEUN000000000000015113201.json"
     ).read_bytes()
     spec = SeriesSpec("OEUN000000000000015113201", "Obsolete code", "employment", "count")
-    parsed = bls.parse(_with_series(OEWS, spec), content, "u")
-    assert parsed.observations.height == 0
-    assert parsed.warnings == (
-        "bls_oews_api: Series does not exist for Series OEUN000000000000015113201",
+    with pytest.raises(SourceError) as error:
+        bls.parse(_with_series(OEWS, spec), content, "u")
+    assert str(error.value) == (
+        "bls_oews_api (u): BLS answered 'Series does not exist for Series "
+        "OEUN000000000000015113201' with no data; check the series id in the catalog"
     )
 
 

@@ -68,6 +68,8 @@ class RunFacts:
     release: str | None = None
     # The publisher's name of each source (the catalog's [publishers]), for the source lines.
     source_names: dict[str, str] = field(default_factory=dict)
+    # Why the run failed, one line per failure (labor_lake/present/failures.py).
+    failures: list[str] = field(default_factory=list)
 
 
 def _names(names: list[str]) -> str:
@@ -163,6 +165,7 @@ def summary_lines(facts: RunFacts) -> list[str]:
     ]
     if facts.failed_steps:
         lines.append(f"Failed steps: {_names(facts.failed_steps)}")
+    lines += [f"Failed: {failure}" for failure in facts.failures]
     lines.append(
         "Checks failed: " + _names([f"{c.asset} {c.name}" for c in failed])
         if failed
