@@ -200,7 +200,8 @@ def metrics_ledger(
             ),
         }
         for table, rows in official.items():
-            frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
+            # Pay premiums between published figures have no occupation pair: empty there.
+            frames[table] = pl.concat([frames[table], rows], how="diagonal").sort("metric_id")
         frames[METRICS_CLAIM_CHECKS] = pl.concat(
             [
                 ledger.claim_checks,

@@ -23,7 +23,7 @@ from labor_lake.lake.tables import read_partitioned_table
 from schemas.tables import TABLES_BY_ID
 
 # The repository's lake: this file is <repository>/labor_lake/lake/reader.py.
-REPOSITORY_LAKE = Path(__file__).resolve().parents[1] / "data_lake"
+REPOSITORY_LAKE = Path(__file__).resolve().parents[2] / "data_lake"
 
 
 def lake_root(root: str | None = None) -> str:
