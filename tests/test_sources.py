@@ -77,9 +77,7 @@ def serve_revised_ai_share(httpserver, monkeypatch) -> None:
     httpserver.clear()
     replay = Replay(httpserver)
     replay.serve_url(AI_SHARE_URL, revised)
-    replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(
-        monkeypatch
-    )
+    replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic().point(monkeypatch)
 
 
 # --- The catalog and its snapshots ------------------------------------------------------------
@@ -165,9 +163,7 @@ def test_auto_mode_falls_back_dataset_by_dataset_on_404_and_500(
 ) -> None:
     replay = Replay(httpserver)
     replay.serve_url(AGGREGATE_URL, "upstream broke", status=500)
-    replay.serve_recorded(
-        except_datasets=("indeed_ai_share", "indeed_aggregate_postings_us")
-    )
+    replay.serve_recorded(except_datasets=("indeed_ai_share", "indeed_aggregate_postings_us"))
     replay.serve_synthetic().point(monkeypatch, mode="auto")
     # The AI tracker is not served at all: the replay answers 404, as a wrong branch would.
 
