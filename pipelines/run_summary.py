@@ -27,6 +27,7 @@ from labor_lake.present.run_summary import (
     ledger_articles_from,
     ledger_counts_from,
     ledger_names_from,
+    ledger_statements_from,
     summary_lines,
 )
 from labor_lake.sources.catalog import CatalogError, load_catalog
@@ -39,14 +40,18 @@ def _plain(value: object) -> object:
     return getattr(value, "value", value)
 
 
-def _publisher_names() -> dict[str, str]:
-    """Each source's publisher name from the catalog in use; none (sources by their ids) when the
-    catalog cannot be read, so that a run failed by a bad catalog still gets its summary."""
+def _catalog_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Each source's publisher name and each dataset's title from the catalog in use; none
+    (sources and datasets by their ids) when the catalog cannot be read, so that a run failed by
+    a bad catalog still gets its summary."""
     try:
         catalog = load_catalog(settings.catalog_path())
     except (OSError, CatalogError):
-        return {}
-    return {source: publisher.name for source, publisher in catalog.publishers.items()}
+        return {}, {}
+    return (
+        {source: publisher.name for source, publisher in catalog.publishers.items()},
+        {dataset.id: dataset.title for dataset in catalog.datasets},
+    )
 
 
 def run_facts(
@@ -58,6 +63,7 @@ def run_facts(
         if isinstance(instance, dg.DagsterInstance)
         else instance.get_logs_for_run(run_id)
     )
+    source_names, dataset_titles = _catalog_names()
     facts = RunFacts(
         succeeded=succeeded,
         planned=[],
@@ -65,7 +71,8 @@ def run_facts(
         failed_steps=[],
         checks=[],
         lake_root=_display_root(settings.lake_root()),
-        source_names=_publisher_names(),
+        source_names=source_names,
+        dataset_titles=dataset_titles,
     )
     for entry in logs:
         event = entry.dagster_event
@@ -105,10 +112,12 @@ def run_facts(
                 facts.ledger_counts = ledger_counts_from(metadata)
                 facts.ledger_names = ledger_names_from(metadata)
                 facts.ledger_articles = ledger_articles_from(metadata)
+                facts.ledger_statements = ledger_statements_from(metadata)
             elif key == "report":
                 facts.report_path = str(metadata.get("report"))
             elif key == "release":
                 facts.release = str(metadata.get("release"))
+                facts.release_created = bool(metadata.get("new_release", True))
     return facts
 
 

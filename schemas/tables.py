@@ -770,9 +770,58 @@ def _metric_table(name: str, description: str) -> Table:
     )
 
 
-METRICS_PAY_PREMIUMS = _metric_table(
-    "pay_premiums",
-    "Pay premiums (a / b - 1) x 100 and pay differences a - b between like-for-like pay figures.",
+# The OEWS occupation pair a premium compares (registry/occupation_pairs.csv), so that "the
+# premium of this pair by year and statistic" is one filter: `pair_id`, then `period` and `measure`.
+PAY_PAIR_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "pair_id",
+        pl.String,
+        "The occupation pair of registry/occupation_pairs.csv whose OEWS premium the row is; "
+        "empty for premiums between published figures.",
+        nullable=True,
+    ),
+    Column(
+        "numerator_occ_code",
+        pl.String,
+        "SOC code of the numerator occupation `a` of an OEWS pair premium (the subject); empty "
+        "where the row is not a pair premium.",
+        nullable=True,
+        pattern=r"^\d{2}-\d{4}$",
+    ),
+    Column(
+        "numerator_occ_title",
+        pl.String,
+        "BLS title of the numerator occupation (registry/oews_concordance.csv, checked against "
+        "the OEWS files).",
+        nullable=True,
+    ),
+    Column(
+        "denominator_occ_code",
+        pl.String,
+        "SOC code of the denominator occupation `b` of an OEWS pair premium (the base); empty "
+        "where the row is not a pair premium.",
+        nullable=True,
+        pattern=r"^\d{2}-\d{4}$",
+    ),
+    Column(
+        "denominator_occ_title",
+        pl.String,
+        "BLS title of the denominator occupation (registry/oews_concordance.csv, checked "
+        "against the OEWS files).",
+        nullable=True,
+    ),
+)
+
+METRICS_PAY_PREMIUMS = Table(
+    zone="metrics",
+    name="pay_premiums",
+    description=(
+        "Pay premiums (a / b - 1) x 100 and pay differences a - b between like-for-like pay "
+        "figures, and the OEWS premiums of each occupation pair by year and statistic."
+    ),
+    schema_version="1.1.0",
+    primary_key="metric_id",
+    columns=METRIC_COLUMNS + PAY_PAIR_COLUMNS,
 )
 METRICS_POSTINGS_DIVERGENCE = _metric_table(
     "postings_divergence",

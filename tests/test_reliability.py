@@ -30,7 +30,16 @@ from labor_lake.sources.snapshots import load_manifest
 from pipelines.run_summary import run_facts
 from schemas.tables import CORE_OBSERVATIONS
 
-from .conftest import BIN, REGISTRY, SYNTHETIC, Workspace, cli_env, copy_repository, run_pipeline
+from .conftest import (
+    BIN,
+    RECORDED_COPIES,
+    REGISTRY,
+    SYNTHETIC,
+    Workspace,
+    cli_env,
+    copy_repository,
+    run_pipeline,
+)
 from .faults import Body, Fault, FaultServer
 
 BLS_PATH = "/publicAPI/v2/timeseries/data/"
@@ -242,8 +251,13 @@ def test_every_dataset_with_its_own_fault_falls_back_alone_and_changes_nothing(
 def test_series_that_does_not_exist_on_a_fresh_lake_seeds_from_the_snapshot(
     workspace: Workspace, monkeypatch
 ) -> None:
-    # The real answer BLS gives for an unknown id (tests/data/bls), asked for LNS14000000.
-    unknown = SYNTHETIC / "bls" / "oews_series_does_not_exist_OEUN000000000000015113201.json"
+    # The real answer BLS gives for an unknown id (snapshots/copies), asked for LNS14000000.
+    unknown = (
+        RECORDED_COPIES
+        / "bls"
+        / "quoted"
+        / "oews_series_does_not_exist_OEUN000000000000015113201.json"
+    )
     answer = unknown.read_bytes().replace(b"OEUN000000000000015113201", b"LNS14000000")
     with FaultServer() as server:
         serve_every_source(server, monkeypatch, mode="auto")

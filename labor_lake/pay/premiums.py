@@ -31,6 +31,7 @@ from labor_lake.checks.rows import (
 from labor_lake.registry.validation import Problem, ValidationFailed
 from labor_lake.sources.oews import is_top_coded, national
 from schemas.formulas import growth_pct, premium_pct
+from schemas.tables import PAY_PAIR_COLUMNS
 
 # OEWS column -> the measure its premium and growth rows carry.
 ANNUAL_WAGE_MEASURES: dict[str, str] = {
@@ -306,7 +307,22 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
 
 
 def premium_frame(found: list[Premium]) -> pl.DataFrame:
-    return metric_frame(p.metric for p in found)
+    """The premiums as metrics rows, each with its pair and the two occupations it compares
+    (`PAY_PAIR_COLUMNS`)."""
+    pairs = pl.DataFrame(
+        [
+            {
+                "pair_id": p.pair.pair_id,
+                "numerator_occ_code": p.subject.occ_code,
+                "numerator_occ_title": p.subject.occ_title,
+                "denominator_occ_code": p.base.occ_code,
+                "denominator_occ_title": p.base.occ_title,
+            }
+            for p in found
+        ],
+        schema={c.name: c.dtype for c in PAY_PAIR_COLUMNS},
+    )
+    return pl.concat([metric_frame(p.metric for p in found), pairs], how="horizontal")
 
 
 def _claim_id(premium: Premium, several: bool) -> str:

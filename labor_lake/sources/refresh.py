@@ -36,7 +36,7 @@ from labor_lake.sources.payloads import (
     vintage_format,
     vintages_to_read,
 )
-from labor_lake.sources.snapshots import Snapshot
+from labor_lake.sources.snapshots import SNAPSHOT_LABEL, Snapshot
 from schemas.model import Table
 from schemas.tables import CORE_OBSERVATIONS
 from schemas.vocabulary import RECORDED_SNAPSHOT
@@ -348,11 +348,16 @@ class SourceRefresh:
         if in_use is None:
             self._seed(dataset, result, reason)
             return
-        detail = (
-            f"{reason}; using the lake's last good vintage"
-            if reason
-            else "not fetched (offline mode); using the lake's newest vintage"
-        )
+        prefix = f"{reason}; " if reason else "not fetched (offline mode); "
+        newest = newest_vintages(result.manifest).filter(pl.col("dataset") == dataset.id)
+        if (newest["origin"] == RECORDED_SNAPSHOT).all():
+            # Seeded by an earlier run: name the snapshots by their day, as the seeding run did.
+            days = sorted({f"{d:%Y-%m-%d}" for d in newest["fetched_at"]})
+            labels = ", ".join(SNAPSHOT_LABEL.format(date=day) for day in days)
+            detail = f"{prefix}nothing new, still using the {labels}"
+        else:
+            detail = prefix + ("using the lake's last good vintage" if reason
+                               else "using the lake's newest vintage")  # fmt: skip
         result.outcomes.append(Outcome(dataset.id, status, detail, in_use))
 
     def _seed(self, dataset: Dataset, result: Refreshed, reason: str = "") -> None:
