@@ -17,6 +17,7 @@ here draws an image: static copies are made on request (labor_lake.present.image
 from __future__ import annotations
 
 import html
+import json
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -177,6 +178,16 @@ def _spec(data: list[dict], **body: object) -> dict:
 
 def _colour_scale(domain: list[str], colours: list[str]) -> dict:
     return {"domain": domain, "range": colours}
+
+
+def _named(name: str, field: str = "colour") -> dict:
+    """A transform that names a layer's marks for its legend entry: the layer's colour is then
+    a field of one scale shared by every layer (a constant colour would have no legend)."""
+    return {"calculate": json.dumps(name), "as": field}
+
+
+def _colour(scale: dict, field: str = "colour") -> dict:
+    return {"field": field, "type": "nominal", "scale": scale, "title": None}
 
 
 def _vintage(release: str | None, fetched_at: datetime | None, origin: str | None) -> str:
@@ -474,18 +485,16 @@ def premiums_over_time_chart(
          "axis": {"format": "d", "tickMinStep": 1}, "scale": {"zero": False}}  # fmt: skip
     y_title = "premium, % over the comparison group"
 
-    def only(kind: str) -> list[dict]:
+    def only(kind: str, name: str | None = None) -> list[dict]:
         # A year with no file is a row with no values: kept by the lines, so that they break.
-        if kind == "year":
-            return [{"filter": "datum.kind !== 'break'"}]
-        return [{"filter": f"datum.kind === '{kind}'"}]
+        keep = "datum.kind !== 'break'" if kind == "year" else f"datum.kind === '{kind}'"
+        return [{"filter": keep}] + ([_named(name)] if name else [])
 
     def band(low: str, high: str, name: str) -> dict:
-        return {"transform": only("year"),
+        return {"transform": only("year", name),
                 "mark": {"type": "area", "opacity": 0.8, "invalid": "break-paths-show-domains"},
                 "encoding": {"x": x, "y": {"field": low, "type": "quantitative", "title": y_title},
-                             "y2": {"field": high}, "color": {"datum": name, "scale": colour_scale,
-                                                              "title": None}}}  # fmt: skip
+                             "y2": {"field": high}, "color": _colour(colour_scale)}}  # fmt: skip
 
     tooltip = [{"field": "year", "title": "May of"},
                {"field": "median", "title": "median premium, %", "format": ",.3f"},
@@ -510,19 +519,18 @@ def premiums_over_time_chart(
             "layer": [
                 band("low90", "high90", legend[0]),
                 band("low50", "high50", legend[1]),
-                {"transform": only("year"),
+                {"transform": only("year", legend[3]),
                  "mark": {"type": "line", "strokeDash": [5, 3], "invalid": "break-paths-show-domains"},
                  "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"},
-                              "color": {"datum": legend[3], "scale": colour_scale}}},
-                {"transform": only("year"),
+                              "color": _colour(colour_scale)}},
+                {"transform": only("year", legend[2]),
                  "mark": {"type": "line", "point": {"size": 50, "filled": True},
                           "invalid": "break-paths-show-domains"},
                  "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"},
-                              "color": {"datum": legend[2], "scale": colour_scale},
-                              "tooltip": tooltip}},
-                {"transform": only("break"),
+                              "color": _colour(colour_scale), "tooltip": tooltip}},
+                {"transform": only("break", legend[4]),
                  "mark": {"type": "rule", "strokeDash": [2, 2], "strokeWidth": 1.5},
-                 "encoding": {"x": x, "color": {"datum": legend[4], "scale": colour_scale}}},
+                 "encoding": {"x": x, "color": _colour(colour_scale)}},
                 {"transform": only("year"), "mark": {"type": "rule", "color": "#444444"},
                  "encoding": {"y": {"field": "zero", "type": "quantitative"}}},
                 {"transform": only("no file"),
@@ -639,9 +647,10 @@ def postings_chart(
     layers: list[dict] = []
     if windows:
         layers.append({
-            "data": {"values": windows}, "mark": {"type": "rect", "opacity": 0.5},
+            "data": {"values": windows}, "transform": [_named(window_name, "series")],
+            "mark": {"type": "rect", "opacity": 0.5},
             "encoding": {"x": {"field": "start", "type": "temporal"}, "x2": {"field": "end"},
-                         "color": {"datum": window_name, "scale": colour_scale, "title": None}},
+                         "color": _colour(colour_scale, "series")},
         })  # fmt: skip
     layers += [
         {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#444444"},
@@ -726,10 +735,10 @@ def unemployment_chart(unemployment_gaps: pl.DataFrame, published_figures: pl.Da
                                 "title": "unemployment rate, %",
                                 "scale": {"zero": False, "padding": 16}},
                           "x2": {"field": "own"}}},
-            {"mark": {"type": "point", "filled": False, "strokeWidth": 2, "size": 90},
+            {"transform": [_named("the group's rate")],
+             "mark": {"type": "point", "filled": False, "strokeWidth": 2, "size": 90},
              "encoding": {"x": {"field": "group", "type": "quantitative"},
-                          "color": {"datum": "the group's rate", "scale": colour_scale,
-                                    "title": None}, "tooltip": tooltip}},
+                          "color": _colour(colour_scale), "tooltip": tooltip}},
             {"mark": {"type": "point", "filled": True, "size": 90},
              "encoding": {"x": {"field": "own", "type": "quantitative"},
                           "color": {"field": "colour", "type": "nominal", "scale": colour_scale},
