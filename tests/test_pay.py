@@ -149,7 +149,9 @@ def test_ledger_row_for_each_year_and_percentile_and_a_trend_per_pair(found, cla
     # Four noisy years: each slope's 95% interval holds zero, so no direction is claimed.
     for trend in (data, research):
         assert trend["computed_low"] < 0 < trend["computed_high"]
-        assert trend["explanation"].startswith("The article states no trend. Too few points to tell")
+        assert trend["explanation"].startswith(
+            "The article states no trend. Too few points to tell"
+        )
         assert "standard error" in trend["explanation"] and "from 4 years" in trend["explanation"]
         assert "Gap narrowing" not in trend["explanation"]
     assert len(data["inputs"]) == 8  # two rows a year, four years
