@@ -911,7 +911,7 @@ def checked_figures_chart(
                  "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
                               "y2": {"field": "high"},
                               "stroke": {"field": "status", "type": "nominal",
-                                         "scale": status_scale, "legend": None}}},
+                                         "scale": status_scale}}},
                 {"transform": stated_only,
                  "mark": {"type": "point", "shape": "diamond", "size": 260, "filled": False,
                           "strokeWidth": 2.5},
