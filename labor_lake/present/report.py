@@ -361,12 +361,12 @@ def pay_premium_chart(
     colour = {
         "field": "colour",
         "type": "nominal",
-        "title": "stated range, and each value's status",
+        "title": "range stated; value by status",
         "scale": _colour_scale(*_present(palette, present)),
     }
     y = {"field": "label", "type": "nominal", "sort": None,
          "axis": {"title": None, "labelExpr": _SPLIT, "labelLimit": 220}}  # fmt: skip
-    x_title = "pay premium, % over the comparison group"
+    x_title = "premium over the comparison group, %"
     spec = _spec(
         [],
         height={"step": 52},
@@ -919,7 +919,9 @@ def checked_figures_chart(
                               "stroke": {"field": "status", "type": "nominal",
                                          "scale": status_scale,
                                          "title": "a published figure, at its stated value",
-                                         "legend": {"symbolType": "diamond"}},
+                                         # Above the plot: beside the series' legend it
+                                         # would make the chart too wide for a phone.
+                                         "legend": {"symbolType": "diamond", "orient": "top"}},
                               "tooltip": [{"field": "statement", "title": "figure"},
                                           {"field": "value", "title": "stated", "format": ",.2f"},
                                           {"field": "official", "title": "official value",
