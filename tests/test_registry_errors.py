@@ -96,6 +96,7 @@ def good_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv(settings.LAKE_ROOT_ENV, str(root))
         patch.setenv(settings.FIGURES_ENV, str(REGISTRY / "published_figures.csv"))
         patch.setenv(settings.CLAIMS_ENV, str(REGISTRY / "claims.csv"))
+        patch.setenv(settings.ARTICLES_ENV, str(REGISTRY / "articles.csv"))
         patch.setenv(settings.SOURCES_ENV, "offline")
         assert run_pipeline().success
     return root

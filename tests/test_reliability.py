@@ -157,7 +157,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Copies of the registry files, at one path for the whole module: the raw registry tables
     record where their file is, so every build of a lake copy must read it from the same place."""
     folder = tmp_path_factory.mktemp("registry")
-    for name in ("published_figures.csv", "claims.csv"):
+    for name in ("articles.csv", "published_figures.csv", "claims.csv"):
         shutil.copy(REGISTRY / name, folder / name)
     return folder
 
@@ -166,6 +166,7 @@ def _point_at(patch: pytest.MonkeyPatch, root: Path, registry: Path) -> None:
     patch.setenv(settings.LAKE_ROOT_ENV, str(root))
     patch.setenv(settings.FIGURES_ENV, str(registry / "published_figures.csv"))
     patch.setenv(settings.CLAIMS_ENV, str(registry / "claims.csv"))
+    patch.setenv(settings.ARTICLES_ENV, str(registry / "articles.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +236,9 @@ def test_every_dataset_with_its_own_fault_falls_back_alone_and_changes_nothing(
         "bls_oews_national_2022": "the answer is an HTML page, not the zip workbook",
         "fred_ihlidxus": "is a JSON float, not the string FRED writes",
         "indeed_postings_by_sector_us": "refused: the answer lacks display_name "
-        "['Software Development'], which the lake's vintages hold",
+        "['Software Development', 'IT Operations & Helpdesk', 'Loading & Stocking', "
+        "'Logistic Support', 'Physicians & Surgeons', 'Retail', 'Therapy'], which the lake's "
+        "vintages hold",
     }
     for dataset, words in expected.items():
         line = lines[dataset]
@@ -288,7 +291,9 @@ def test_a_kept_value_no_vintage_ever_held_is_a_configuration_error(
     failed = [line for line in summary(result, instance) if line.startswith("Failed: ")]
     assert failed == [
         "Failed: raw/indeed_hiring_lab_payloads: indeed_postings_by_sector_us: keep.display_name "
-        "lists ['Software Development'], which neither this answer nor any vintage "
+        "lists ['Software Development', 'IT Operations & Helpdesk', 'Loading & Stocking', "
+        "'Logistic Support', 'Physicians & Surgeons', 'Retail', 'Therapy'], which neither this "
+        "answer nor any vintage "
         f"in the lake has; the answer has: {failed[0].split('the answer has: ')[1].split(']')[0]}]; "
         "nothing was stored, the lake keeps its last good payloads and tables: correct the "
         "catalog and run again"

@@ -249,7 +249,7 @@ def _half(content: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
-        (_half, "lacks 1370 of the 2738 rows"),
+        (_half, "lacks 12322 of the 24642 rows"),
         (lambda c: c.splitlines(keepends=True)[0], "header and no rows"),
         (lambda c: b"", "not a CSV"),
         (lambda c: b"<html><body>Rate limited</body></html>", "columns changed"),

@@ -69,6 +69,7 @@ MAGNITUDES: dict[str, Magnitude] = {
     "count": Magnitude(1e10, 1e-3),
     "rank": Magnitude(1e6, 1.0),
     "index": Magnitude(1e6, 1e-6),
+    "ratio": Magnitude(1e6, 1e-6),
 }
 # For a number whose unit is unknown (or not given): still finite and of a sane size.
 ANY_UNIT = Magnitude(1e12, 1e-9)
