@@ -14,7 +14,13 @@ import pytest
 
 from assets.lake_table import asset_key
 from labor_lake.lake.files import PARQUET_METADATA_KEY
-from schemas.tables import ALL_TABLES, CORE_PUBLISHED_FIGURES, RAW_PUBLISHED_FIGURES
+from schemas.tables import (
+    ALL_TABLES,
+    CORE_ARTICLES,
+    CORE_PUBLISHED_FIGURES,
+    RAW_ARTICLES,
+    RAW_PUBLISHED_FIGURES,
+)
 
 from .conftest import Workspace, run_pipeline, serve_sources
 
@@ -155,7 +161,12 @@ def test_multiprocess_executor_is_selectable_by_config(workspace: Workspace) -> 
             dg.reconstructable(build_lake_job),
             instance=instance,
             run_config=config,
-            asset_selection=[asset_key(RAW_PUBLISHED_FIGURES), asset_key(CORE_PUBLISHED_FIGURES)],
+            asset_selection=[
+                asset_key(RAW_ARTICLES),
+                asset_key(CORE_ARTICLES),
+                asset_key(RAW_PUBLISHED_FIGURES),
+                asset_key(CORE_PUBLISHED_FIGURES),
+            ],
         )
         assert result.success
         messages = [e.message or "" for e in instance.all_logs(result.run_id)]

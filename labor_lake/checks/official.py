@@ -29,7 +29,7 @@ from labor_lake.checks.rows import (
 )
 from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
-from schemas.vocabulary import DEFAULT_READING, RECORDED_SNAPSHOT
+from schemas.vocabulary import QUALIFIERS, RECORDED_SNAPSHOT
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -63,6 +63,16 @@ def vintage_label(observation: Mapping) -> str:
     return f"fetched {day}"
 
 
+# How a figure is hedged, in the words of a ledger reason.
+QUALIFIER_WORDS: dict[str, str] = {
+    "exact": "stated as a point",
+    "at_least": "stated as a lower bound",
+    "up_to": "stated as an upper bound",
+    "approximately": "stated loosely (within 5%)",
+}
+assert set(QUALIFIER_WORDS) == set(QUALIFIERS), "words for every qualifier"
+
+
 def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
     qualifier = figure["qualifier"]
     if figure["value"] is not None:
@@ -80,7 +90,7 @@ def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
         inside = low - tolerance <= official <= high + tolerance
     return (
         "consistent" if inside else "inconsistent"
-    ), f"{qualifier}, rounding tolerance {tolerance:g}"
+    ), f"{QUALIFIER_WORDS[qualifier]}, rounding tolerance {tolerance:g}"
 
 
 @dataclass(frozen=True)
@@ -105,10 +115,9 @@ def _check(figure: Mapping[str, Any], observations: pl.DataFrame) -> _Checked:
     releases = sorted({o["release"] for o in found.observations if o["release"]})
     vintages = sorted({vintage_label(o) for o in found.observations})
     provenance = "; ".join([*releases, *vintages])
-    reading_words = "" if reading == DEFAULT_READING else f" read {reading},"
     return _Checked(
         status,
-        f"Official {series_id}{reading_words} {found.how} ({how}; {provenance}).",
+        f"Official {series_id} {found.how} ({how}; {provenance}).",
         found.value,
         tuple(observation_reference(series_id, o["period_start"]) for o in found.observations),
         max(o["vintage_fetched_at"] for o in found.observations).date(),

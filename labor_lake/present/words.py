@@ -25,6 +25,7 @@ _UNIT_AFTER = {
     "count": "",
     "rank": "",
     "index": " (index)",
+    "ratio": " times",
 }
 _DOLLARS = {"usd_per_year", "usd_per_year_difference", "usd_per_hour"}
 UNIT_WORDS = {
@@ -38,6 +39,7 @@ UNIT_WORDS = {
     "count": "count",
     "rank": "rank",
     "index": "index",
+    "ratio": "times",
 }
 _MEASURES = {
     "median_total_comp": "median total compensation",
