@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 import requests
 
@@ -195,11 +196,19 @@ def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
 ) -> None:
     lake, output = quickstart.lake, quickstart.output
     assert quickstart.launched.returncode == 0, "\n".join(output[-60:])
-    assert len(output) <= 80, "\n".join(output)
+    articles = pl.read_parquet(lake / "core" / "articles.parquet").height
+    # The log and a summary of about 25 lines, plus the ledger's line for each article.
+    assert len(output) <= 80 + articles, "\n".join(output)
     assert not [line for line in output if " DEBUG " in line or "Warning" in line], output
     summary = output[next(i for i, line in enumerate(output) if "labor-lake run" in line) :]
-    assert len(summary) <= 25 and "run succeeded" in summary[0]
+    assert len(summary) <= 25 + articles and "run succeeded" in summary[0]
     text = "\n".join(summary)
+    assert f"Ledger by article ({articles}):" in text
+    assert re.search(
+        r"\n  March 2024 US Labor Market Update \(AI-related job postings\) \(Indeed Hiring Lab, "
+        r"2024-03-14\): \d+ consistent",
+        text,
+    )
     assert re.search(
         r"Ledger:\n  the article's claims: \d+ consistent, \d+ unverifiable, \d+ conflict\n"
         r"    conflict: .*\n"
