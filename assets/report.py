@@ -17,6 +17,7 @@ from labor_lake.lake.releases import latest_release
 from labor_lake.sources.publishers import Publishers
 from schemas.tables import (
     ALL_TABLES,
+    CORE_ARTICLES,
     CORE_OBSERVATIONS,
     CORE_PUBLISHED_FIGURES,
     RAW_BLS_PAYLOADS,
@@ -41,7 +42,7 @@ REPORTS = "reports"
     ins={
         **{
             t.name: dg.AssetIn(key=asset_key(t))
-            for t in [*METRICS, CORE_PUBLISHED_FIGURES, CORE_OBSERVATIONS]
+            for t in [*METRICS, CORE_ARTICLES, CORE_PUBLISHED_FIGURES, CORE_OBSERVATIONS]
         },
         **{f"{source}_manifest": dg.AssetIn(key=asset_key(t)) for source, t in MANIFESTS.items()},
     },
@@ -89,8 +90,7 @@ def report(
         ),
         counts=report_module.status_counts(tables["claim_checks"]),
     )
-    # Article titles: none recorded yet, so each article is named by its id.
-    titles: dict[str, str] = {}
+    titles = dict(tables["articles"].select("article_id", "title").iter_rows())
     rendered = report_module.charts(tables, publishers, titles)
     claim_checks = tables["claim_checks"]
     reader = Reader.of(
@@ -101,7 +101,7 @@ def report(
     )
     page = report_module.html_report(
         rendered, claim_checks, tables["pay_premiums"], status, tables["published_figures"],
-        reader, titles,
+        reader, titles, tables["articles"],
     )  # fmt: skip
     written = lake.lake.write_bytes(f"{REPORTS}/index.html", page.encode())
     link = Path(written.path).resolve().as_uri() if "://" not in written.path else written.path

@@ -23,6 +23,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 
@@ -31,6 +32,7 @@ from labor_lake.pay.premiums import break_years, premium_bound
 from labor_lake.present.run_summary import LEDGER_STATUSES, count_words, status_counts
 from labor_lake.present.vega import CONFIG, EMBED_SCRIPT, SCHEMA_URL, libraries, spec_json, versions
 from labor_lake.present.words import (
+    MONTHS,
     UNIT_WORDS,
     Reader,
     amount,
@@ -1098,19 +1100,47 @@ def article_verdict(
     return title, " ".join(sentences) or "The ledger has no check of this article yet."
 
 
+def _article_line(article: Mapping[str, Any] | None) -> str:
+    """`Indeed Hiring Lab · 14 March 2024 · read the article`, from the articles registry."""
+    if article is None:
+        return ""
+    day = article["published_on"]
+    parts = [
+        html.escape(article["publisher"]),
+        f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else "undated",
+    ]
+    if article["url"]:
+        parts.append(f'<a href="{html.escape(article["url"])}">read the article</a>')
+    return f'<p class="byline">{" &middot; ".join(parts)}</p>'
+
+
 def _verdicts(
     claim_checks: pl.DataFrame,
     published_figures: pl.DataFrame,
     pay_premiums: pl.DataFrame,
     titles: Mapping[str, str] | None,
+    article_rows: pl.DataFrame | None = None,
 ) -> str:
+    """The verdict per article, newest first (undated ones last), each with its publisher, date
+    and address."""
+    about = (
+        {a["article_id"]: a for a in article_rows.iter_rows(named=True)}
+        if article_rows is not None
+        else {}
+    )
+
+    def newest_first(article: str) -> tuple[bool, int]:
+        day = about.get(article, {}).get("published_on")
+        return (day is None, -day.toordinal() if day else 0)
+
     items = []
-    for article in articles(published_figures):
+    for article in sorted(articles(published_figures), key=newest_first):
         title, verdict = article_verdict(
             article, claim_checks, published_figures, pay_premiums, titles
         )
         items.append(
-            f'<div class="verdict"><h2>{html.escape(title)}</h2><p>{html.escape(verdict)}</p>'
+            f'<div class="verdict"><h2>{html.escape(title)}</h2>{_article_line(about.get(article))}'
+            f"<p>{html.escape(verdict)}</p>"
             f'<p class="details">article id: {html.escape(article)}</p></div>'
         )
     if not items:
@@ -1258,6 +1288,7 @@ line-height:1.45;overflow-wrap:anywhere}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
 .verdict{border-left:6px solid #08306b;padding:.2rem 1rem;margin:1rem 0;background:#f3f6fb}
 .verdict h2{margin:.5rem 0 .2rem}.verdict p{font-size:1.05rem;margin:.4rem 0}
+.verdict p.byline{font-size:.9rem;color:#444;margin:.1rem 0 .4rem}
 .status{border:2px solid #444;border-radius:6px;padding:.5rem 1rem;background:#f7f7f7}
 .chip{color:white;padding:.1rem .4rem;border-radius:3px;white-space:nowrap}
 .finding{font-weight:bold;margin:.2rem 0 .6rem}
@@ -1284,8 +1315,10 @@ def html_report(
     published_figures: pl.DataFrame,
     reader: Reader,
     titles: Mapping[str, str] | None = None,
+    article_rows: pl.DataFrame | None = None,
 ) -> str:
-    """One self-contained page: the verdict per article, the status box, the charts (drawn by
+    """One self-contained page: the verdict per article (with its publisher, date and address
+    from `article_rows`, core/articles), the status box, the charts (drawn by
     the browser from inline specifications and libraries) and the ledger, kind by kind."""
     ledger = []
     for kind, meaning in CHECK_KINDS.items():
@@ -1315,7 +1348,7 @@ def html_report(
 <style>{_STYLE}</style>
 </head><body>
 <h1>labor-lake: claims about the tech labor market, checked</h1>
-{_verdicts(claim_checks, published_figures, pay_premiums, titles)}
+{_verdicts(claim_checks, published_figures, pay_premiums, titles, article_rows)}
 {_status_box(status)}
 <p>Drawn from the lake's metrics tables; every number traces to a row of its core tables. Hover
 or tap a point for its exact value, period, publisher and vintage; each chart's menu (&hellip;)
