@@ -32,7 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from labor_lake.lake import bitemporal
-from labor_lake.sources.catalog import Dataset, History, ValueColumn
+from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
 from labor_lake.sources.http import SourceError
 from labor_lake.sources.http_file import csv_observations
 from schemas.tables import RAW_VINTAGE_MANIFEST
@@ -329,3 +329,98 @@ def with_status(manifest: pl.DataFrame, commit: str, status: str, detail: str) -
         status=pl.when(hit).then(pl.lit(status)).otherwise("status"),
         detail=pl.when(hit).then(pl.lit(detail)).otherwise("detail"),
     )
+
+
+# --- the lake's own vintages, and one refresh of the whole table -----------------------------
+
+
+def add_lake_vintages(
+    table: pl.DataFrame,
+    held: pl.DataFrame,
+    payloads: pl.DataFrame,
+    catalog: Catalog,
+    read: Callable[[Dataset, dict], pl.DataFrame],
+) -> Folded:
+    """`table` and `held` with the lake's fetched vintages (raw/<source>_payloads rows) not yet
+    held: each fetch is a vintage (BLS, FRED, and Indeed's files between history updates). One
+    whose bytes equal a version the history holds adds nothing (the fetch of a file's head is a
+    commit's version); one dated before the newest vintage held of its dataset is listed, not
+    folded. `read` gives a payload row's observations."""
+    errors: list[str] = []
+    known_ids = set(held["vintage_id"].to_list())
+    for payload in payloads.sort("fetched_at").iter_rows(named=True):
+        dataset = catalog.get(payload["dataset"])
+        if dataset is None or payload["payload_id"] in known_ids:
+            continue
+        own = held.filter(pl.col("dataset") == dataset.id)
+        if payload["sha256"] in set(own["sha256"].drop_nulls().to_list()):
+            continue
+        row = {
+            "dataset": dataset.id,
+            "vintage_id": payload["payload_id"],
+            "origin": payload["origin"],
+            "vintage_at": payload["fetched_at"],
+            "url": payload["url"],
+            "blob": None,
+            "sha256": payload["sha256"],
+            "bytes": payload["bytes"],
+            "status": "folded",
+            "detail": None,
+        }
+        newest = own["vintage_at"].max()
+        if newest is not None and payload["fetched_at"] <= newest:
+            row["status"] = "missing"
+            row["detail"] = (
+                f"{dataset.id} {payload['payload_id']}: fetched before the newest vintage held "
+                f"({newest:%Y-%m-%d}); not folded"
+            )
+        else:
+            try:
+                observations = read(dataset, payload)
+            except SourceError as error:
+                row["status"], row["detail"] = "damaged", f"{payload['payload_id']}: {error}"
+                errors.append(row["detail"])
+            else:
+                vintage = bitemporal.Vintage(
+                    payload["payload_id"], payload["fetched_at"], payload["sha256"],
+                    payload["origin"],
+                )  # fmt: skip
+                table = bitemporal.add_vintage(
+                    table, dataset.id, observations, vintage, complete=payload["complete"]
+                )
+        held = pl.concat([held, manifest_frame([row])])
+    return Folded(table, held.sort("dataset", "vintage_at"), tuple(errors))
+
+
+def refresh_vintages(
+    catalog: Catalog,
+    snapshots: Path,
+    previous: tuple[pl.DataFrame, pl.DataFrame] | None,
+    payloads: pl.DataFrame,
+    read_payload: Callable[[Dataset, dict], pl.DataFrame],
+    github_versions: Callable[[Dataset], list[Version]] | None,
+) -> Folded:
+    """core/observation_vintages and raw/vintage_manifest after one refresh.
+
+    Starts from what the lake holds (`previous`: the two tables), else from the recorded
+    history; adds, for every dataset with a history, the commits GitHub lists that are not held
+    yet (`github_versions`; None offline); then the lake's own fetched vintages. A failure to
+    list or read a version is a line in `errors`, and everything held stays."""
+    with_history = [d for d in catalog.datasets if d.history]
+    if previous is None:
+        table, held = read_recorded(snapshots, [d.id for d in with_history])
+    else:
+        table, held = previous
+    errors: list[str] = []
+    if github_versions is not None:
+        for dataset in with_history:
+            try:
+                versions = github_versions(dataset)
+            except SourceError as error:
+                errors.append(f"{error}; the history held stays in use")
+                continue
+            result = add_versions(dataset, table, held, versions)
+            table, held = result.rows, result.manifest
+            errors += result.errors
+    result = add_lake_vintages(table, held, payloads, catalog, read_payload)
+    return Folded(result.rows, result.manifest, (*errors, *result.errors))
