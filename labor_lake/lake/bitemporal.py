@@ -145,7 +145,9 @@ def add_vintage(
         rows.join(kept.select(KEY), on=KEY, how="anti"),
         vintage,
     )
-    return pl.concat([others, kept, closed, opened]).sort([*KEY, "realtime_start"])
+    # Not re-sorted: the writer keeps the rows' order, and sorting the whole table for one
+    # vintage would cost more than the vintage itself.
+    return pl.concat([others, kept, closed, opened])
 
 
 def _end_of(day: date) -> pl.Expr:
