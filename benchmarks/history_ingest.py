@@ -30,8 +30,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labor_lake.sources import history  # noqa: E402
-from labor_lake.sources.catalog import load_catalog  # noqa: E402
+from labor_lake.sources import history
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.http import SourceError
 
 DATASETS = ("indeed_postings_by_sector_us", "indeed_aggregate_postings_us")
 
@@ -55,7 +56,7 @@ def main() -> None:
                     continue
                 try:
                     content = version.read()
-                except Exception:  # noqa: BLE001 - a blob the clone lacks: not in the benchmark
+                except SourceError:  # a blob the clone lacks: not in the benchmark
                     continue
                 path = work / f"{dataset_id}-{version.commit}.csv"
                 path.write_bytes(content)
@@ -77,9 +78,7 @@ def main() -> None:
 
         def versions(dataset_id: str, upto: int | None = None) -> list[history.Version]:
             kept = files[dataset_id][:upto]
-            return [
-                dataclasses.replace(v, read=(lambda p=p: p.read_bytes())) for v, p in kept
-            ]
+            return [dataclasses.replace(v, read=(lambda p=p: p.read_bytes())) for v, p in kept]
 
         started = time.perf_counter()
         tables = []
