@@ -10,7 +10,6 @@ the raw files served are real versions' bytes (the recorded snapshots).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -144,49 +143,6 @@ def test_a_version_that_does_not_parse_names_its_commit():
 # --- GitHub: the listing and the raw files, at the real addresses ---------------------------
 
 
-def _listing_pages(manifest: pl.DataFrame, dataset_id: str, per_page: int = 100) -> list[list]:
-    """GitHub's List-commits answer for the path, newest first, in the documented shape; every
-    field value comes from the real git history (snapshots/history/manifest.csv), none from a
-    recorded API answer."""
-    dataset = CATALOG.get(dataset_id)
-    repository = dataset.history.repository
-    rows = manifest.filter(pl.col("dataset") == dataset_id).sort("vintage_at", descending=True)
-    items = [
-        {
-            "url": f"https://api.github.com/repos/{repository}/commits/{row['vintage_id']}",
-            "sha": row["vintage_id"],
-            "html_url": f"https://github.com/{repository}/commit/{row['vintage_id']}",
-            "commit": {
-                "committer": {"date": row["vintage_at"].strftime("%Y-%m-%dT%H:%M:%SZ")},
-                "author": {"date": row["vintage_at"].strftime("%Y-%m-%dT%H:%M:%SZ")},
-            },
-            "parents": [],
-        }
-        for row in rows.iter_rows(named=True)
-    ]
-    return [items[i : i + per_page] for i in range(0, len(items), per_page)]
-
-
-def _serve_listing(replay: Replay, dataset_id: str, pages: list[list], fail_page: int = 0) -> None:
-    dataset = CATALOG.get(dataset_id)
-    first = dataset.history.commits_url()
-    base = first.replace("https://api.github.com", "")
-    path, query = base.split("?")
-    for number, items in enumerate(pages, start=1):
-        page_query = query if number == 1 else f"{query}&page={number}"
-        links = []
-        if number < len(pages):
-            links.append(f'<https://api.github.com{path}?{query}&page={number + 1}>; rel="next"')
-            links.append(f'<https://api.github.com{path}?{query}&page={len(pages)}>; rel="last"')
-        if number > 1:
-            links.append(f'<https://api.github.com{path}?{query}&page={number - 1}>; rel="prev"')
-        status = 500 if number == fail_page else 200
-        headers = {"Link": ", ".join(links)} if links else {}
-        replay.server.expect_request(path, query_string=page_query).respond_with_data(
-            json.dumps(items), status=status, headers=headers, content_type="application/json"
-        )
-
-
 def _github(replay: Replay):
     overrides = {
         "LABOR_LAKE_GITHUB_API_URL": replay.base_url,
@@ -216,8 +172,7 @@ def test_the_history_is_fetched_incrementally_from_github(recorded, httpserver: 
     ]
     held_rows = pl.concat([held_rows, _without_newest(rows, manifest, aggregate)])
     held = manifest.filter(~((pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)))
-    for dataset in WITH_HISTORY:
-        _serve_listing(replay, dataset.id, _listing_pages(manifest, dataset.id))
+    replay.serve_history()
     replay.serve_url(CATALOG.get(aggregate).history.raw_url(commit), snapshot.read())
     result = history.refresh_vintages(
         CATALOG,
@@ -264,9 +219,7 @@ def test_damaged_history_is_one_line_naming_the_commit_and_loses_nothing(
         [rows.filter(pl.col("dataset") != aggregate), _without_newest(rows, manifest, aggregate)]
     )
     held = manifest.filter(~((pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)))
-    for dataset in WITH_HISTORY:
-        fail = 2 if damage == "api_page_500" and dataset.id == aggregate else 0
-        _serve_listing(replay, dataset.id, _listing_pages(manifest, dataset.id), fail_page=fail)
+    replay.serve_history(fail_page={aggregate: 2} if damage == "api_page_500" else None)
     url = CATALOG.get(aggregate).history.raw_url(commit)
     if damage == "raw_500":
         replay.serve_url(url, "upstream error", status=500)
