@@ -40,7 +40,7 @@ def to_dagster(table: Table) -> dg.TableSchema:
                 name=column.name,
                 type=str(column.dtype),
                 description=(
-                    f"{column.description} [unit: {column.unit}]"
+                    f"{column.description} [unit: {unit_words(column.unit)}]"
                     if column.unit
                     else column.description
                 ),
@@ -108,6 +108,11 @@ def schema_check_spec(table: Table) -> dg.AssetCheckSpec:
         blocking=True,
         description=f"Validates {table.id} against its pandera schema before it is written.",
     )
+
+
+def unit_words(unit: str) -> str:
+    """A unit code as a reader says it: `usd_per_year` -> `US dollars per year`."""
+    return unit.replace("_", " ").replace("usd", "US dollars")
 
 
 def table_metadata(table: Table) -> dict[str, Any]:

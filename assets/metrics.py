@@ -210,7 +210,8 @@ def metrics_ledger(
             ),
         }
         for table, rows in official.items():
-            frames[table] = pl.concat([frames[table], rows]).sort("metric_id")
+            # Pay premiums between published figures have no occupation pair: empty there.
+            frames[table] = pl.concat([frames[table], rows], how="diagonal").sort("metric_id")
         frames[METRICS_CLAIM_CHECKS] = attribute_articles(
             pl.concat(
                 [

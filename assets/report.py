@@ -1,4 +1,5 @@
-"""The report: charts (PNG and SVG) and one self-contained HTML page under `reports/`."""
+"""The report: one self-contained HTML page under `reports/`, its charts drawn by the reader's
+browser from Vega-Lite specifications."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from labor_lake.lake.releases import latest_release
 from labor_lake.sources.publishers import Publishers
 from schemas.tables import (
     ALL_TABLES,
+    CORE_OBSERVATIONS,
     CORE_PUBLISHED_FIGURES,
     RAW_BLS_PAYLOADS,
     RAW_FRED_PAYLOADS,
@@ -28,36 +30,47 @@ MANIFESTS = {"bls": RAW_BLS_PAYLOADS, "fred": RAW_FRED_PAYLOADS,
              "indeed_hiring_lab": RAW_INDEED_PAYLOADS}  # fmt: skip
 _REPORT_SPEC = importlib.util.find_spec("labor_lake.present.report")
 assert _REPORT_SPEC is not None
+_VERSIONS = Path(_REPORT_SPEC.origin or "").parent / "vendor" / "VERSIONS"
 REPORTS = "reports"
 
 
 @dg.asset(
     key=dg.AssetKey(["report"]),
     group_name="publish",
-    kinds={"html", "svg", "png"},
+    kinds={"html", "vega"},
     ins={
-        **{t.name: dg.AssetIn(key=asset_key(t)) for t in [*METRICS, CORE_PUBLISHED_FIGURES]},
+        **{
+            t.name: dg.AssetIn(key=asset_key(t))
+            for t in [*METRICS, CORE_PUBLISHED_FIGURES, CORE_OBSERVATIONS]
+        },
         **{f"{source}_manifest": dg.AssetIn(key=asset_key(t)) for source, t in MANIFESTS.items()},
     },
     # After the release when both run (the publish job, `--assets '*'`), so that the status box
     # names the release this run made, and the next unchanged run writes the same bytes.
     deps=[dg.AssetKey(["release"])],
-    # matplotlib is imported only when the report runs, not by every `dg` command that loads the
-    # definitions; the code version hashes the module's source without importing it.
-    code_version=hashlib.sha256(Path(_REPORT_SPEC.origin or "").read_bytes()).hexdigest()[:16],
+    # The report module is imported only when the report runs, not by every `dg` command that
+    # loads the definitions; the code version hashes its source and the vendored libraries'
+    # versions without importing it.
+    code_version=hashlib.sha256(
+        Path(_REPORT_SPEC.origin or "").read_bytes() + _VERSIONS.read_bytes()
+    ).hexdigest()[:16],
 )
 def report(
     lake: LakeResource, official_sources: OfficialSources, **tables: pl.DataFrame
 ) -> dg.MaterializeResult:
-    """A page that explains itself: a status box (when the tables were built, the latest release,
-    each source with the date of its newest payload, the ledger's counts by kind and status), then charts
-    in words with a source line and an "as of" date each: pay premiums (stated ranges beside
-    recomputed and official proxy values), premiums over time by wage percentile, the AI share
-    of postings against software-development postings (windows shaded), unemployment rates
-    beside their group's, and the ledger by kind and status; then every check with its reason,
-    each OEWS proxy claim's premiums as a table by year and statistic. Written as PNG and SVG per
-    chart plus `reports/index.html`, which needs no network."""
-    from labor_lake.present import report as charts_module
+    """A page that leads with its finding: for each article, what it says, what its own figures
+    give and what official data give, in a sentence or two with the numbers; then a status box
+    (when the tables were built, the latest release, each source with the date of its newest
+    data, the ledger's counts); then charts in words, each with its finding in one line, a source
+    line and an "as of" date: pay premiums (stated ranges beside recomputed and official proxy
+    values), premiums over time by wage percentile on one scale, published figures on the
+    official series they were checked against, the AI share of postings against
+    software-development postings (zoomable), unemployment rates beside their group's, and the
+    ledger by kind and status; then every check with its reason. The page draws its charts in
+    the reader's browser (a tooltip on every point, a menu to download PNG or SVG) with the
+    libraries inlined: it opens from a file with no network."""
+    from labor_lake.present import report as report_module
+    from labor_lake.present.words import Reader
 
     publishers = Publishers.of(official_sources.catalog)
 
@@ -68,44 +81,43 @@ def report(
         for t in METRICS
     ]
     pointer = latest_release(lake.lake)
-    status = charts_module.Status(
+    status = report_module.Status(
         built_at=max(produced).replace("T", " ").replace("+00:00", " UTC"),
         release=pointer["release"] if pointer else None,
-        sources=charts_module.source_statuses(
+        sources=report_module.source_statuses(
             {source: tables[f"{source}_manifest"] for source in MANIFESTS}, publishers
         ),
-        counts=charts_module.status_counts(tables["claim_checks"]),
+        counts=report_module.status_counts(tables["claim_checks"]),
     )
-    rendered = charts_module.charts(tables, publishers)
-    for chart in rendered:
-        if chart.png is not None and chart.svg is not None:
-            lake.lake.write_bytes(f"{REPORTS}/{chart.name}.png", chart.png)
-            lake.lake.write_bytes(f"{REPORTS}/{chart.name}.svg", chart.svg.encode())
-    page = charts_module.html_report(
-        rendered, tables["claim_checks"], tables["pay_premiums"], status
+    # Article titles: none recorded yet, so each article is named by its id.
+    titles: dict[str, str] = {}
+    rendered = report_module.charts(tables, publishers, titles)
+    claim_checks = tables["claim_checks"]
+    reader = Reader.of(
+        claim_checks.select("claim_id", "statement").iter_rows(),
+        tables["published_figures"],
+        tables["observations"],
+        {d.id: d.title for d in official_sources.catalog.datasets},
     )
+    page = report_module.html_report(
+        rendered, claim_checks, tables["pay_premiums"], status, tables["published_figures"],
+        reader, titles,
+    )  # fmt: skip
     written = lake.lake.write_bytes(f"{REPORTS}/index.html", page.encode())
+    link = Path(written.path).resolve().as_uri() if "://" not in written.path else written.path
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(written.path),
-            # One Markdown entry holds every chart, so the asset page shows them together.
+            "open the report": dg.MetadataValue.url(link),
+            # One Markdown entry holds every chart's title and finding, so the asset page reads
+            # like the page's contents.
             "charts": dg.MetadataValue.md(
-                "\n\n".join(
-                    f"**{chart.title}**\n\n"
-                    + (
-                        f"![{chart.title}](data:image/png;base64,{_base64(chart.png)})\n\n"
-                        f"_{chart.source}. As of {chart.as_of}._"
-                        if chart.png is not None
-                        else f"_{chart.empty_reason}_"
-                    )
+                f"[Open the report]({link}) (one page; charts drawn in the browser)\n\n"
+                + "\n".join(
+                    f"- **{chart.title}**: "
+                    + (chart.finding if chart.spec is not None else f"_{chart.empty_reason}_")
                     for chart in rendered
                 )
             ),
         }
     )
-
-
-def _base64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode()

@@ -82,15 +82,23 @@ def _payload_asset(source: str) -> dg.AssetsDefinition:
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         try:
             result = official_sources.refresh(source, table, lake.lake)
-        except (SourceError, CatalogError) as error:
+        except SourceError as error:
             raise dg.Failure(
-                description=f"{error}\nNothing was stored: the lake keeps its last good payloads "
-                "and tables."
+                description=f"{error}; nothing was stored, the lake keeps its last good payloads "
+                "and tables: run again once the source answers, or set LABOR_LAKE_SOURCES=auto "
+                "to fall back to them"
+            ) from None
+        except CatalogError as error:
+            raise dg.Failure(
+                description=f"{error}; nothing was stored, the lake keeps its last good payloads "
+                "and tables: correct the catalog and run again"
             ) from None
         now = datetime.now(UTC)
         for outcome in result.outcomes:
             log = context.log.info if outcome.status in refresh_logic.FRESH else context.log.warning
             log(outcome.line(now))
+        for warning in result.warnings:
+            context.log.warning(warning)
         yield from validated_outputs((table,), lambda: result.manifest)
         yield dg.AssetCheckResult(
             check_name=SOURCES_CHECK,

@@ -11,6 +11,7 @@ from datetime import timedelta
 import dagster as dg
 
 from assets import settings
+from assets.claim_reviews import claim_review_documents
 from assets.datapackage import datapackage
 from assets.history import observation_vintages
 from assets.metrics import metrics_ledger
@@ -39,6 +40,7 @@ from pipelines.automation import (
     refresh_sources_job,
     registry_changed_sensor,
 )
+from pipelines.console import console_logger
 from pipelines.executor import in_process_or_multiprocess_executor
 from pipelines.io_manager import ParquetLakeIOManager
 from pipelines.run_summary import run_summary_on_failure, run_summary_on_success
@@ -85,6 +87,7 @@ _assets = [
     datapackage,
     duckdb_views,
     report,
+    claim_review_documents,
     release,
 ]
 
@@ -110,6 +113,7 @@ def build_definitions() -> dg.Definitions:
             run_summary_on_failure,
         ],
         executor=in_process_or_multiprocess_executor,
+        loggers={"console": console_logger},
         resources={
             "io_manager": ParquetLakeIOManager(
                 lake_resource=lake,

@@ -88,6 +88,9 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
         lake = self.lake_resource.lake
         if table.partition_by:
             parts = write_partitioned_table(lake, obj, table, provenance)
+            for part in parts:
+                if part.healed:
+                    context.log.warning(part.healed)
             context.add_output_metadata(
                 {
                     "path": dg.MetadataValue.path(lake.url(table.relative_path)),
@@ -98,6 +101,8 @@ class ParquetLakeIOManager(dg.ConfigurableIOManager):
             )
             return
         written = write_table(lake, obj, table, provenance=provenance)
+        if written.healed:
+            context.log.warning(written.healed)
         context.add_output_metadata(
             {
                 "path": dg.MetadataValue.path(written.path),

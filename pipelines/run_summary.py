@@ -20,15 +20,18 @@ from dagster._core.log_manager import get_log_record_metadata, has_log_record_me
 from dagster._core.storage.event_log.base import EventLogStorage
 
 from assets import settings
+from labor_lake.present.failures import failure_line
 from labor_lake.present.run_summary import (
     CheckOutcome,
     RunFacts,
     ledger_articles_from,
     ledger_counts_from,
     ledger_names_from,
+    ledger_statements_from,
     summary_lines,
 )
 from labor_lake.sources.catalog import CatalogError, load_catalog
+from pipelines.console import event_failure, where
 
 _RUN_END = {dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE}
 
@@ -37,14 +40,18 @@ def _plain(value: object) -> object:
     return getattr(value, "value", value)
 
 
-def _publisher_names() -> dict[str, str]:
-    """Each source's publisher name from the catalog in use; none (sources by their ids) when the
-    catalog cannot be read, so that a run failed by a bad catalog still gets its summary."""
+def _catalog_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Each source's publisher name and each dataset's title from the catalog in use; none
+    (sources and datasets by their ids) when the catalog cannot be read, so that a run failed by
+    a bad catalog still gets its summary."""
     try:
         catalog = load_catalog(settings.catalog_path())
     except (OSError, CatalogError):
-        return {}
-    return {source: publisher.name for source, publisher in catalog.publishers.items()}
+        return {}, {}
+    return (
+        {source: publisher.name for source, publisher in catalog.publishers.items()},
+        {dataset.id: dataset.title for dataset in catalog.datasets},
+    )
 
 
 def run_facts(
@@ -56,6 +63,7 @@ def run_facts(
         if isinstance(instance, dg.DagsterInstance)
         else instance.get_logs_for_run(run_id)
     )
+    source_names, dataset_titles = _catalog_names()
     facts = RunFacts(
         succeeded=succeeded,
         planned=[],
@@ -63,12 +71,19 @@ def run_facts(
         failed_steps=[],
         checks=[],
         lake_root=_display_root(settings.lake_root()),
-        source_names=_publisher_names(),
+        source_names=source_names,
+        dataset_titles=dataset_titles,
     )
     for entry in logs:
         event = entry.dagster_event
         if event is None:
             continue
+        failure = event_failure(event)
+        # The run's own failure repeats a step's or the resources' (a lock refusal fails both).
+        if failure is not None and not (
+            event.event_type == dg.DagsterEventType.RUN_FAILURE and facts.failures
+        ):
+            facts.failures.append(failure_line(where(event), *failure))
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
             facts.planned.append(event.asset_key.to_user_string())
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE and event.step_key:
@@ -97,10 +112,12 @@ def run_facts(
                 facts.ledger_counts = ledger_counts_from(metadata)
                 facts.ledger_names = ledger_names_from(metadata)
                 facts.ledger_articles = ledger_articles_from(metadata)
+                facts.ledger_statements = ledger_statements_from(metadata)
             elif key == "report":
                 facts.report_path = str(metadata.get("report"))
             elif key == "release":
                 facts.release = str(metadata.get("release"))
+                facts.release_created = bool(metadata.get("new_release", True))
     return facts
 
 

@@ -885,9 +885,58 @@ def _metric_table(name: str, description: str) -> Table:
     )
 
 
-METRICS_PAY_PREMIUMS = _metric_table(
-    "pay_premiums",
-    "Pay premiums (a / b - 1) x 100 and pay differences a - b between like-for-like pay figures.",
+# The OEWS occupation pair a premium compares (registry/occupation_pairs.csv), so that "the
+# premium of this pair by year and statistic" is one filter: `pair_id`, then `period` and `measure`.
+PAY_PAIR_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "pair_id",
+        pl.String,
+        "The occupation pair of registry/occupation_pairs.csv whose OEWS premium the row is; "
+        "empty for premiums between published figures.",
+        nullable=True,
+    ),
+    Column(
+        "numerator_occ_code",
+        pl.String,
+        "SOC code of the numerator occupation `a` of an OEWS pair premium (the subject); empty "
+        "where the row is not a pair premium.",
+        nullable=True,
+        pattern=r"^\d{2}-\d{4}$",
+    ),
+    Column(
+        "numerator_occ_title",
+        pl.String,
+        "BLS title of the numerator occupation (registry/oews_concordance.csv, checked against "
+        "the OEWS files).",
+        nullable=True,
+    ),
+    Column(
+        "denominator_occ_code",
+        pl.String,
+        "SOC code of the denominator occupation `b` of an OEWS pair premium (the base); empty "
+        "where the row is not a pair premium.",
+        nullable=True,
+        pattern=r"^\d{2}-\d{4}$",
+    ),
+    Column(
+        "denominator_occ_title",
+        pl.String,
+        "BLS title of the denominator occupation (registry/oews_concordance.csv, checked "
+        "against the OEWS files).",
+        nullable=True,
+    ),
+)
+
+METRICS_PAY_PREMIUMS = Table(
+    zone="metrics",
+    name="pay_premiums",
+    description=(
+        "Pay premiums (a / b - 1) x 100 and pay differences a - b between like-for-like pay "
+        "figures, and the OEWS premiums of each occupation pair by year and statistic."
+    ),
+    schema_version="1.1.0",
+    primary_key="metric_id",
+    columns=METRIC_COLUMNS + PAY_PAIR_COLUMNS,
 )
 METRICS_POSTINGS_DIVERGENCE = _metric_table(
     "postings_divergence",
@@ -910,7 +959,7 @@ METRICS_CLAIM_CHECKS = Table(
         "figure against its official series, and each claim's OEWS proxy by year and statistic, "
         "with a status and a one-line reason."
     ),
-    schema_version="2.1.0",
+    schema_version="3.0.0",
     primary_key="claim_id",
     columns=(
         Column(
@@ -942,7 +991,13 @@ METRICS_CLAIM_CHECKS = Table(
             pattern=ARTICLE_ID_PATTERN,
         ),
         Column("statement", pl.String, "The claim, in our own words."),
-        Column("status", pl.String, "Outcome of the check.", allowed=CLAIM_STATUSES),
+        Column(
+            "status",
+            pl.String,
+            "Outcome of the check; for a figure checked as of its article's day "
+            "(`checked_as_of`), the verdict against the numbers published that day.",
+            allowed=CLAIM_STATUSES,
+        ),
         Column("stated_low", pl.Float64, "Low end of the stated value.", nullable=True),
         Column("stated_high", pl.Float64, "High end of the stated value.", nullable=True),
         Column("stated_unit", pl.String, "Unit of the stated value.", allowed=UNITS),
@@ -950,7 +1005,8 @@ METRICS_CLAIM_CHECKS = Table(
         Column(
             "computed_value",
             pl.Float64,
-            "Value recomputed from the inputs; empty when refused.",
+            "Value recomputed from the inputs (for a figure checked as of its article's day, "
+            "read from the numbers published that day); empty when refused.",
             nullable=True,
         ),
         Column(
@@ -975,6 +1031,49 @@ METRICS_CLAIM_CHECKS = Table(
             pl.String,
             "One line saying why the claim got its status.",
             pattern=NOT_BLANK_PATTERN,
+        ),
+        Column(
+            "checked_as_of",
+            pl.Date,
+            "The day whose published numbers `status` and `computed_value` use: the article's "
+            "`published_on`, for a figure checked against its series when a vintage of that "
+            "series was published by then; empty when the row is checked against the newest "
+            "numbers only (the explanation says why).",
+            nullable=True,
+        ),
+        Column(
+            "vintage_as_of",
+            pl.Date,
+            "Date of the vintage in force on `checked_as_of` (the newest published on or before "
+            "it).",
+            nullable=True,
+        ),
+        Column(
+            "status_now",
+            pl.String,
+            "The verdict against the newest vintage, where `status` is the verdict as published.",
+            nullable=True,
+            allowed=CLAIM_STATUSES,
+        ),
+        Column(
+            "computed_value_now",
+            pl.Float64,
+            "The official value read from the newest vintage, where `computed_value` is the one "
+            "read as published.",
+            nullable=True,
+        ),
+        Column(
+            "vintage_now",
+            pl.Date,
+            "Date of the newest vintage the row was checked against.",
+            nullable=True,
+        ),
+        Column(
+            "revised_since",
+            pl.Boolean,
+            "True when a revision since `checked_as_of` changed the verdict (`status_now` differs "
+            "from `status`); False when it did not; empty when the row is not checked as of a day.",
+            nullable=True,
         ),
     ),
 )

@@ -3,6 +3,8 @@ materializes the whole graph in-process against them."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import os
 import shutil
 import subprocess
@@ -23,7 +25,7 @@ BIN = Path(sys.executable).parent
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = REPO_ROOT / "registry"
-SHARED = REPO_ROOT.parent / "shared"
+RECORDED_COPIES = REPO_ROOT / "snapshots" / "copies"
 SYNTHETIC = Path(__file__).parent / "data"
 SYNTHETIC_FRED = SYNTHETIC / "fred"
 
@@ -126,14 +128,20 @@ def published_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture
-def shared_realdata() -> Path:
-    realdata = SHARED / "realdata"
-    if not realdata.is_dir():
-        pytest.skip(
-            f"recorded real data not present at {realdata} (the ../shared folder is absent)"
-        )
-    return realdata
+@pytest.fixture(scope="session")
+def recorded_copies() -> Path:
+    """The recorded real files that only tests read (CSV exports, damaged user copies, quoted BLS
+    answers, the seed article's lines that hold its figures), each checked against its row of
+    `snapshots/copies/manifest.csv` (address, date, sha256, bytes, licence, excerpt)."""
+    with (RECORDED_COPIES / "manifest.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        content = (RECORDED_COPIES / row["path"]).read_bytes()
+        assert (hashlib.sha256(content).hexdigest(), len(content)) == (
+            row["sha256"],
+            int(row["bytes"]),
+        ), row["path"]
+    return RECORDED_COPIES
 
 
 def synthetic_metric_row(**overrides: object) -> dict[str, object]:
@@ -188,6 +196,14 @@ def copy_repository(destination: Path) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO_ROOT / name, destination / name)
     return destination
+
+
+def recorded_snapshot(dataset: str) -> bytes:
+    """The recorded real answer of `dataset` (snapshots/), checked against its manifest row."""
+    from labor_lake.sources.snapshots import load_manifest
+
+    (snapshot,) = (s for s in load_manifest(settings.SNAPSHOT_MANIFEST) if s.dataset == dataset)
+    return snapshot.read()
 
 
 def recorded_oews_files() -> list[tuple[str, bytes]]:

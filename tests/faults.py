@@ -239,6 +239,7 @@ class FaultServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 server.requests.append(Recorded(self.command, self.path, dict(self.headers), body))
+                self.request_body = body  # for faults that answer by what was asked (BLS POSTs)
                 path = urlsplit(self.path).path
                 route = server.routes.get(self.path) or server.routes.get(path)
                 (route or Body(b"not found", content_type="text/plain", status=404)).respond(self)

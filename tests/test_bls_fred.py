@@ -24,6 +24,7 @@ from .conftest import (
     SYNTHETIC_FRED,
     Workspace,
     failure_text,
+    recorded_snapshot,
     run_pipeline,
     serve_sources,
 )
@@ -54,8 +55,8 @@ def _bls_requests(httpserver) -> list[dict]:
 # --- BLS: parsing the API's answers -------------------------------------------------------
 
 
-def test_recorded_cps_answer_parses_to_monthly_rates(shared_realdata: Path) -> None:
-    content = (shared_realdata / "bls" / "results.json").read_bytes()
+def test_recorded_cps_answer_parses_to_monthly_rates() -> None:
+    content = recorded_snapshot("bls_cps_unemployment")
     parsed = bls.parse(CPS, content, "u")
     rows = parsed.observations
     assert rows.height == 27 and parsed.warnings == ()
@@ -65,9 +66,9 @@ def test_recorded_cps_answer_parses_to_monthly_rates(shared_realdata: Path) -> N
     assert newest["period_end"].item().isoformat() == "2023-03-31"
 
 
-def test_top_coded_wage_is_empty_with_its_footnote_in_may(shared_realdata: Path) -> None:
+def test_top_coded_wage_is_empty_with_its_footnote_in_may(recorded_copies: Path) -> None:
     content = (
-        shared_realdata / "bls" / "quoted" / "oews_topcoded_OEUN000000000000029102313.json"
+        recorded_copies / "bls" / "quoted" / "oews_topcoded_OEUN000000000000029102313.json"
     ).read_bytes()
     spec = SeriesSpec(
         "OEUN000000000000029102313", "Test occupation", "median_annual_wage", "usd_per_year"
@@ -85,24 +86,26 @@ def test_top_coded_wage_is_empty_with_its_footnote_in_may(shared_realdata: Path)
     assert parsed.warnings == ()
 
 
-def test_unknown_series_gives_no_rows_and_a_warning(shared_realdata: Path) -> None:
+def test_unknown_series_is_a_source_error(recorded_copies: Path) -> None:
+    # The real answer for an obsolete SOC code (snapshots/copies, with its provenance).
     content = (
-        shared_realdata
+        recorded_copies
         / "bls"
         / "quoted"
         / "oews_series_does_not_exist_OEUN000000000000015113201.json"
     ).read_bytes()
     spec = SeriesSpec("OEUN000000000000015113201", "Obsolete code", "employment", "count")
-    parsed = bls.parse(_with_series(OEWS, spec), content, "u")
-    assert parsed.observations.height == 0
-    assert parsed.warnings == (
-        "bls_oews_api: Series does not exist for Series OEUN000000000000015113201",
+    with pytest.raises(SourceError) as error:
+        bls.parse(_with_series(OEWS, spec), content, "u")
+    assert str(error.value) == (
+        "bls_oews_api (u): BLS answered 'Series does not exist for Series "
+        "OEUN000000000000015113201' with no data; check the series id in the catalog"
     )
 
 
-def test_quota_refusal_is_an_error(shared_realdata: Path) -> None:
+def test_quota_refusal_is_an_error(recorded_copies: Path) -> None:
     content = (
-        shared_realdata / "bls" / "quoted" / "request_not_processed_daily_threshold.json"
+        recorded_copies / "bls" / "quoted" / "request_not_processed_daily_threshold.json"
     ).read_bytes()
     with pytest.raises(SourceError, match=r"refused the request, not retrying: .*daily threshold"):
         bls.parse(OEWS, content, "u")
@@ -195,10 +198,10 @@ def test_oews_lands_in_may_and_refreshes_from_the_last_year_of_data_held(
 
 
 def test_quota_refusal_fails_live_runs_without_retrying(
-    workspace: Workspace, httpserver, monkeypatch, shared_realdata: Path
+    workspace: Workspace, httpserver, monkeypatch, recorded_copies: Path
 ) -> None:
     refusal = (
-        shared_realdata / "bls" / "quoted" / "request_not_processed_daily_threshold.json"
+        recorded_copies / "bls" / "quoted" / "request_not_processed_daily_threshold.json"
     ).read_bytes()
     replay = Replay(httpserver).serve_recorded().serve_synthetic().point(monkeypatch)
     replay.serve_bls(

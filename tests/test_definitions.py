@@ -88,6 +88,7 @@ def test_weekly_schedule_refreshes_every_source_and_build_lake_is_the_whole_buil
         "datapackage",
         "duckdb_views",
         "report",
+        "claim_reviews",
     }  # everything but `release`, which only the publish job runs
     publish = defs.resolve_job_def("publish")
     assert "release" in {k.to_user_string() for k in publish.asset_layer.selected_asset_keys}

@@ -36,7 +36,7 @@ def test_failed_write_leaves_previous_file_and_no_temporary(
     def fail_fsync(_fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("labor_lake.lake.os.fsync", fail_fsync)
+    monkeypatch.setattr("labor_lake.lake.files.os.fsync", fail_fsync)
     with pytest.raises(OSError, match="disk full"):
         write_table(lake, _growth(99.0), METRICS_GROWTH_RATES, PROVENANCE)
     assert target.read_bytes() == before

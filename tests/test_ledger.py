@@ -97,11 +97,12 @@ def test_stated_value_outside_tolerance_is_inconsistent(
 
 
 def test_article_figures_appear_in_their_article_as_printed(
-    figures: pl.DataFrame, shared_realdata: Path
+    figures: pl.DataFrame, recorded_copies: Path
 ) -> None:
     """Each article figure's `as_printed` text occurs in the article its `source_document` names
-    (`article:<id>` is ../shared/seed/<id>.txt); articles not present here are not checked."""
-    seeds = shared_realdata.parent / "seed"
+    (`article:<id>` is snapshots/copies/articles/<id>.txt, the article's lines that hold figures);
+    articles not recorded there are not checked."""
+    seeds = recorded_copies / "articles"
     checked, missing = 0, []
     for row in figures.filter(pl.col("source_kind") == "article").iter_rows(named=True):
         document = seeds / f"{row['source_document'].removeprefix('article:')}.txt"

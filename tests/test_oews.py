@@ -1,6 +1,7 @@
 """The OEWS flat files: parsing every layout BLS used, markers, damaged copies, the partitioned
 table in the lake. Real files: the recorded snapshots under snapshots/, and the copies (CSV
-exports, damaged user copies) in ../shared/realdata/bls/oews/."""
+exports, damaged user copies) under snapshots/copies/bls/oews/ (manifest.csv there says where each
+comes from)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from schemas.tables import CORE_OEWS_ESTIMATES
 from .conftest import REPO_ROOT, Workspace, recorded_oews_files, run_pipeline
 
 SNAPSHOTS = REPO_ROOT / "snapshots" / "www.bls.gov" / "oes" / "special-requests"
-# Data rows per national file, as counted in ../shared/realdata/bls/oews/SOURCES.md.
+# Data rows per national file, as counted when the files were recorded (docs/SOURCES.md).
 ROWS = {2014: 1394, 2015: 1394, 2017: 1382, 2019: 1329, 2020: 1329, 2021: 1403, 2022: 1402,
         2023: 1403, 2024: 1403}  # fmt: skip
 
@@ -39,8 +40,8 @@ def estimates() -> pl.DataFrame:
 
 
 @pytest.fixture
-def oews_dir(shared_realdata: Path) -> Path:
-    return shared_realdata / "bls" / "oews"
+def oews_dir(recorded_copies: Path) -> Path:
+    return recorded_copies / "bls" / "oews"
 
 
 def _value(frame: pl.DataFrame, year: int, code: str, column: str) -> object:

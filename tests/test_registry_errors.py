@@ -101,7 +101,7 @@ def good_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-FIGURES, CLAIMS = "published_figures.csv", "claims.csv"
+FIGURES, CLAIMS, ARTICLES = "published_figures.csv", "claims.csv", "articles.csv"
 
 # (case id, file edited, edit, strings the error must contain: file, line, column, value, check)
 CASES = [
@@ -267,6 +267,64 @@ CASES = [
         ),
         ["published_figures.csv:2", "'subject'", "byte 0xe9 at character", "utf8_encoding"],
     ),
+    # Readings, days, series and articles (the "any statement" registry).
+    (
+        "unknown_reading",
+        FIGURES,
+        set_cell("hl2403_ai_feb", "reading", "peak"),
+        [line_of(FIGURES, "hl2403_ai_feb"), "'reading'", "'peak'", "isin"],
+    ),
+    (
+        "day_not_a_date",
+        FIGURES,
+        set_cell("hl2403_ai_feb", "period", "2024-02-30"),
+        [line_of(FIGURES, "hl2403_ai_feb"), "'period'", "'2024-02-30'", "not a date"],
+    ),
+    (
+        "reading_unit_mismatch",
+        FIGURES,
+        # An index read `on` a day is an index level, not the figure's percent above its base.
+        set_cell("hl2403_jpi", "reading", "on"),
+        [
+            line_of(FIGURES, "hl2403_jpi"),
+            "'reading'",
+            "'on'",
+            "reading_unit: on reads a series in index as index, not percent_change",
+        ],
+    ),
+    (
+        "unknown_series",
+        FIGURES,
+        set_cell("hl2403_ai_feb", "official_series_id", "indeed:ai_shares:US"),
+        [
+            line_of(FIGURES, "hl2403_ai_feb"),
+            "'official_series_id'",
+            "'indeed:ai_shares:US'",
+            "no catalog dataset produces it; nearest known: 'indeed:ai_share:US'",
+        ],
+    ),
+    (
+        "unknown_article",
+        FIGURES,
+        set_cell("hl2403_ai_feb", "source_document", "article:no_such_article"),
+        [
+            line_of(FIGURES, "hl2403_ai_feb"),
+            "'source_document'",
+            "'article:no_such_article'",
+            "known_article",
+        ],
+    ),
+    (
+        "article_day_not_a_date",
+        ARTICLES,
+        set_cell("hiringlab_2024_03_lmu_ai", "published_on", "2024-02-30"),
+        [
+            line_of(ARTICLES, "hiringlab_2024_03_lmu_ai"),
+            "'published_on'",
+            "'2024-02-30'",
+            "not a date",
+        ],
+    ),
     (
         "file_too_large",
         CLAIMS,
@@ -289,7 +347,9 @@ def test_malformed_registry_fails_clearly_and_keeps_the_lake(
     shutil.copytree(good_lake, workspace.lake_root)
     before = _lake_digest(workspace.lake_root)
     edited = edit((REGISTRY / file).read_text())
-    target = workspace.figures if file == FIGURES else workspace.claims
+    target = {FIGURES: workspace.figures, CLAIMS: workspace.claims, ARTICLES: workspace.articles}[
+        file
+    ]
     if isinstance(edited, bytes):  # an encoding error is only expressible as bytes
         target.write_bytes(edited)
     else:
@@ -308,10 +368,15 @@ def test_malformed_registry_fails_clearly_and_keeps_the_lake(
     protected = (
         "metrics/",
         "core/claims",
-        *(("core/",) if file == FIGURES else ()),
+        *(("core/",) if file in (FIGURES, ARTICLES) else ()),
     )
-    # core/articles is read from its own file, upstream of the figures: not protected here.
-    kept = {p: d for p, d in before.items() if p.startswith(protected) and "articles" not in p}
+    # core/articles is read from its own file, upstream of the figures: protected only when
+    # the bad file is the articles file itself.
+    kept = {
+        p: d
+        for p, d in before.items()
+        if p.startswith(protected) and (file == ARTICLES or "articles" not in p)
+    }
     assert len(kept) >= 6
     assert_datapackage_matches_files(workspace.lake_root)
     assert {p: after.get(p) for p in kept} == kept, "tables downstream of the bad file changed"

@@ -8,7 +8,12 @@ import dagster as dg
 import pytest
 
 from assets import settings
-from labor_lake.present.run_summary import CheckOutcome, RunFacts, summary_lines
+from labor_lake.present.run_summary import (
+    CheckOutcome,
+    RunFacts,
+    ledger_statements_from,
+    summary_lines,
+)
 from pipelines.run_summary import run_facts, run_summary_on_failure, run_summary_on_success
 
 from .conftest import SOURCES_TO_OBSERVATIONS, Workspace, run_pipeline
@@ -48,11 +53,14 @@ def test_summary_groups_fallbacks_and_names_what_failed() -> None:
     text = "\n".join(summary_lines(facts))
     assert "run FAILED" in text
     assert "skipped: core/claims, report" in text
-    assert "Checks failed: core/claims schema" in text
-    assert "Checks warned: raw/indeed_hiring_lab_payloads sources_reachable" in text
+    assert "Checks failed: schema check failed (claims)" in text
+    assert "Checks warned: sources not fetched (Indeed Hiring Lab)" in text
     assert (
         "Indeed Hiring Lab: not fetched: unreachable (Timeout); using the lake's last good "
-        "vintage, the oldest 9 days old (indeed_ai_share, indeed_aggregate_postings_us)" in text
+        "vintage, the oldest 9 days old (indeed_ai_share; indeed_aggregate_postings_us)" in text
+    )
+    assert text.endswith(
+        "Details: checks core/claims:schema, raw/indeed_hiring_lab_payloads:sources_reachable"
     )
     assert "U.S. Bureau of Labor Statistics: fetched" in text
     assert "Ledger: not rebuilt in this run" in text
@@ -67,7 +75,7 @@ def test_a_failed_run_is_summarised_from_its_event_log_and_the_sensor_logs_it(
     assert not result.success
     lines = summary_lines(run_facts(instance, result.run_id, succeeded=False))
     text = "\n".join(lines)
-    assert "Checks failed: core/published_figures schema" in text
+    assert "Checks failed: schema check failed (published figures)" in text
     assert "skipped:" in text and "metrics/claim_checks" in text
     assert f"Lake:    {workspace.lake_root}" in text
 
@@ -82,7 +90,7 @@ def test_a_failed_run_is_summarised_from_its_event_log_and_the_sensor_logs_it(
         ).for_run_failure()
     )
     logged = [e.message for e in instance.all_logs(result.run_id) if "Run summary" in e.message]
-    assert logged and "Checks failed: core/published_figures schema" in logged[0]
+    assert logged and "Checks failed: schema check failed (published figures)" in logged[0]
 
 
 def test_a_successful_run_gets_its_summary_in_its_log(workspace: Workspace) -> None:
@@ -124,13 +132,19 @@ def test_the_ledger_is_counted_by_kind_and_names_only_the_claims() -> None:
         succeeded=True, planned=[], built=[], failed_steps=[], checks=[], lake_root="/lake",
         ledger_counts={
             "article_claim": {"consistent": 4, "inconsistent": 0, "conflict": 1},
-            "oews_proxy_claim": {"inconsistent": 2},
+            "oews_proxy_claim": {"inconsistent": 4},
             "figure_vs_official": {"consistent": 0, "unverifiable": 0},
             "oews_proxy_by_year": {"inconsistent": 107, "unverifiable": 1},
         },
         ledger_names={
             "article_claim": {"conflict": ["c1"]},
-            "oews_proxy_claim": {"inconsistent": ["p1", "p2"]},
+            "oews_proxy_claim": {"inconsistent": ["p1", "p2", "p3", "p4"]},
+        },
+        ledger_statements={
+            "c1": "Postings grew 111%.",
+            "p1": "Official proxy: data scientists (wages, not total compensation).",
+            "p2": "Official proxy: research scientists",
+            "p3": "Official proxy: a third",
         },
     )  # fmt: skip
     lines = summary_lines(facts)
@@ -138,11 +152,44 @@ def test_the_ledger_is_counted_by_kind_and_names_only_the_claims() -> None:
     assert ledger == [
         "Ledger:",
         "  the article's claims: 4 consistent, 1 conflict",
-        "    conflict: c1",
-        "  the article's pay claim on official OEWS proxies: 2 inconsistent",
-        "    inconsistent: p1, p2",
+        "    conflict: \u201cPostings grew 111%.\u201d",
+        "  the article's pay claim on official OEWS proxies: 4 inconsistent",
+        "    inconsistent: \u201cOfficial proxy: data scientists.\u201d",
+        "    inconsistent: \u201cOfficial proxy: research scientists.\u201d",
+        "    inconsistent: \u201cOfficial proxy: a third.\u201d",
+        "    … and 1 more inconsistent",
         "  the same OEWS proxies, by year and statistic: 107 inconsistent, 1 unverifiable",
     ]
+    assert lines[-1] == "Details: claims c1, p1, p2, p3, p4"
+
+
+def test_the_release_line_says_whether_a_release_was_made() -> None:
+    def release_line(created: bool) -> str:
+        facts = RunFacts(
+            succeeded=True, planned=[], built=[], failed_steps=[], checks=[], lake_root="/lake",
+            release="2026-11-29", release_created=created,
+        )  # fmt: skip
+        return next(line for line in summary_lines(facts) if line.startswith("Release:"))
+
+    assert release_line(True) == "Release: new release 2026-11-29: /lake/releases/2026-11-29"
+    assert release_line(False) == (
+        "Release: none made, the tables are those of release 2026-11-29: /lake/releases/2026-11-29"
+    )
+
+
+def test_ledger_statements_travel_through_the_materialization_metadata(
+    workspace: Workspace,
+) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_pipeline(instance=instance).success
+    [record] = instance.fetch_materializations(
+        dg.AssetKey(["metrics", "claim_checks"]), limit=1
+    ).records
+    metadata = {k: getattr(v, "value", v) for k, v in record.asset_materialization.metadata.items()}
+    statements = ledger_statements_from(metadata)
+    assert statements["ai_skill_requirements_yoy_111"] == (
+        "Postings citing AI skill requirements grew 111% year over year."
+    )
 
 
 def test_datasets_seeded_from_snapshots_of_different_days_share_one_line_with_the_span() -> None:
@@ -181,9 +228,34 @@ def test_datasets_seeded_from_snapshots_of_different_days_share_one_line_with_th
     ]
     assert sources == [
         "  BLS: not fetched: unreachable (Timeout); using the recorded snapshots (taken 2020-02-28 to "
-        "2024-12-05) (bls_oews_national_2017, bls_oews_national_2023, bls_oews_national_2024)",
+        "2024-12-05) (bls_oews_national_2017; bls_oews_national_2023; bls_oews_national_2024)",
         "  BLS: not fetched: HTTP 404 after retries; using the recorded snapshot of 2023-04-13 "
         "(bls_cps_unemployment)",
         "  Indeed: not fetched: unreachable (Timeout); using the recorded snapshot of 2026-07-21 "
         "(indeed_ai_share)",
     ]
+
+
+def test_datasets_are_named_by_their_short_titles() -> None:
+    check = CheckOutcome(
+        "raw/bls_payloads", "sources_reachable", passed=False, severity="WARN",
+        notes={
+            f"bls_oews_national_{year}": f"bls_oews_national_{year}: fallback: unreachable "
+            "(Timeout); using the lake's last good vintage (3 days old)"
+            for year in (2014, 2015, 2017, 2019)
+        },
+    )  # fmt: skip
+    facts = RunFacts(
+        succeeded=True, planned=[], built=[], failed_steps=[], checks=[check], lake_root="/lake",
+        source_names={"bls": "BLS"},
+        dataset_titles={
+            f"bls_oews_national_{year}": f"OEWS May {year} national estimates, every occupation "
+            f"(national_M{year}_dl.xlsx)"
+            for year in (2014, 2015, 2017, 2019)
+        },
+    )  # fmt: skip
+    assert (
+        "  BLS: not fetched: unreachable (Timeout); using the lake's last good vintage, the oldest "
+        "3 days old (OEWS May 2014 national estimates; OEWS May 2015 national estimates; "
+        "OEWS May 2017 national estimates; and 1 more)"
+    ) in summary_lines(facts)

@@ -25,6 +25,7 @@ from .conftest import (
     SOURCES_TO_OBSERVATIONS,
     Workspace,
     failure_text,
+    recorded_snapshot,
     run_pipeline,
     serve_sources,
 )
@@ -67,15 +68,10 @@ def _check(result, source: str = "indeed_hiring_lab"):
     )
 
 
-def _recorded(dataset: str) -> bytes:
-    (snapshot,) = (s for s in load_manifest(settings.SNAPSHOT_MANIFEST) if s.dataset == dataset)
-    return snapshot.read()
-
-
 def serve_revised_ai_share(httpserver, monkeypatch) -> None:
     """Replay every source as recorded except the AI tracker, whose last US value is revised
     (a synthetic revision: 5.88061424953879 becomes 5.91)."""
-    revised = _recorded("indeed_ai_share").replace(
+    revised = recorded_snapshot("indeed_ai_share").replace(
         b"2026-06-30,US,5.88061424953879", b"2026-06-30,US,5.91"
     )
     httpserver.clear()
@@ -101,29 +97,13 @@ def test_every_catalog_address_has_a_recorded_counterpart_or_says_why_not() -> N
         snapshot.read()  # bytes match the manifest's sha256 and size
 
 
-def test_snapshots_are_the_recorded_real_files_byte_for_byte(shared_realdata: Path) -> None:
-    copies = {
-        "indeed_ai_share": shared_realdata / "indeed" / "AI_posting.csv",
-        "indeed_aggregate_postings_us": shared_realdata
-        / "indeed"
-        / "aggregate_job_postings_US.csv",
-        "indeed_postings_by_sector_us": shared_realdata
-        / "indeed"
-        / "as_of_2024-10-03"
-        / "job_postings_by_sector_US.csv",
-        "bls_cps_unemployment": shared_realdata / "bls" / "results.json",
-    }
-    for dataset, path in copies.items():
-        assert _recorded(dataset) == path.read_bytes(), dataset
-
-
 def test_the_replay_answers_404_where_the_real_host_would(httpserver) -> None:
     replay = Replay(httpserver).serve_recorded()
     # The AI tracker's only branch is `main`: the `master` address is a 404 on the real host.
     old = replay.base_url + "/hiring-lab/ai-tracker/master/AI_posting.csv"
     assert requests.get(old, timeout=5).status_code == 404
     current = replay.base_url + "/hiring-lab/ai-tracker/main/AI_posting.csv"
-    assert requests.get(current, timeout=5).content == _recorded("indeed_ai_share")
+    assert requests.get(current, timeout=5).content == recorded_snapshot("indeed_ai_share")
 
 
 # --- Real layouts through the pipeline ------------------------------------------------------
@@ -142,7 +122,7 @@ def test_replayed_real_files_land_in_core_observations(
         # Stored gzip-compressed; gunzip gives back the bytes as received.
         assert row["path"].endswith(".gz")
         stored = (workspace.lake_root / row["path"]).read_bytes()
-        assert gzip.decompress(stored) == _recorded(row["dataset"])
+        assert gzip.decompress(stored) == recorded_snapshot(row["dataset"])
         assert len(stored) < row["bytes"]
     observations = _observations(workspace)
     ai_share = observations.filter(pl.col("series_id") == "indeed:ai_share:US").sort("period_start")
@@ -153,7 +133,9 @@ def test_replayed_real_files_land_in_core_observations(
     assert software["period_start"][-1].isoformat() == "2024-09-27"
     assert software["value"][-1] == pytest.approx(69.65)
     # Measured twice: the same numbers straight from the recorded CSV.
-    raw = pl.read_csv(io.BytesIO(_recorded("indeed_ai_share"))).filter(pl.col("jobcountry") == "US")
+    raw = pl.read_csv(io.BytesIO(recorded_snapshot("indeed_ai_share"))).filter(
+        pl.col("jobcountry") == "US"
+    )
     assert ai_share["value"].to_list() == raw["AI_share_postings"].to_list()
     assert _check(result).passed
 
@@ -282,7 +264,7 @@ def test_damaged_answers_never_replace_good_data(
     before = _observations(workspace)
     httpserver.clear()
     replay = Replay(httpserver)
-    replay.serve_url(AI_SHARE_URL, damage(_recorded("indeed_ai_share")))
+    replay.serve_url(AI_SHARE_URL, damage(recorded_snapshot("indeed_ai_share")))
     replay.serve_recorded(except_datasets=("indeed_ai_share",)).serve_synthetic()
 
     replay.point(monkeypatch, mode="auto")
@@ -371,7 +353,7 @@ values = [{{ column = "indeed_job_postings_index_NSA" }}]
 
     observations = _observations(workspace)
     britain = observations.filter(pl.col("series_id") == "indeed:ai_share:GB")
-    recorded = pl.read_csv(io.BytesIO(_recorded("indeed_ai_share"))).filter(
+    recorded = pl.read_csv(io.BytesIO(recorded_snapshot("indeed_ai_share"))).filter(
         pl.col("jobcountry") == "GB"
     )
     assert britain.height == recorded.height == 2738
@@ -379,7 +361,7 @@ values = [{{ column = "indeed_job_postings_index_NSA" }}]
         britain.sort("period_start")["value"].to_list() == recorded["AI_share_postings"].to_list()
     )
     new_nsa = observations.filter(pl.col("series_id") == "indeed:aggregate:new postings:NSA")
-    aggregate = pl.read_csv(io.BytesIO(_recorded("indeed_aggregate_postings_us")))
+    aggregate = pl.read_csv(io.BytesIO(recorded_snapshot("indeed_aggregate_postings_us")))
     expected = aggregate.filter(pl.col("variable") == "new postings")
     assert new_nsa.height == expected.height
     assert new_nsa["value"].sum() == pytest.approx(expected["indeed_job_postings_index_NSA"].sum())

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ import polars as pl
 
 from labor_lake.checks.comparisons import PostingsWindow
 from labor_lake.checks.lineage import observation_reference
-from labor_lake.checks.readings import NoValue, read_series
+from labor_lake.checks.readings import NoValue, number_words, read_series
 from labor_lake.checks.rows import (
     ClaimCheckRow,
     claim_check_frame,
@@ -82,68 +83,133 @@ def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
     ), f"{qualifier}, rounding tolerance {tolerance:g}"
 
 
-def _counterpart(figure: Mapping[str, Any], observations: pl.DataFrame) -> ClaimCheckRow:
-    """The claim_checks row of one published figure against its official series."""
+@dataclass(frozen=True)
+class _Checked:
+    """A figure read from one set of observations: the verdict, what was read and from where."""
+
+    status: str
+    explanation: str
+    computed: float | None = None
+    inputs: tuple[str, ...] = ()
+    vintage: date | None = None  # the newest vintage among the observations read
+
+
+def _check(figure: Mapping[str, Any], observations: pl.DataFrame) -> _Checked:
+    series_id, reading = figure["official_series_id"], figure["reading"]
+    found = read_series(
+        observations, series_id, reading, figure["period_start"], figure["period_end"]
+    )
+    if isinstance(found, NoValue):
+        return _Checked("unverifiable", found.reason)
+    status, how = _verdict(figure, found.value)
+    releases = sorted({o["release"] for o in found.observations if o["release"]})
+    vintages = sorted({vintage_label(o) for o in found.observations})
+    provenance = "; ".join([*releases, *vintages])
+    reading_words = "" if reading == DEFAULT_READING else f" read {reading},"
+    return _Checked(
+        status,
+        f"Official {series_id}{reading_words} {found.how} ({how}; {provenance}).",
+        found.value,
+        tuple(observation_reference(series_id, o["period_start"]) for o in found.observations),
+        max(o["vintage_fetched_at"] for o in found.observations).date(),
+    )
+
+
+@dataclass(frozen=True)
+class PublishedNumbers:
+    """The numbers as published on any day (from the bitemporal table of observations), to check
+    a statement against what its writer could see."""
+
+    observations_on: Callable[[date], pl.DataFrame]
+    # Series id -> the day its first vintage was published: before it, nothing can be checked
+    # as published.
+    first_published: Mapping[str, date]
+
+
+def _as_of_words(then: _Checked, now: _Checked) -> str:
+    if now.computed is None:
+        return f"The newest numbers give no value: {now.explanation}"
+    verdict = "still " + now.status if now.status == then.status else "now " + now.status
+    return f"The newest vintage ({now.vintage}) reads {number_words(now.computed)}: {verdict}."
+
+
+def _counterpart(
+    figure: Mapping[str, Any],
+    observations: pl.DataFrame,
+    published_on: date | None,
+    published: PublishedNumbers | None,
+) -> ClaimCheckRow:
+    """The claim_checks row of one published figure against its official series: the verdict
+    as published on its article's day where a vintage of the series was out by then, with the
+    verdict against the newest vintage beside it; else against the newest vintage, saying why."""
     series_id = figure["official_series_id"]
     stated_low = figure["value"] if figure["value"] is not None else figure["low"]
     stated_high = figure["value"] if figure["value"] is not None else figure["high"]
 
-    def row(
-        status: str,
-        explanation: str,
-        tolerance: float = 0.0,
-        inputs: tuple[str, ...] = (),
-        computed: float | None = None,
-    ) -> ClaimCheckRow:
+    def row(checked: _Checked, explanation: str, **as_of: Any) -> ClaimCheckRow:
         return claim_check_row(
             claim_id=f"official_{figure['figure_id']}",
             kind="figure_vs_official",
             about_claim_id=None,
             statement=f"{figure['subject']}: {figure['as_printed']} ({figure['period']}, "
             f"{figure['publisher']}) against its official series.",
-            status=status,
+            status=checked.status,
             explanation=explanation,
             stated_low=stated_low,
             stated_high=stated_high,
             stated_unit=figure["unit"],
-            tolerance=tolerance,
+            tolerance=rounding_tolerance(stated_high, figure["as_printed"])
+            if checked.computed is not None
+            else 0.0,
             formula="restated",
-            inputs=[figure["figure_id"], *inputs],
-            computed=computed,
+            inputs=[figure["figure_id"], *checked.inputs],
+            computed=checked.computed,
+            **as_of,
         )
 
     if series_id is None:
+        note = figure["official_note"] or "No official series is recorded for this figure."
+        return row(_Checked("unverifiable", note), note)
+    now = _check(figure, observations)
+    first = published.first_published.get(series_id) if published else None
+    if published_on is None:
+        why = "the article gives no date"
+    elif first is None or first > published_on:
+        first_words = f" (the first is of {first})" if first else ""
+        why = f"no vintage of {series_id} was published by {published_on}{first_words}"
+    else:
+        assert published is not None
+        then = _check(figure, published.observations_on(published_on))
         return row(
-            "unverifiable",
-            figure["official_note"] or "No official series is recorded for this figure.",
+            then,
+            f"As published on {published_on}: {then.explanation} {_as_of_words(then, now)}",
+            checked_as_of=published_on,
+            vintage_as_of=then.vintage,
+            status_now=now.status,
+            computed_now=now.computed,
+            vintage_now=now.vintage,
+            revised_since=now.status != then.status,
         )
-    reading = figure["reading"]
-    found = read_series(
-        observations, series_id, reading, figure["period_start"], figure["period_end"]
-    )
-    if isinstance(found, NoValue):
-        return row("unverifiable", found.reason)
-    official = found.value
-    status, how = _verdict(figure, official)
-    releases = sorted({o["release"] for o in found.observations if o["release"]})
-    vintages = sorted({vintage_label(o) for o in found.observations})
-    provenance = "; ".join([*releases, *vintages])
-    reading_words = "" if reading == DEFAULT_READING else f" read {reading},"
     return row(
-        status,
-        f"Official {series_id}{reading_words} {found.how} ({how}; {provenance}).",
-        tolerance=rounding_tolerance(stated_high, figure["as_printed"]),
-        inputs=tuple(
-            observation_reference(series_id, o["period_start"]) for o in found.observations
-        ),
-        computed=official,
+        now,
+        f"{now.explanation} Checked against the newest numbers only: {why}.",
+        status_now=now.status,
+        computed_now=now.computed,
+        vintage_now=now.vintage,
     )
 
 
-def counterpart_checks(figures: pl.DataFrame, observations: pl.DataFrame) -> pl.DataFrame:
-    """One claim_checks row per published figure: its value against its official series."""
+def counterpart_checks(
+    figures: pl.DataFrame,
+    observations: pl.DataFrame,
+    published_on: Mapping[str, date | None] | None = None,
+    published: PublishedNumbers | None = None,
+) -> pl.DataFrame:
+    """One claim_checks row per published figure: its value against its official series, as
+    published on its article's day (`published_on`: figure id -> the day) where `published`
+    holds the numbers of that day, and as now."""
     return claim_check_frame(
-        _counterpart(figure, observations)
+        _counterpart(figure, observations, (published_on or {}).get(figure["figure_id"]), published)
         for figure in figures.sort("figure_id").iter_rows(named=True)
         if figure["source_kind"] == "article" or figure["official_series_id"] is not None
     )

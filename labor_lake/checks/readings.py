@@ -61,8 +61,15 @@ def _day(observation: Observation) -> str:
     return f"{start}..{end}"
 
 
+def number_words(value: float) -> str:
+    """A value as people print it: 5,003,910 and 138,110, but 3.29005 and 0.113059."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return f"{value:.6g}"
+
+
 def _value_words(observation: Observation) -> str:
-    return f"{observation['value']:,.6g} ({_day(observation)})"
+    return f"{number_words(observation['value'])} ({_day(observation)})"
 
 
 def _nearest(series: pl.DataFrame, series_id: str, start: date, end: date) -> NoValue:
@@ -114,7 +121,7 @@ def _aggregate(kind: str) -> Callable[[pl.DataFrame, str, date, date], ReadValue
         count = f"{len(rows)} observation{'s' if len(rows) != 1 else ''} in {start}..{end}"
         if kind == "mean":
             value = float(inside["value"].mean())  # type: ignore[arg-type]
-            return ReadValue(value, rows, f"mean of {count}: {value:,.6g}")
+            return ReadValue(value, rows, f"mean of {count}: {number_words(value)}")
         if kind == "end":
             return ReadValue(
                 rows[-1]["value"], rows[-1:], f"last of {count}: {_value_words(rows[-1])}"
@@ -149,15 +156,15 @@ def _change(kind: str) -> Callable[[pl.DataFrame, str, date, date], ReadValue | 
         words = f"from {_value_words(first)} to {_value_words(last)}"
         if kind == "change_pp":
             value = last["value"] - first["value"]
-            return ReadValue(value, ends, f"{value:+,.6g} points {words}")
+            return ReadValue(value, ends, f"{value:+.6g} points {words}")
         try:
             if kind == "ratio":
                 value = last["value"] / first["value"]
-                return ReadValue(value, ends, f"{value:,.6g} times, {words}")
+                return ReadValue(value, ends, f"{value:.6g} times, {words}")
             value = growth_pct(last["value"], first["value"])
         except (FormulaError, ZeroDivisionError):
             return NoValue(f"{series_id} is 0 on {first['period_start']}: no change from zero.")
-        return ReadValue(value, ends, f"{value:+,.6g}% {words}")
+        return ReadValue(value, ends, f"{value:+.6g}% {words}")
 
     return read
 
@@ -169,7 +176,7 @@ def _read_above_base(
     if found is None:
         return _nearest(series, series_id, end, end)
     value = growth_pct(found["value"], INDEX_BASE)
-    return ReadValue(value, (found,), f"{value:+,.6g}% from its base of 100: {_value_words(found)}")
+    return ReadValue(value, (found,), f"{value:+.6g}% from its base of 100: {_value_words(found)}")
 
 
 def _read_value(
@@ -240,8 +247,8 @@ def reading_problems(
             "line": figure["source_line"],
             "file": file,
         }
-        if series_id is None:
-            continue
+        if series_id is None or reading not in READINGS:
+            continue  # an unknown reading is the schema's to report (allowed values)
         family = find_series(families, series_id)
         if family is None:
             nearest = ", ".join(repr(s) for s in nearest_series(families, series_id))

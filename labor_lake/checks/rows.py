@@ -8,6 +8,7 @@ the same tables; they build them here, so a column is added, renamed or defaulte
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -76,6 +77,12 @@ def claim_check_row(
     computed_low: float | None = None,
     computed_high: float | None = None,
     metric_id: str | None = None,
+    checked_as_of: date | None = None,
+    vintage_as_of: date | None = None,
+    status_now: str | None = None,
+    computed_now: float | None = None,
+    vintage_now: date | None = None,
+    revised_since: bool | None = None,
 ) -> ClaimCheckRow:
     """One row of metrics/claim_checks. `computed_low` and `computed_high` bound the computed
     value over range inputs and default to it; nothing computed (a refused claim) leaves all
@@ -97,6 +104,12 @@ def claim_check_row(
         "formula": formula,
         "inputs": inputs,
         "explanation": explanation,
+        "checked_as_of": checked_as_of,
+        "vintage_as_of": vintage_as_of,
+        "status_now": status_now,
+        "computed_value_now": computed_now,
+        "vintage_now": vintage_now,
+        "revised_since": revised_since,
     }
 
 

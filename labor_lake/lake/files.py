@@ -30,6 +30,31 @@ from schemas.model import Table, to_arrow
 
 PARQUET_METADATA_KEY = "labor_lake"
 TEMPORARY_SUFFIX = ".tmp"
+# What reading a damaged Parquet file raises (pyarrow's ArrowInvalid is a ValueError; polars has
+# its own errors; a file cut to nothing is an OSError on some filesystems).
+PARQUET_DAMAGE = (ValueError, OSError, pl.exceptions.PolarsError)
+
+
+class DamagedFile(ValueError):
+    """A file in the lake that cannot be read: named, with what went wrong and how to heal it."""
+
+    def __init__(self, url: str, problem: str, heal: str) -> None:
+        self.url, self.problem = url, problem
+        super().__init__(f"{url}: {problem}; {heal}")
+
+
+def damage(error: BaseException) -> str:
+    """The first line of what a reader said about a damaged file."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {(lines[0] if lines else 'no detail')[:200]}"
+
+
+def rebuild_hint(table: Table) -> str:
+    """How to heal a damaged current table: a build rewrites it from its inputs."""
+    return (
+        f"the next build treats it as absent and rewrites it from its inputs "
+        f"(uv run dg launch --assets '{table.id}')"
+    )
 
 
 def fsync_directory(folder: Path) -> None:
@@ -62,6 +87,7 @@ class WrittenFile:
     bytes: int
     sha256: str
     changed: bool = True
+    healed: str | None = None  # what was wrong with the damaged file this write replaced
 
 
 def parquet_bytes(frame: pl.DataFrame, table: Table, metadata: Mapping[str, str]) -> bytes:
@@ -142,8 +168,25 @@ class Lake:
         return sorted(removed)
 
     def read_table(self, table: Table) -> pl.DataFrame:
-        with self.fs.open(self.path(table.relative_path), "rb") as handle:
-            return pl.read_parquet(handle)
+        """The table's file; a file that is not readable Parquet is a DamagedFile naming it."""
+        try:
+            with self.fs.open(self.path(table.relative_path), "rb") as handle:
+                return pl.read_parquet(handle)
+        except FileNotFoundError:
+            raise
+        except PARQUET_DAMAGE as error:
+            raise DamagedFile(
+                self.url(table.relative_path),
+                f"not readable Parquet ({damage(error)})",
+                rebuild_hint(table),
+            ) from None
+
+    def set_aside(self, relative_path: str) -> str:
+        """Move a damaged file out of the way (`<name>.damaged`), keeping its bytes for whoever
+        wants to recover something from it; returns where it went."""
+        aside = f"{relative_path}.damaged"
+        self.fs.mv(self.path(relative_path), self.path(aside))
+        return self.url(aside)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ this module belongs to, wherever the notebook runs; it may be a local path or an
 
 from __future__ import annotations
 
-import io
 import os
 from datetime import date
 from pathlib import Path
@@ -20,13 +19,13 @@ from pathlib import Path
 import polars as pl
 
 from labor_lake.lake.bitemporal import observations_as_of
-from labor_lake.lake.files import Lake
+from labor_lake.lake.files import DamagedFile, Lake
 from labor_lake.lake.releases import RELEASES, latest_release
 from labor_lake.lake.tables import read_partitioned_table
 from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_OBSERVATIONS, TABLES_BY_ID
 
 # The repository's lake: this file is <repository>/labor_lake/lake/reader.py.
-REPOSITORY_LAKE = Path(__file__).resolve().parents[1] / "data_lake"
+REPOSITORY_LAKE = Path(__file__).resolve().parents[2] / "data_lake"
 
 
 def lake_root(root: str | None = None) -> str:
@@ -68,7 +67,20 @@ def read_table(
     path = table.relative_path
     if release is not None:
         if release == "latest":
-            pointer = latest_release(lake)
+            try:
+                pointer = latest_release(lake)
+            except DamagedFile as damaged:
+                named = releases(lake)
+                raise DamagedFile(
+                    damaged.url,
+                    damaged.problem,
+                    "the next publish rebuilds it (uv run dg launch --job publish); meanwhile "
+                    + (
+                        f"name a release, e.g. release={named[-1]!r} (releases: {', '.join(named)})"
+                        if named
+                        else "no release folder is there to read"
+                    ),
+                ) from None
             if pointer is None:
                 raise FileNotFoundError(f"no release in {lake.root} yet (run the publish job)")
             release = pointer["release"]
@@ -80,6 +92,17 @@ def read_table(
         lake = Lake(lake.url(f"{RELEASES}/{release}"))  # a release is laid out like the lake
     if not lake.exists(path):
         raise FileNotFoundError(f"{lake.url(path)} does not exist")
-    if table.partition_by:
-        return read_partitioned_table(lake, table)
-    return pl.read_parquet(io.BytesIO(lake.read_bytes(path)))
+    try:
+        if table.partition_by:
+            return read_partitioned_table(lake, table)
+        return lake.read_table(table)
+    except DamagedFile as damaged:
+        if release is None:
+            raise
+        # A release is never rewritten: its datapackage.json says what each file should be.
+        raise DamagedFile(
+            damaged.url,
+            damaged.problem,
+            f"release {release} is damaged (compare its files with the hashes in its "
+            "datapackage.json); read another release, or restore the file from a copy",
+        ) from None

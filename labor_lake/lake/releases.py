@@ -23,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from labor_lake.lake.duckdb_views import VIEWS_FILE, views_sql
-from labor_lake.lake.files import Lake, parquet_facts, partition_files
+from labor_lake.lake.files import DamagedFile, Lake, damage, parquet_facts, partition_files
 from schemas.model import Table
 
 RELEASES = "releases"
@@ -42,13 +43,46 @@ class Release:
     name: str
     created: bool
     files: int
+    healed: str | None = None  # what was wrong with a damaged latest.json this publish rebuilt
+
+
+POINTER_FIELDS = ("release", "content_sha256", "published_at")
 
 
 def latest_release(lake: Lake) -> dict | None:
-    """The pointer to the newest release, or None when nothing was published yet."""
+    """The pointer to the newest release, or None when nothing was published yet; a pointer
+    that is not what `_write_pointer` writes is a DamagedFile naming it."""
     if not lake.exists(LATEST_POINTER):
         return None
-    return json.loads(lake.read_bytes(LATEST_POINTER))
+    try:
+        pointer = json.loads(lake.read_bytes(LATEST_POINTER))
+        if not isinstance(pointer, dict) or not all(
+            isinstance(pointer.get(key), str) for key in POINTER_FIELDS
+        ):
+            raise ValueError(f"not an object with {', '.join(POINTER_FIELDS)}")
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DamagedFile(
+            lake.url(LATEST_POINTER),
+            f"not the release pointer ({damage(error)})",
+            "the next publish rebuilds it from the complete releases "
+            "(uv run dg launch --job publish)",
+        ) from None
+    return pointer
+
+
+def _newest_complete_release(lake: Lake) -> dict | None:
+    """A pointer rebuilt from the releases themselves: the complete one created last."""
+    newest = None
+    for name in _release_names(lake):
+        if release_is_complete(lake, name):
+            package = json.loads(lake.read_bytes(f"{RELEASES}/{name}/{RELEASE_PACKAGE}"))
+            if newest is None or package["created"] >= newest["published_at"]:
+                newest = {
+                    "release": name,
+                    "content_sha256": package["content_sha256"],
+                    "published_at": package["created"],
+                }
+    return newest
 
 
 def _release_names(lake: Lake) -> list[str]:
@@ -137,20 +171,34 @@ def _resource(table: Table, parts: list[dict]) -> dict:
     }
 
 
-def publish(lake: Lake, tables: list[Table], day: date) -> Release:
-    """Release the current files of `tables` (a partitioned table: every partition file) unless
-    they equal the latest release."""
+def publish(lake: Lake, tables: list[Table], day: date, documents: Sequence[str] = ()) -> Release:
+    """Release the current files of `tables` (a partitioned table: every partition file), and
+    the lake's `documents` (lake-relative paths, e.g. the ClaimReview files), unless they equal
+    the latest release."""
     remove_staging_leftovers(lake)
     files = {table: found for table in tables if (found := _table_files(lake, table))}
     hashes = {path: _file_sha256(lake, path) for paths in files.values() for path in paths}
+    hashes |= {path: _file_sha256(lake, path) for path in documents}
     content = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
-    latest = latest_release(lake)
+    healed = None
+    try:
+        latest = latest_release(lake)
+    except DamagedFile as damaged:
+        # A damaged pointer never blocks a publish: rebuilt from the complete releases.
+        latest = _newest_complete_release(lake)
+        healed = f"{damaged.url}: {damaged.problem}; rebuilt from the complete releases"
+        if latest is not None:
+            _write_pointer(
+                lake, latest["release"], latest["content_sha256"], latest["published_at"]
+            )
+        else:
+            lake.fs.rm(lake.path(LATEST_POINTER))
     if latest is not None and latest["content_sha256"] == content:
-        return Release(latest["release"], created=False, files=len(hashes))
+        return Release(latest["release"], created=False, files=len(hashes), healed=healed)
     already_made = _complete_release_with(lake, content)
     if already_made is not None:
         _write_pointer(lake, already_made, content, datetime.now(UTC).isoformat(timespec="seconds"))
-        return Release(already_made, created=False, files=len(hashes))
+        return Release(already_made, created=False, files=len(hashes), healed=healed)
 
     name = _new_release_name(lake, day)
     folder = f"{RELEASES}/{STAGING_PREFIX}{name}-{uuid.uuid4().hex}" if lake.is_local else None
@@ -170,6 +218,8 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
                 }
             )
         resources.append(_resource(table, parts))
+    for path in documents:
+        lake.write_bytes(f"{build_in}/{path}", lake.read_bytes(path))
     package = {
         "name": "labor-lake",
         "version": name,
@@ -188,4 +238,4 @@ def publish(lake: Lake, tables: list[Table], day: date) -> Release:
         Path(lake.path(folder)).rename(lake.path(f"{RELEASES}/{name}"))
         lake.fsync_folder(RELEASES)
     _write_pointer(lake, name, content, package["created"])
-    return Release(name, created=True, files=len(hashes))
+    return Release(name, created=True, files=len(hashes), healed=healed)

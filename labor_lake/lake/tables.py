@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -16,13 +17,17 @@ import pyarrow.parquet as pq
 
 from labor_lake.lake.datapackage import DATAPACKAGE_PATH, encode_datapackage, updated_datapackage
 from labor_lake.lake.files import (
+    PARQUET_DAMAGE,
     PARQUET_METADATA_KEY,
+    DamagedFile,
     Lake,
     WrittenFile,
+    damage,
     fsync_directory,
     parquet_bytes,
     parquet_facts,
     partition_files,
+    rebuild_hint,
     stage,
 )
 from schemas.model import Table
@@ -44,9 +49,17 @@ def write_table(
         **({"schema_version": table.schema_version} if table.published else {}),
     }
     content_sha256 = hashlib.sha256(parquet_bytes(frame, table, stable)).hexdigest()
+    healed = None
     if lake.exists(table.relative_path):
         existing = lake.read_bytes(table.relative_path)
-        if parquet_facts(existing).provenance.get("content_sha256") == content_sha256:
+        try:
+            existing_sha256 = parquet_facts(existing).provenance.get("content_sha256")
+        except PARQUET_DAMAGE as error:
+            # A damaged file (its footer gone, cut short) never blocks a build: it is treated
+            # as absent and rewritten from this run's inputs.
+            existing_sha256 = None
+            healed = f"{lake.url(table.relative_path)}: not readable Parquet ({damage(error)}); rewritten from its inputs"
+        if existing_sha256 == content_sha256:
             return WrittenFile(
                 lake.url(table.relative_path),
                 len(existing),
@@ -56,7 +69,7 @@ def write_table(
     data = parquet_bytes(frame, table, {**stable, **provenance, "content_sha256": content_sha256})
     written = lake.write_bytes(table.relative_path, data)
     lake.write_bytes(DATAPACKAGE_PATH, encode_datapackage(updated_datapackage(lake, table, data)))
-    return written
+    return replace(written, healed=healed)
 
 
 # Partitioned tables (`Table.partition_by`): one Parquet file per partition value, Hive-style
@@ -73,14 +86,21 @@ def _rows_sha256(frame: pl.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _existing_content_sha256(lake: Lake, relative: str) -> str | None:
-    """The content hash recorded in a partition file's footer (only the footer is read)."""
+def _existing_content_sha256(lake: Lake, relative: str) -> tuple[str | None, str | None]:
+    """The content hash recorded in a partition file's footer (only the footer is read), and
+    what is wrong with a file too damaged to read (then rewritten, as if absent)."""
     if not lake.exists(relative):
-        return None
-    with lake.fs.open(lake.path(relative), "rb") as handle:
-        key_values = pq.ParquetFile(handle).metadata.metadata or {}
-    provenance = json.loads(key_values.get(PARQUET_METADATA_KEY.encode(), b"{}"))
-    return provenance.get("content_sha256")
+        return None, None
+    try:
+        with lake.fs.open(lake.path(relative), "rb") as handle:
+            key_values = pq.ParquetFile(handle).metadata.metadata or {}
+        provenance = json.loads(key_values.get(PARQUET_METADATA_KEY.encode(), b"{}"))
+    except PARQUET_DAMAGE as error:
+        return (
+            None,
+            f"{lake.url(relative)}: not readable Parquet ({damage(error)}); rewritten from its inputs",
+        )
+    return provenance.get("content_sha256"), None
 
 
 def _unchanged_file(lake: Lake, relative: str) -> WrittenFile:
@@ -116,7 +136,8 @@ def write_partitioned_table(
                 table.polars_schema.names()
             )
             content_sha256 = _rows_sha256(part)
-            if _existing_content_sha256(lake, relative) == content_sha256:
+            existing_sha256, healed = _existing_content_sha256(lake, relative)
+            if existing_sha256 == content_sha256:
                 written.append(_unchanged_file(lake, relative))
                 continue
             metadata = {
@@ -133,10 +154,16 @@ def write_partitioned_table(
             if lake.is_local:
                 staged.append(stage(Path(lake.path(relative)), data))
                 written.append(
-                    WrittenFile(lake.url(relative), len(data), hashlib.sha256(data).hexdigest())
+                    WrittenFile(
+                        lake.url(relative),
+                        len(data),
+                        hashlib.sha256(data).hexdigest(),
+                        True,
+                        healed,
+                    )
                 )
             else:
-                written.append(lake.write_bytes(relative, data))
+                written.append(replace(lake.write_bytes(relative, data), healed=healed))
         for temporary, target in staged:
             temporary.replace(target)
         for folder in {target.parent for _, target in staged}:
@@ -151,5 +178,12 @@ def write_partitioned_table(
 
 def read_partitioned_table(lake: Lake, table: Table) -> pl.DataFrame:
     """All partitions of `table` in partition order (the partition column is stored in each file)."""
-    frames = [pl.read_parquet(io.BytesIO(lake.read_bytes(p))) for p in partition_files(lake, table)]
+    frames = []
+    for path in partition_files(lake, table):
+        try:
+            frames.append(pl.read_parquet(io.BytesIO(lake.read_bytes(path))))
+        except PARQUET_DAMAGE as error:
+            raise DamagedFile(
+                lake.url(path), f"not readable Parquet ({damage(error)})", rebuild_hint(table)
+            ) from None
     return pl.concat(frames) if frames else table.empty_frame()

@@ -31,6 +31,7 @@ from labor_lake.checks.rows import (
 from labor_lake.registry.validation import Problem, ValidationFailed
 from labor_lake.sources.oews import is_top_coded, national
 from schemas.formulas import growth_pct, premium_pct
+from schemas.tables import PAY_PAIR_COLUMNS
 
 # OEWS column -> the measure its premium and growth rows carry.
 ANNUAL_WAGE_MEASURES: dict[str, str] = {
@@ -306,7 +307,22 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
 
 
 def premium_frame(found: list[Premium]) -> pl.DataFrame:
-    return metric_frame(p.metric for p in found)
+    """The premiums as metrics rows, each with its pair and the two occupations it compares
+    (`PAY_PAIR_COLUMNS`)."""
+    pairs = pl.DataFrame(
+        [
+            {
+                "pair_id": p.pair.pair_id,
+                "numerator_occ_code": p.subject.occ_code,
+                "numerator_occ_title": p.subject.occ_title,
+                "denominator_occ_code": p.base.occ_code,
+                "denominator_occ_title": p.base.occ_title,
+            }
+            for p in found
+        ],
+        schema={c.name: c.dtype for c in PAY_PAIR_COLUMNS},
+    )
+    return pl.concat([metric_frame(p.metric for p in found), pairs], how="horizontal")
 
 
 def _claim_id(premium: Premium, several: bool) -> str:
@@ -373,13 +389,30 @@ def premium_checks(found: list[Premium], claims: pl.DataFrame) -> pl.DataFrame:
     return claim_check_frame(rows)
 
 
-def _slope(points: list[tuple[int, float]]) -> float:
-    """Least-squares slope of value on year."""
+# Two-sided 95% quantiles of Student's t by degrees of freedom (n - 2 for a slope), for the
+# interval of a trend fitted to a handful of OEWS years; past 30 the normal 1.96 is close enough.
+_T_95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+         9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120,
+         17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086, 25: 2.060, 30: 2.042}  # fmt: skip
+
+
+def _slope(points: list[tuple[int, float]]) -> tuple[float, float | None]:
+    """Least-squares slope of value on year, and its standard error (None from two points,
+    which a line always fits exactly)."""
     years = [y for y, _ in points]
     mean_year = sum(years) / len(years)
     mean_value = sum(v for _, v in points) / len(points)
-    num = sum((y - mean_year) * (v - mean_value) for y, v in points)
-    return num / sum((y - mean_year) ** 2 for y in years)
+    spread = sum((y - mean_year) ** 2 for y in years)
+    slope = sum((y - mean_year) * (v - mean_value) for y, v in points) / spread
+    if len(points) < 3:
+        return slope, None
+    residuals = sum((v - mean_value - slope * (y - mean_year)) ** 2 for y, v in points)
+    return slope, (residuals / (len(points) - 2) / spread) ** 0.5
+
+
+def _t_95(degrees: int) -> float:
+    # Between tabled degrees the smaller one's quantile: a slightly wider interval, never narrower.
+    return _T_95[max(d for d in _T_95 if d <= degrees)] if degrees <= 30 else 1.96
 
 
 def trend_checks(found: list[Premium]) -> pl.DataFrame:
@@ -407,17 +440,33 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
         points = [(p.year, p.metric["value"]) for p in latest]
         subject, base = latest[0].subject, latest[0].base
         span = f"May {latest[0].year}-May {latest[-1].year}"
+        values = f"({', '.join(f'{v:.1f}%' for _, v in points)})"
+        low = high = None
         if len(points) < 2:
             slope, verdict = None, f"Only one comparable year ({latest[0].year}): no trend"
         else:
-            slope = _slope(points)
+            slope, error = _slope(points)
             mean = sum(v for _, v in points) / len(points)
             direction = "rising" if slope > 0 else "falling"
             gap = "widening" if slope * mean > 0 else "narrowing"
-            verdict = (
-                f"Gap {gap}: the median premium is {direction} by {abs(slope):.2f} points a year "
-                f"over {span} ({', '.join(f'{v:.1f}%' for _, v in points)})"
-            )
+            moves = f"{slope:+.2f} points a year over {span} {values}"
+            if error is None:
+                verdict = f"Too few points to tell: two years, {moves}, with no spread to judge by"
+            else:
+                margin = _t_95(len(points) - 2) * error
+                low, high = slope - margin, slope + margin
+                uncertainty = (
+                    f"(standard error {error:.2f}; 95% interval {low:+.2f} to {high:+.2f} "
+                    f"from {len(points)} years)"
+                )
+                # The interval holds zero: the years cannot tell a trend from noise.
+                verdict = (
+                    f"Too few points to tell whether the gap is widening or narrowing: the median "
+                    f"premium moves {moves} {uncertainty}"
+                    if low <= 0 <= high
+                    else f"Gap {gap}: the median premium is {direction} by {abs(slope):.2f} "
+                    f"points a year over {span} {values} {uncertainty}"
+                )
         rows.append(
             claim_check_row(
                 claim_id=f"{pair_id}_trend_median_annual_wage",
@@ -441,6 +490,8 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
                 formula="trend_pp_per_year",
                 inputs=[ref for p in latest for ref in p.metric["inputs"]],
                 computed=slope,
+                computed_low=low,
+                computed_high=high,
             )
         )
     return claim_check_frame(rows)

@@ -1,44 +1,46 @@
-"""Charts and a self-contained HTML report that explains itself, drawn from the lake's tables.
+"""A self-contained HTML report that leads with its finding, drawn from the lake's tables.
 
-On top, a status box: when the tables were built, the latest release, every source with the date
-of its newest payload, and the ledger's counts by kind of check and status; then the pay claims in
-short. Every chart is labelled in words (the subjects and measures of the registry, never metric
+On top, the verdict per article in a sentence or two built from the ledger (what the article
+says, what its own figures give, what official data give, with the numbers); then a status box
+(when the tables were built, the latest release, every source with the date of its newest
+payload, the ledger's counts); then the charts, and every check with its reason.
+
+Charts are Vega-Lite specifications with their data inline, drawn by the reader's browser with
+the vendored vega libraries (labor_lake.present.vega): a tooltip gives each point's exact value,
+period, series, publisher and vintage; long daily series zoom and pan; the embed menu downloads
+PNG or SVG. Every chart is labelled in words (the subjects and measures of the registry, never
 ids), has a legend for every colour, units on its axes, and a source line with the publisher's
-licence and an "as of" date. A chart with no data
-is replaced by a sentence saying why.
-
-Each chart is written as PNG and SVG; `index.html` inlines the SVGs, so it opens with no network
-(no scripts, no CDN, no external files). Charts draw a bounded number of marks whatever the size
-of the tables: long daily series keep, per pixel column, only the lowest and highest point (the
-line looks the same), and bar charts show at most `_MAX_ROWS` rows.
+licence and an "as of" date. A chart with no data is replaced by a sentence saying why. Nothing
+here draws an image: static copies are made on request (labor_lake.present.images).
 """
 
 from __future__ import annotations
 
 import html
-import io
+import json
+import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-import matplotlib
-import numpy as np
 import polars as pl
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure  # no pyplot: no global figure state, no display backend
-from matplotlib.ticker import MaxNLocator
 
 from labor_lake.checks.lineage import OBSERVATION_REFERENCE_SEPARATOR
-from labor_lake.pay.premiums import break_years, measure_words, premium_bound
-from labor_lake.present.run_summary import CLAIM_KINDS, LEDGER_STATUSES, count_words, status_counts
+from labor_lake.pay.premiums import break_years, premium_bound
+from labor_lake.present.run_summary import LEDGER_STATUSES, count_words, status_counts
+from labor_lake.present.vega import CONFIG, EMBED_SCRIPT, SCHEMA_URL, libraries, spec_json, versions
+from labor_lake.present.words import (
+    UNIT_WORDS,
+    Reader,
+    amount,
+    measure_words,
+    period_words,
+)
 from labor_lake.sources.publishers import Publishers
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, RECORDED_SNAPSHOT
 
-# Same data, same bytes: fixed SVG ids and no creation date, so an unchanged lake stays unchanged.
-matplotlib.rcParams["svg.hashsalt"] = "labor-lake"
-# Text stays text in SVG (searchable, and far smaller and faster than glyph outlines).
-matplotlib.rcParams["svg.fonttype"] = "none"
+__all__ = ["Chart", "SourceStatus", "Status", "charts", "html_report", "status_counts"]
 
 STATUS_COLOURS = {
     "consistent": "#1a9850",
@@ -46,14 +48,14 @@ STATUS_COLOURS = {
     "unverifiable": "#8c8c8c",
     "conflict": "#f46d43",
 }
-_DPI = 96
-_WIDTH_INCHES = 9
-# At most this many points per series: two (low and high) per pixel column of the plot area.
-_MAX_POINTS = 2 * int(_WIDTH_INCHES * _DPI)
+# At most this many points per daily series, so the page stays small whatever the table size:
+# past it, each of half as many spans of days keeps its lowest and highest point.
+MAX_POINTS = 4000
 _MAX_ROWS = 25  # bars or rows per chart; more would be unreadable anyway
 _MAX_PANELS = 8
-_LABEL_CHARS = 48
+_LABEL_CHARS = 30  # a y-axis label's line, so that labels and plot share a 390 px screen
 _ARTICLE = "figures quoted in the seed article and its sources (see the ledger below)"
+_ARTICLE_PREFIX = "article:"
 _PERCENTILES = {
     "annual_wage_p10": 10,
     "annual_wage_p25": 25,
@@ -64,18 +66,25 @@ _PERCENTILES = {
 # The columns of the OEWS proxy tables: the percentiles in order, then the mean.
 _STATISTICS = (*_PERCENTILES, "mean_annual_wage")
 _BOUND_SIGNS = {"lower": "&ge;", "upper": "&le;"}
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]  # fmt: skip
+_OEWS_PERIOD = r"^\d{4}-\d{2}$"
+_SOC_VERSION = re.compile(r", SOC \d{4}\)")
+_BLS = "bls"
+# Series colours that are none of the statuses' (no red or green beside a status mark).
+_SERIES_COLOURS = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f",
+                   "#bcbd22"]  # fmt: skip
+_ZOOM_HINT = "Scroll or pinch to zoom, drag to pan, double-click to reset."
 
 
 @dataclass(frozen=True)
 class Chart:
     name: str
     title: str
+    finding: str  # one line with the numbers: what the chart shows
     source: str  # the source line printed under the chart
     as_of: str
-    png: bytes | None = None
-    svg: str | None = None
-    empty_reason: str | None = None  # set instead of png/svg when there is nothing to draw
+    spec: dict | None = None  # a Vega-Lite specification with its data
+    empty_reason: str | None = None  # set instead of spec when there is nothing to draw
+    hint: str = ""  # how to use the chart (zoom), where it can be used
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ class SourceStatus:
 
 @dataclass(frozen=True)
 class Status:
-    """What the report was built from: the status box on top of the page."""
+    """What the report was built from: the status box under the verdicts."""
 
     built_at: str
     release: str | None
@@ -131,25 +140,106 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-def _period_words(period: str) -> str:
-    """`2024-05` as `May 2024`; other periods as they are."""
-    year, _, month = period.partition("-")
-    if len(period) == 7 and month.isdigit() and year.isdigit():
-        return f"{_MONTHS[int(month) - 1]} {year}"
-    return period.split("/")[-1]
-
-
 def _as_of(periods: Sequence[str]) -> str:
-    return _period_words(max(periods)) if periods else "no data"
+    return period_words(max(periods)) if periods else "no data"
 
 
-def _words(identifier: str) -> str:
-    return identifier.replace("_", " ")
+def _wrap(text: str, width: int = _LABEL_CHARS, lines: int | None = None) -> str:
+    """Lines of a label, joined by newlines: axis and header labels split them (`_SPLIT`); at
+    most `lines` of them (the tooltip says it all)."""
+    return "\n".join(textwrap.wrap(text, width, max_lines=lines, placeholder=" …")) or text
 
 
-def _pair_label(subjects: Sequence[str], measure: str) -> str:
-    text = f"{subjects[0]} vs {subjects[1]}" if len(subjects) > 1 else subjects[0]
-    return textwrap.fill(f"{text}, {_words(measure)}", _LABEL_CHARS)
+def _present(palette: Mapping[str, str], present: set[str]) -> tuple[list[str], list[str]]:
+    """A colour scale's domain and range: only the entries drawn, so the legend lists no more."""
+    kept = [name for name in palette if name in present]
+    return kept, [palette[name] for name in kept]
+
+
+_SPLIT = "split(datum.label, '\\n')"  # a Vega expression: a wrapped label's lines
+
+
+def _short_subject(subject: str) -> str:
+    """`Data Scientists (SOC 15-2051, SOC 2018)` as `Data Scientists (SOC 15-2051)`."""
+    return _SOC_VERSION.sub(")", subject)
+
+
+def _spec(data: list[dict], **body: object) -> dict:
+    """A single-view specification, as wide as the page gives it."""
+    return {
+        "$schema": SCHEMA_URL,
+        "config": CONFIG,
+        "width": "container",
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": data},
+        **body,
+    }
+
+
+def _colour_scale(domain: list[str], colours: list[str]) -> dict:
+    return {"domain": domain, "range": colours}
+
+
+def _named(name: str, field: str = "colour") -> dict:
+    """A transform that names a layer's marks for its legend entry: the layer's colour is then
+    a field of one scale shared by every layer (a constant colour would have no legend)."""
+    return {"calculate": json.dumps(name), "as": field}
+
+
+def _colour(scale: dict, field: str = "colour") -> dict:
+    return {"field": field, "type": "nominal", "scale": scale, "title": None}
+
+
+def _vintage(release: str | None, fetched_at: datetime | None, origin: str | None) -> str:
+    """Where a value's vintage comes from: `OEWS May 2024 national estimates (oesm24nat.zip),
+    recorded snapshot of 2025-08-09`, or `…, fetched 2026-12-01 06:00 UTC`."""
+    if fetched_at is None:
+        return release or "unknown"
+    when = (
+        f"recorded snapshot of {fetched_at:%Y-%m-%d}"
+        if origin == RECORDED_SNAPSHOT
+        else f"fetched {fetched_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return f"{release}, {when}" if release else when
+
+
+def _observation_references(observations: pl.DataFrame) -> pl.Expr:
+    return pl.concat_str(
+        pl.col("series_id"),
+        pl.lit(OBSERVATION_REFERENCE_SEPARATOR),
+        pl.col("period_start").cast(pl.String),
+    )
+
+
+def _vintages_of(observations: pl.DataFrame, references: Sequence[str]) -> dict[str, str]:
+    """The vintage of each referenced observation (`<series_id>@<period_start>`)."""
+    rows = observations.select(
+        reference=_observation_references(observations),
+        release="release",
+        fetched="vintage_fetched_at",
+        origin="vintage_origin",
+    ).filter(pl.col("reference").is_in(list(set(references))))
+    return {r: _vintage(rel, f, o) for r, rel, f, o in rows.iter_rows()}
+
+
+def _oews_vintages(observations: pl.DataFrame) -> dict[int, str]:
+    """The vintage of each year's OEWS national file, from its observations."""
+    files = (
+        observations.filter(pl.col("dataset").str.starts_with("bls_oews_national_"))
+        .select(
+            year=pl.col("period_start").dt.year(),
+            release="release",
+            fetched="vintage_fetched_at",
+            origin="vintage_origin",
+        )
+        .unique("year", keep="first", maintain_order=True)
+    )
+    return {y: _vintage(rel, f, o) for y, rel, f, o in files.iter_rows()}
+
+
+def _oews_year(period: str) -> int:
+    """The year of an OEWS reference period (`2024-05`)."""
+    return int(period.partition("-")[0])
 
 
 def _credit_for_series(series_ids: Sequence[str], publishers: Publishers) -> str:
@@ -158,35 +248,32 @@ def _credit_for_series(series_ids: Sequence[str], publishers: Publishers) -> str
     return "; ".join(publishers.publisher(s).credit() for s in sources) or "Source: none"
 
 
-def _render(figure: Figure) -> tuple[bytes, str]:
-    png, svg = io.BytesIO(), io.StringIO()
-    figure.savefig(png, format="png", dpi=_DPI, metadata={"Software": None})
-    # The layout is settled by the first drawing; redoing it for the SVG would cost as much again
-    # (a third of a chart's time) and move nothing.
-    figure.set_layout_engine("none")
-    figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    text = svg.getvalue()
-    return png.getvalue(), text[text.index("<svg") :]
-
-
-def _chart(name: str, title: str, source: str, as_of: str, figure: Figure) -> Chart:
-    png, svg = _render(figure)
-    return Chart(name, title, source, as_of, png, svg)
-
-
 def _oews_credit(periods: Sequence[str], publishers: Publishers) -> str:
     # The span of the estimates drawn: a chart of 2014-2024 does not come from May 2024 alone.
-    first, last = _period_words(min(periods)), _period_words(max(periods))
-    return publishers.publisher("bls").credit(
+    first, last = period_words(min(periods)), period_words(max(periods))
+    return publishers.publisher(_BLS).credit(
         f"OEWS {first}" if first == last else f"OEWS {first} to {last}"
     )
 
 
+def _figure_publishers(published_figures: pl.DataFrame) -> dict[str, str]:
+    return dict(published_figures.select("figure_id", "publisher").iter_rows())
+
+
+def _publisher_of_inputs(inputs: Sequence[str], figure_publishers: Mapping[str, str]) -> str:
+    names = sorted({figure_publishers[i] for i in inputs if i in figure_publishers})
+    return ", ".join(names) or "not named"
+
+
 def pay_premium_chart(
-    claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame, publishers: Publishers
+    claim_checks: pl.DataFrame,
+    pay_premiums: pl.DataFrame,
+    published_figures: pl.DataFrame,
+    observations: pl.DataFrame,
+    publishers: Publishers,
 ) -> Chart:
-    """Stated premium ranges as intervals, beside recomputed values and the newest official
-    OEWS proxies."""
+    """Stated premium ranges as bars, beside recomputed values and the newest official OEWS
+    proxies."""
     title = "Pay premiums: what the article states, what its figures give, what OEWS shows"
     premiums = pay_premiums.filter(pl.col("formula") == "premium_pct")
     claims = (
@@ -202,7 +289,7 @@ def pay_premium_chart(
     )
     # The OEWS ledger rows (every year and percentile) are drawn over time in the next chart;
     # here only their newest median stands beside the article's own claims.
-    oews = pl.col("period").str.contains(r"^\d{4}-\d{2}$").fill_null(False)
+    oews = pl.col("period").str.contains(_OEWS_PERIOD).fill_null(False)
     newest = claims.filter(oews)["period"].max()
     claims = claims.filter(
         ~oews | ((pl.col("period") == newest) & (pl.col("measure") == "median_annual_wage"))
@@ -225,69 +312,124 @@ def pay_premium_chart(
         .head(_MAX_ROWS - claims.height)
     )
     if claims.height + proxies.height == 0:
-        return Chart("pay_premiums", title, "", "no data", empty_reason=(
+        return Chart("pay_premiums", title, "No pay premium to draw.", "", "no data", empty_reason=(
             "No pay premium can be drawn: the registry has no premium claim with a stated "
             "value and no official OEWS wages are in the lake yet."))  # fmt: skip
-    labels = [
-        _pair_label(c["subjects"], c["measure"])
-        if c["subjects"]
-        else textwrap.fill(c["statement"], _LABEL_CHARS)
-        for c in claims.iter_rows(named=True)
-    ] + [_pair_label(p["subjects"], p["measure"]) for p in proxies.iter_rows(named=True)]
-    figure = Figure(figsize=(_WIDTH_INCHES, 0.55 * max(len(labels), 3) + 1.6), layout="constrained")
-    axes = figure.subplots()
-    legend_done: set[str] = set()
+    figure_publishers = _figure_publishers(published_figures)
+    oews_vintages = _oews_vintages(observations)
 
-    def once(label: str) -> str | None:
-        if label in legend_done:
-            return None
-        legend_done.add(label)
-        return label
+    def label(subjects: Sequence[str] | None, measure: str | None, statement: str) -> str:
+        if subjects:
+            pair = " vs ".join(map(_short_subject, subjects))
+            return _wrap(f"{pair}, {measure_words(measure or '')}", lines=3)
+        return _wrap(statement, lines=3)
 
-    for row, claim in enumerate(claims.iter_rows(named=True)):
-        axes.plot([claim["stated_low"], claim["stated_high"]], [row, row], color="#4575b4",
-                  linewidth=8, alpha=0.4, solid_capstyle="butt", label=once("stated in the article"))  # fmt: skip
+    def provenance(row: dict) -> tuple[str, str]:
+        if row["period"] and re.match(_OEWS_PERIOD, row["period"]):
+            vintage = oews_vintages.get(_oews_year(row["period"]), "OEWS")
+            return publishers.publisher(_BLS).name, vintage
+        return _publisher_of_inputs(row["inputs"], figure_publishers), "as quoted in the article"
+
+    stated, values = [], []
+    for claim in claims.iter_rows(named=True):
+        row_label = label(claim["subjects"], claim["measure"], claim["statement"])
+        stated.append({
+            "label": row_label, "low": claim["stated_low"], "high": claim["stated_high"],
+            "colour": "stated in the article", "statement": claim["statement"],
+            "stated": f"{claim['stated_low']:g} to {claim['stated_high']:g}%",
+        })  # fmt: skip
         if claim["computed_value"] is not None:
-            # A claim on the article's figures is recomputed from them; an OEWS proxy of a claim
-            # is computed from the official wages instead.
-            marker, origin = (
-                ("D", "OEWS proxy") if claim["from_oews"] else ("o", "recomputed from its figures")
-            )
-            axes.plot(claim["computed_value"], row, marker, markersize=7,
-                      color=STATUS_COLOURS[claim["status"]],
-                      label=once(f"{origin}: {claim['status']}"))  # fmt: skip
-    for row, proxy in enumerate(proxies.iter_rows(named=True), start=claims.height):
-        axes.plot(proxy["value"], row, "D", color="#542788",
-                  label=once(f"official OEWS proxy ({_period_words(proxy['period'])})"))  # fmt: skip
-    axes.set_yticks(range(len(labels)), labels, fontsize=7)
-    axes.invert_yaxis()
-    axes.axvline(0, color="#444444", linewidth=0.8)
-    axes.set_xlabel("pay premium, % over the comparison group")
-    figure.legend(loc="outside lower center", ncol=2, fontsize=7)
+            publisher, vintage = provenance(claim)
+            values.append({
+                "label": row_label, "value": claim["computed_value"], "colour": claim["status"],
+                "shape": "official OEWS proxy" if claim["from_oews"]
+                else "recomputed from the article's figures",
+                "statement": claim["statement"], "period": period_words(claim["period"] or ""),
+                "publisher": publisher, "vintage": vintage, "id": claim["claim_id"],
+            })  # fmt: skip
+    for proxy in proxies.iter_rows(named=True):
+        publisher, vintage = provenance(proxy)
+        values.append({
+            "label": label(proxy["subjects"], proxy["measure"], ""), "value": proxy["value"],
+            "colour": "not a claim: for comparison", "shape": "official OEWS proxy",
+            "statement": "", "period": period_words(proxy["period"]), "publisher": publisher,
+            "vintage": vintage, "id": proxy["metric_id"],
+        })  # fmt: skip
+    palette = {"stated in the article": "#9ab8de", **STATUS_COLOURS,
+               "not a claim: for comparison": "#542788"}  # fmt: skip
+    present = {"stated in the article"} | {v["colour"] for v in values}
+    colour = {
+        "field": "colour",
+        "type": "nominal",
+        "title": "range stated; value by status",
+        "scale": _colour_scale(*_present(palette, present)),
+    }
+    y = {"field": "label", "type": "nominal", "sort": None,
+         "axis": {"title": None, "labelExpr": _SPLIT, "labelLimit": 220}}  # fmt: skip
+    x_title = "premium over the comparison group, %"
+    spec = _spec(
+        [],
+        height={"step": 52},
+        layer=[
+            {"data": {"values": stated}, "mark": {"type": "bar", "height": 14},
+             "encoding": {"y": y, "x": {"field": "low", "type": "quantitative", "title": x_title},
+                          "x2": {"field": "high"}, "color": colour,
+                          "tooltip": [{"field": "statement", "title": "claim"},
+                                      {"field": "stated", "title": "stated"}]}},
+            {"data": {"values": values},
+             "mark": {"type": "point", "filled": True, "size": 110, "opacity": 1},
+             "encoding": {
+                 "y": y, "x": {"field": "value", "type": "quantitative"}, "color": colour,
+                 "shape": {"field": "shape", "type": "nominal", "title": "value",
+                           "scale": _colour_scale(["recomputed from the article's figures",
+                                                   "official OEWS proxy"], ["circle", "diamond"])},
+                 "tooltip": [{"field": "statement", "title": "claim"},
+                             {"field": "value", "title": "premium, %", "format": ",.3f"},
+                             {"field": "colour", "title": "status"},
+                             {"field": "shape", "title": "from"},
+                             {"field": "period", "title": "period"},
+                             {"field": "publisher", "title": "publisher"},
+                             {"field": "vintage", "title": "vintage"},
+                             {"field": "id", "title": "ledger row"}]}},
+            {"mark": {"type": "rule", "color": "#444444"}, "data": {"values": [{"zero": 0}]},
+             "encoding": {"x": {"field": "zero", "type": "quantitative"}}},
+        ],
+    )  # fmt: skip
+    spec.pop("data")
     as_of = _as_of([*claims["period"].drop_nulls(), *proxies["period"]])
     # OEWS periods are reference months (`2024-05`); the article's are years.
     oews_periods = [p for p in [*claims["period"].drop_nulls(), *proxies["period"]] if len(p) == 7]
     source = f"Sources: {_ARTICLE}" + (
         f"; {_oews_credit(oews_periods, publishers)}" if oews_periods else ""
     )
-    return _chart("pay_premiums", title, source, as_of, figure)
+    ranges = sorted({s["stated"] for s in stated})
+    recomputed = [f"{v['value']:+.1f}%" for v in values if v["shape"].startswith("recomputed")]
+    official = [f"{v['value']:+.1f}%" for v in values if v["shape"] == "official OEWS proxy"]
+    finding = (
+        f"Stated: {' and '.join(ranges) or 'no range'}"
+        + (
+            f"; recomputed from the article's figures: {', '.join(recomputed)}"
+            if recomputed
+            else ""
+        )
+        + (f"; official OEWS proxies: {', '.join(official)}" if official else "")
+        + "."
+    )
+    return Chart("pay_premiums", title, finding, source, as_of, spec)
 
 
-def _year(period: str) -> int:
-    """The year of an OEWS reference period (`2024-05`): the axis counts Mays, one a year."""
-    return int(period.partition("-")[0])
-
-
-def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers) -> Chart:
-    """OEWS pay premiums of occupation pairs year by year: the median premium; as bands, the
-    range of the premiums at the 25th to 75th and at the 10th to 90th wage percentiles (the
-    premium at one percentile need not lie between those at others, so a band spans all of
-    them); the mean dashed; years whose series crosses a SOC code break marked, and years with
-    no OEWS file said so."""
+def premiums_over_time_chart(
+    pay_premiums: pl.DataFrame, observations: pl.DataFrame, publishers: Publishers
+) -> Chart:
+    """OEWS pay premiums of occupation pairs year by year, one panel per pair on one shared
+    y-scale: the median premium; as bands, the range of the premiums at the 25th to 75th and at
+    the 10th to 90th wage percentiles (the premium at one percentile need not lie between those
+    at others, so a band spans all of them); the mean dashed; years whose series crosses a SOC
+    code break marked, and years with no OEWS file said so."""
     title = "Pay premiums over time, by wage percentile (OEWS)"
     rows = pay_premiums.filter(
         (pl.col("formula") == "premium_pct")
-        & pl.col("period").str.contains(r"^\d{4}-\d{2}$")
+        & pl.col("period").str.contains(_OEWS_PERIOD)
         & pl.col("measure").is_in(_STATISTICS)
     ).with_columns(pair=pl.col("subjects").list.join(" vs "))
     pairs = (
@@ -298,63 +440,113 @@ def premiums_over_time_chart(pay_premiums: pl.DataFrame, publishers: Publishers)
         .to_list()[:_MAX_PANELS]
     )
     if not pairs:
-        return Chart("premiums_over_time", title, "", "no data", empty_reason=(
+        return Chart("premiums_over_time", title, "No premium series over time yet.", "",
+                     "no data", empty_reason=(
             "No premium series over time yet: the lake has OEWS pay premiums for fewer than "
             "two years."))  # fmt: skip
-    figure = Figure(figsize=(_WIDTH_INCHES, 2.6 * len(pairs) + 0.8), layout="constrained")
-    panels = figure.subplots(len(pairs), 1, squeeze=False)[:, 0]
-    for axes, pair in zip(panels, pairs, strict=True):
+    vintages = _oews_vintages(observations)
+    bls = publishers.publisher(_BLS).name
+    data: list[dict] = []
+    medians: list[float] = []
+    for pair in pairs:
         series = rows.filter(pl.col("pair") == pair)
-        wide = {
-            measure: dict(zip(map(_year, group["period"]), group["value"], strict=True))
-            for (measure,), group in series.sort("period").group_by("measure", maintain_order=True)
-        }
-        held = {y for values in wide.values() for y in values}
-        # Every year between the first and the last: a year OEWS has no file for here is a gap in
-        # the lines, not a straight line drawn across it.
-        years = list(range(min(held), max(held) + 1))
+        panel = _wrap(" vs ".join(map(_short_subject, series["subjects"][0])), 48)
+        wide: dict[int, dict[str, float]] = {}
+        for period, measure, value in series.select("period", "measure", "value").iter_rows():
+            wide.setdefault(_oews_year(period), {})[measure] = value
+        # Every year between the first and the last: a year OEWS has no file for here is a gap
+        # in the lines (a row with no values), not a straight line drawn across it.
+        for year in range(min(wide), max(wide) + 1):
+            held = wide.get(year, {})
+            outer = [held[m] for m in _PERCENTILES if m in held]
+            inner = [held[m] for m in list(_PERCENTILES)[1:-1] if m in held]
+            median = held.get("median_annual_wage")
+            if median is not None:
+                medians.append(median)
+            data.append({
+                "pair": panel, "year": year, "kind": "year" if held else "no file",
+                "median": median, "mean": held.get("mean_annual_wage"),
+                "p10": held.get("annual_wage_p10"), "p90": held.get("annual_wage_p90"),
+                "low90": min(outer) if len(outer) == len(_PERCENTILES) else None,
+                "high90": max(outer) if len(outer) == len(_PERCENTILES) else None,
+                "low50": min(inner) if len(inner) == 3 else None,
+                "high50": max(inner) if len(inner) == 3 else None,
+                "publisher": bls, "vintage": vintages.get(year, "no OEWS file"),
+                "zero": 0,
+            })  # fmt: skip
+        for year in sorted(
+            {y for flags in series["flags"] for y in break_years(flags)} & set(wide)
+        ):
+            data.append({"pair": panel, "year": year, "kind": "break"})
+    legend = ["premium range, 10th-90th percentile", "premium range, 25th-75th percentile",
+              "median", "mean (dashed)", "series crosses a SOC code break"]  # fmt: skip
+    colour_scale = _colour_scale(legend, ["#c6dbef", "#6baed6", "#08306b", "#6a51a3", "#d95f0e"])
+    x = {"field": "year", "type": "quantitative", "title": "OEWS reference year (May)",
+         "axis": {"format": "d", "tickMinStep": 1}, "scale": {"zero": False}}  # fmt: skip
+    y_title = "premium, % over the comparison group"
 
-        def line(measure: str, years: list[float] = years, wide: dict = wide) -> list[float]:
-            return [wide.get(measure, {}).get(y, np.nan) for y in years]
+    def only(kind: str, name: str | None = None) -> list[dict]:
+        # A year with no file is a row with no values: kept by the lines, so that they break.
+        keep = "datum.kind !== 'break'" if kind == "year" else f"datum.kind === '{kind}'"
+        return [{"filter": keep}] + ([_named(name)] if name else [])
 
-        def spread(measures: list[str]) -> tuple[np.ndarray, np.ndarray]:
-            # fmin/fmax skip a missing percentile, and leave a year with none missing (a gap).
-            values = np.array([line(m) for m in measures])
-            return np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
+    def band(low: str, high: str, name: str) -> dict:
+        return {"transform": only("year", name),
+                "mark": {"type": "area", "opacity": 0.8, "invalid": "break-paths-show-domains"},
+                "encoding": {"x": x, "y": {"field": low, "type": "quantitative", "title": y_title},
+                             "y2": {"field": high}, "color": _colour(colour_scale)}}  # fmt: skip
 
-        percentiles = list(_PERCENTILES)
-        for inner, colour, label in ((slice(None), "#9ecae1", "10th-90th"),
-                                     (slice(1, -1), "#4292c6", "25th-75th")):  # fmt: skip
-            if set(percentiles[inner]) <= wide.keys():
-                axes.fill_between(years, *spread(percentiles[inner]), color=colour, alpha=0.5,
-                                  label=f"premium range, {label} percentile")  # fmt: skip
-        if "median_annual_wage" in wide:
-            axes.plot(years, line("median_annual_wage"), "o-", color="#08306b", label="median")
-        if "mean_annual_wage" in wide:
-            axes.plot(years, line("mean_annual_wage"), "--", color="#6a51a3", label="mean")
-        breaks = sorted({year for flags in series["flags"] for year in break_years(flags)} & held)
-        for number, year in enumerate(breaks):
-            axes.axvline(year, color="#d95f0e", linestyle=":", linewidth=1.2,
-                         label="series crosses a SOC code break" if number == 0 else None)  # fmt: skip
-        axes.axhline(0, color="#444444", linewidth=0.8)
-        for year in sorted(set(years) - held):
-            axes.annotate("no OEWS file", (year, 0), xytext=(0, 4), textcoords="offset points",
-                          ha="center", fontsize=7, color="#555555")  # fmt: skip
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.ticklabel_format(axis="x", useOffset=False, style="plain")
-        axes.set_title(textwrap.fill(pair, 90), fontsize=9)
-        axes.set_ylabel("premium, %")
-    # One legend for every panel (the marks mean the same in each): a legend per panel repeated
-    # the same five entries and cost a third of the report's drawing time.
-    handles: dict[str, object] = {}
-    for axes in panels:
-        for handle, label in zip(*axes.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    figure.legend(handles.values(), handles.keys(), loc="outside upper center",
-                  ncol=len(handles), fontsize=7)  # fmt: skip
-    panels[-1].set_xlabel("OEWS reference year (May)")
-    return _chart("premiums_over_time", title, _oews_credit(rows["period"].to_list(), publishers),
-                  _as_of(rows["period"].to_list()), figure)  # fmt: skip
+    tooltip = [{"field": "year", "title": "May of"},
+               {"field": "median", "title": "median premium, %", "format": ",.3f"},
+               {"field": "mean", "title": "mean premium, %", "format": ",.3f"},
+               {"field": "p10", "title": "10th percentile, %", "format": ",.3f"},
+               {"field": "p90", "title": "90th percentile, %", "format": ",.3f"},
+               {"field": "pair", "title": "series"},
+               {"field": "publisher", "title": "publisher"},
+               {"field": "vintage", "title": "vintage"}]  # fmt: skip
+    spec = {
+        "$schema": SCHEMA_URL,
+        "config": CONFIG,
+        "data": {"values": data},
+        "facet": {"field": "pair", "type": "nominal", "sort": None, "title": None,
+                  "header": {"labelExpr": _SPLIT, "labelAnchor": "start", "labelAlign": "left",
+                             "labelLimit": 0, "labelFontWeight": "bold"}},
+        "columns": 1,
+        "resolve": {"scale": {"y": "shared", "x": "independent"}},
+        "spec": {
+            "width": 600,
+            "height": 150,
+            "layer": [
+                band("low90", "high90", legend[0]),
+                band("low50", "high50", legend[1]),
+                {"transform": only("year", legend[3]),
+                 "mark": {"type": "line", "strokeDash": [5, 3], "invalid": "break-paths-show-domains"},
+                 "encoding": {"x": x, "y": {"field": "mean", "type": "quantitative"},
+                              "color": _colour(colour_scale)}},
+                {"transform": only("year", legend[2]),
+                 "mark": {"type": "line", "point": {"size": 50, "filled": True},
+                          "invalid": "break-paths-show-domains"},
+                 "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"},
+                              "color": _colour(colour_scale), "tooltip": tooltip}},
+                {"transform": only("break", legend[4]),
+                 "mark": {"type": "rule", "strokeDash": [2, 2], "strokeWidth": 1.5},
+                 "encoding": {"x": x, "color": _colour(colour_scale)}},
+                {"transform": only("year"), "mark": {"type": "rule", "color": "#444444"},
+                 "encoding": {"y": {"field": "zero", "type": "quantitative"}}},
+                {"transform": only("no file"),
+                 "mark": {"type": "text", "text": "no OEWS file", "dy": -8, "color": "#555555"},
+                 "encoding": {"x": x, "y": {"field": "zero", "type": "quantitative"}}},
+            ],
+        },
+    }  # fmt: skip
+    years = sorted({_oews_year(p) for p in rows["period"]})
+    finding = (
+        f"{_count(len(pairs), 'pair')} of occupations on one scale, May {years[0]} to May "
+        f"{years[-1]}: median premiums from {min(medians):+.1f}% to {max(medians):+.1f}%."
+    )
+    return Chart("premiums_over_time", title, finding,
+                 _oews_credit(rows["period"].to_list(), publishers),
+                 _as_of(rows["period"].to_list()), spec)  # fmt: skip
 
 
 def _window(period: str) -> tuple[date, date] | None:
@@ -366,52 +558,65 @@ def _window(period: str) -> tuple[date, date] | None:
     return start, end
 
 
-def thin(days: np.ndarray, values: np.ndarray, max_points: int = _MAX_POINTS) -> np.ndarray:
-    """Indices of the points to draw: all of them if few, else in each of `max_points / 2`
-    buckets of the x range the lowest and the highest, in x order (the drawn line is the same at
-    one bucket per pixel column)."""
-    if len(days) <= max_points:
-        return np.arange(len(days))
-    order = np.argsort(days, kind="stable")
-    buckets = np.array_split(order, max_points // 2)
-    keep = [
-        i for b in buckets if len(b) for i in (b[np.argmin(values[b])], b[np.argmax(values[b])])
-    ]
-    return np.array(sorted(set(keep), key=lambda i: (days[i], i)))
+def thin(series: pl.DataFrame, max_points: int = MAX_POINTS) -> pl.DataFrame:
+    """A daily series (`end`, `value`) of at most `max_points` rows: all of them if few, else in
+    each of `max_points / 2` equal spans of rows its lowest and highest point, in date order (a
+    spike stays visible; the page stays small however long the series)."""
+    if series.height <= max_points:
+        return series
+    buckets = max_points // 2
+    ordered = series.sort("end").with_row_index("row")
+    keep = (
+        ordered.group_by((pl.col("row") * buckets // ordered.height).alias("bucket"))
+        .agg(
+            pl.col("row").get(pl.col("value").arg_min()).alias("low"),
+            pl.col("row").get(pl.col("value").arg_max()).alias("high"),
+        )
+        .select(pl.concat_list("low", "high").explode().unique())
+        .to_series()
+    )
+    return ordered.filter(pl.col("row").is_in(keep.implode())).drop("row")
 
 
 def postings_chart(
-    growth_rates: pl.DataFrame, postings_divergence: pl.DataFrame, publishers: Publishers
+    growth_rates: pl.DataFrame,
+    postings_divergence: pl.DataFrame,
+    observations: pl.DataFrame,
+    publishers: Publishers,
 ) -> Chart:
     """Growth since the window start of the AI share of postings and of software-development
-    postings over time; divergence windows shaded. A series that stops before the others says
-    its last day in the legend, so the chart's "as of" is not read as every series'."""
+    postings over time, zoomable; divergence windows shaded. A series that stops before the
+    others says its last day in the legend, so the chart's "as of" is not read as every
+    series'."""
     title = "AI share of postings vs software-development postings, % change since window start"
     series = (
         growth_rates.filter(pl.col("flags").list.len() > 0)
         .with_columns(
+            reference=pl.col("inputs").list.first(),
             series=pl.col("inputs")
             .list.first()
             .str.split(OBSERVATION_REFERENCE_SEPARATOR)
             .list.first(),
             end=pl.col("period").str.split("/").list.last().str.to_date(strict=False),
+            start=pl.col("period").str.split("/").list.first(),
         )
         .filter(pl.col("end").is_not_null())
     )
     if series.height == 0:
-        return Chart("postings", title, "", "no data", empty_reason=(
+        return Chart("postings", title, "No postings series in the lake yet.", "", "no data",
+                     empty_reason=(
             "No postings series in the lake yet: the AI share of postings and software-"
             "development postings have not been fetched (see the sources in the status box)"))  # fmt: skip
-    figure = Figure(figsize=(_WIDTH_INCHES, 4), layout="constrained")
-    axes = figure.subplots()
     series = series.with_columns(subject=pl.col("subjects").list.first())
     shared = set(series.group_by("subject").agg(pl.col("series").n_unique().alias("n")).filter(
         pl.col("n") > 1)["subject"])  # fmt: skip
     newest = series["end"].max()
+    data, labels, findings = [], [], []
     for (series_id, subject), group in series.sort("end").group_by(
         "series", "subject", maintain_order=True
     ):
         source = publishers.source_of_series(series_id)
+        publisher = publishers.publisher(source).name if source else "not named"
         label = (
             f"{subject} ({publishers.publisher(source).short_name})"
             if subject in shared and source
@@ -419,62 +624,135 @@ def postings_chart(
         )
         if group["end"].max() < newest:
             label += f", last day {group['end'].max():%Y-%m-%d}"
-        days = group["end"].to_numpy()
-        values = group["value"].to_numpy()
-        keep = thin(days.astype("datetime64[D]").astype(np.int64), values)
-        axes.plot(days[keep], values[keep], linewidth=1.1, label=label)
-    windows = list(filter(None, map(_window, postings_divergence["period"])))[:_MAX_ROWS]
-    for number, window in enumerate(windows):
-        axes.axvspan(*window, color="#fee08b", alpha=0.35,
-                     label="window compared in the ledger" if number == 0 else None)  # fmt: skip
-    axes.axhline(0, color="#444444", linewidth=0.8)
-    axes.set_ylabel("% change since window start")
-    locator = AutoDateLocator()
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # no overlapping dates
-    axes.set_xlabel("date (daily series)")
-    axes.legend(fontsize=7)
-    as_of = series["end"].max().isoformat()
-    return _chart("postings", title, _credit_for_series(series["series"].to_list(), publishers),
-                  as_of, figure)  # fmt: skip
+        labels.append(label)
+        drawn = thin(group)
+        vintages = _vintages_of(observations, drawn["reference"].to_list())
+        data += [
+            {"date": f"{end:%Y-%m-%d}", "value": value, "series": label, "since": start,
+             "publisher": publisher, "vintage": vintages.get(reference, "unknown"),
+             "id": series_id}
+            for end, value, start, reference in drawn.select("end", "value", "start",
+                                                              "reference").iter_rows()
+        ]  # fmt: skip
+        last = group.sort("end").row(-1, named=True)
+        findings.append(f"{subject} {last['value']:+.1f}% from {last['start']} to {last['end']}")
+    windows = [
+        {"start": f"{w[0]:%Y-%m-%d}", "end": f"{w[1]:%Y-%m-%d}"}
+        for w in list(filter(None, map(_window, postings_divergence["period"])))[:_MAX_ROWS]
+    ]
+    window_name = "window compared in the ledger"
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    colour_scale = _colour_scale([*labels, window_name], [*(palette * 4)[: len(labels)], "#fee08b"])
+    x = {"field": "date", "type": "temporal", "title": "date (daily series)"}
+    layers: list[dict] = []
+    if windows:
+        layers.append({
+            "data": {"values": windows}, "transform": [_named(window_name, "series")],
+            "mark": {"type": "rect", "opacity": 0.5},
+            "encoding": {"x": {"field": "start", "type": "temporal"}, "x2": {"field": "end"},
+                         "color": _colour(colour_scale, "series")},
+        })  # fmt: skip
+    layers += [
+        {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#444444"},
+         "encoding": {"y": {"field": "zero", "type": "quantitative"}}},
+        {"data": {"values": data},
+         "params": [{"name": "zoom", "select": {"type": "interval", "encodings": ["x"]},
+                     "bind": "scales"}],
+         "mark": {"type": "line", "strokeWidth": 1.4, "point": "transparent"},
+         "encoding": {
+             "x": x,
+             "y": {"field": "value", "type": "quantitative",
+                   "title": "% change since window start"},
+             "color": {"field": "series", "type": "nominal", "scale": colour_scale,
+                       "title": None},
+             "tooltip": [{"field": "date", "type": "temporal", "title": "day",
+                          "format": "%Y-%m-%d"},
+                         {"field": "value", "title": "% change", "format": ",.3f"},
+                         {"field": "since", "title": "since"},
+                         {"field": "series", "title": "series"},
+                         {"field": "publisher", "title": "publisher"},
+                         {"field": "vintage", "title": "vintage"},
+                         {"field": "id", "title": "series id"}]}},
+    ]  # fmt: skip
+    spec = _spec([], height=300, layer=layers)
+    spec.pop("data")
+    return Chart("postings", title, "; ".join(findings) + ".",
+                 _credit_for_series(series["series"].unique().sort().to_list(), publishers),
+                 newest.isoformat(), spec, hint=_ZOOM_HINT)  # fmt: skip
 
 
 def unemployment_chart(unemployment_gaps: pl.DataFrame, published_figures: pl.DataFrame) -> Chart:
     """Each occupation's unemployment rate beside its group's rate (the gap is the distance)."""
     title = "Unemployment rate of each occupation beside its group's rate"
-    value_of = dict(published_figures.select("figure_id", "value").drop_nulls().iter_rows())
+    figures = {f["figure_id"]: f for f in published_figures.iter_rows(named=True)}
     gaps = (
         unemployment_gaps.filter(
-            pl.col("inputs").list.eval(pl.element().is_in(list(value_of))).list.all()
+            pl.col("inputs")
+            .list.eval(pl.element().is_in(list(k for k, f in figures.items() if f["value"] is not None)))
+            .list.all()
         )
         .sort("value")
         .head(_MAX_ROWS)
-    )
+    )  # fmt: skip
     if gaps.height == 0:
-        return Chart("unemployment", title, "", "no data", empty_reason=(
+        return Chart("unemployment", title, "No unemployment rates to compare.", "", "no data",
+                     empty_reason=(
             "No unemployment rates to compare: the registry has no pair of rates for the same "
             "period."))  # fmt: skip
-    figure = Figure(figsize=(_WIDTH_INCHES, 0.55 * max(gaps.height, 2) + 1.4), layout="constrained")
-    axes = figure.subplots()
-    for row, gap in enumerate(gaps.iter_rows(named=True)):
-        own, group = (value_of[i] for i in gap["inputs"][:2])
-        axes.plot([group, own], [row, row], color="#bbbbbb", linewidth=2, zorder=1)
-        axes.plot(group, row, "o", markerfacecolor="white", markeredgecolor="#444444",
-                  label="the group's rate" if row == 0 else None, zorder=2)  # fmt: skip
-        axes.plot(own, row, "o", color="#d73027" if own > group else "#4575b4", zorder=3,
-                  label=None)  # fmt: skip
-        axes.annotate(f"{gap['value']:+.1f} pt", (own, row), xytext=(6, 6),
-                      textcoords="offset points", fontsize=7)  # fmt: skip
-    axes.plot([], [], "o", color="#4575b4", label="occupation below its group")
-    axes.plot([], [], "o", color="#d73027", label="occupation above its group")
-    axes.set_yticks(range(gaps.height),
-                    [textwrap.fill(f"{s[0]} (group: {s[1]})", _LABEL_CHARS) for s in gaps["subjects"]],
-                    fontsize=7)  # fmt: skip
-    axes.invert_yaxis()
-    axes.set_xlabel("unemployment rate, %")
-    axes.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
-    as_of = _as_of(gaps["period"].to_list())
-    return _chart("unemployment", title, f"Sources: {_ARTICLE}", as_of, figure)
+    data = []
+    for gap in gaps.iter_rows(named=True):
+        own, group = (figures[i] for i in gap["inputs"][:2])
+        data.append({
+            "label": _wrap(f"{gap['subjects'][0]} (group: {gap['subjects'][1]})"),
+            "own": own["value"], "group": group["value"], "gap": gap["value"],
+            "gap_text": f"{gap['value']:+.1f} pt",
+            "colour": "occupation above its group" if own["value"] > group["value"]
+            else "occupation below its group",
+            "occupation": gap["subjects"][0], "of_group": gap["subjects"][1],
+            "period": period_words(gap["period"]),
+            "publisher": f"{own['publisher']}, as quoted in the article",
+            "vintage": f"as printed: {own['as_printed']} and {group['as_printed']}",
+        })  # fmt: skip
+    y = {"field": "label", "type": "nominal", "sort": None,
+         "axis": {"title": None, "labelExpr": _SPLIT, "labelLimit": 220}}  # fmt: skip
+    colours = ["occupation below its group", "occupation above its group", "the group's rate"]
+    colour_scale = _colour_scale(colours, ["#4575b4", "#d73027", "#444444"])
+    tooltip = [{"field": "occupation", "title": "occupation"},
+               {"field": "own", "title": "its rate, %", "format": ".1f"},
+               {"field": "of_group", "title": "group"},
+               {"field": "group", "title": "group's rate, %", "format": ".1f"},
+               {"field": "gap", "title": "gap, percentage points", "format": "+.1f"},
+               {"field": "period", "title": "period"},
+               {"field": "publisher", "title": "publisher"},
+               {"field": "vintage", "title": "vintage"}]  # fmt: skip
+    spec = _spec(
+        data,
+        height={"step": 46},
+        encoding={"y": y},
+        layer=[
+            {"mark": {"type": "rule", "color": "#bbbbbb", "strokeWidth": 2},
+             "encoding": {"x": {"field": "group", "type": "quantitative",
+                                "title": "unemployment rate, %",
+                                "scale": {"zero": False, "padding": 16}},
+                          "x2": {"field": "own"}}},
+            {"transform": [_named("the group's rate")],
+             "mark": {"type": "point", "filled": False, "strokeWidth": 2, "size": 90},
+             "encoding": {"x": {"field": "group", "type": "quantitative"},
+                          "color": _colour(colour_scale), "tooltip": tooltip}},
+            {"mark": {"type": "point", "filled": True, "size": 90},
+             "encoding": {"x": {"field": "own", "type": "quantitative"},
+                          "color": {"field": "colour", "type": "nominal", "scale": colour_scale},
+                          "tooltip": tooltip}},
+            {"mark": {"type": "text", "dy": -12},
+             "encoding": {"x": {"field": "own", "type": "quantitative"},
+                          "text": {"field": "gap_text"}}},
+        ],
+    )  # fmt: skip
+    finding = "; ".join(
+        f"{d['occupation']} {d['own']:g}% against {d['group']:g}% ({d['gap_text']})" for d in data
+    )
+    return Chart("unemployment", title, finding + ".", f"Sources: {_ARTICLE}",
+                 _as_of(gaps["period"].to_list()), spec)  # fmt: skip
 
 
 def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
@@ -484,48 +762,360 @@ def ledger_chart(claim_checks: pl.DataFrame) -> Chart:
     counts = status_counts(claim_checks)
     kinds = [kind for kind in CHECK_KINDS if any(counts[kind].values())]
     if not kinds:
-        return Chart("claim_ledger", title, "", "no data", empty_reason=(
+        return Chart("claim_ledger", title, "The ledger is empty.", "", "no data", empty_reason=(
             "The ledger is empty: the registry has no claims and no published figures yet."))  # fmt: skip
-    totals = np.array([sum(counts[kind].values()) for kind in kinds])
-    figure = Figure(figsize=(_WIDTH_INCHES, 0.5 * max(len(kinds), 2) + 1.4), layout="constrained")
-    axes = figure.subplots()
-    left = np.zeros(len(kinds))
-    for status in LEDGER_STATUSES:
-        found = np.array([counts[kind][status] for kind in kinds])
-        if not found.any():
-            continue
-        shares = 100 * found / np.maximum(totals, 1)
-        bars = axes.barh(range(len(kinds)), shares, left=left, color=STATUS_COLOURS[status],
-                         label=status)  # fmt: skip
-        # A count is written inside its segment where the segment is wide enough to hold it.
-        axes.bar_label(bars, labels=[str(n) if share >= 3 else "" for n, share in zip(found, shares, strict=True)],
-                       label_type="center", color="white", fontsize=8)  # fmt: skip
-        left += shares
-    for row, total in enumerate(totals):
-        axes.annotate(_count(int(total), "row"), (100, row), xytext=(4, 0),
-                      textcoords="offset points", va="center", fontsize=8)  # fmt: skip
-    axes.set_yticks(range(len(kinds)), [textwrap.fill(CHECK_KINDS[k].label, 30) for k in kinds],
-                    fontsize=8)  # fmt: skip
-    axes.invert_yaxis()
-    axes.set_xlim(0, 112)
-    axes.set_xticks(range(0, 101, 25))
-    axes.set_xlabel("share of each kind's rows, % (numbers inside: rows)")
-    figure.legend(loc="outside lower center", ncol=len(LEDGER_STATUSES), fontsize=7)
-    return _chart("claim_ledger", title,
-                  f"Sources: {_ARTICLE}; official series as in the status box", "this build",
-                  figure)  # fmt: skip
+    data = []
+    for kind in kinds:
+        total = sum(counts[kind].values())
+        start = 0.0
+        label = _wrap(f"{CHECK_KINDS[kind].label} ({_count(total, 'row')})")
+        for status in LEDGER_STATUSES:
+            n = counts[kind][status]
+            if not n:
+                continue
+            share = 100 * n / total
+            # A count is written inside its segment where the segment is wide enough to hold it.
+            data.append({"label": label, "status": status, "rows": n, "start": start,
+                         "end": start + share, "middle": start + share / 2,
+                         "text": str(n) if share >= 6 else "", "share": share})  # fmt: skip
+            start += share
+    y = {"field": "label", "type": "nominal", "sort": None,
+         "axis": {"title": None, "labelExpr": _SPLIT, "labelLimit": 220}}  # fmt: skip
+    spec = _spec(
+        data,
+        height={"step": 44},
+        encoding={"y": y},
+        layer=[
+            {"mark": {"type": "bar", "height": 26},
+             "encoding": {"x": {"field": "start", "type": "quantitative",
+                                "title": "share of each kind's rows, %",
+                                "scale": {"domain": [0, 100]}},
+                          "x2": {"field": "end"},
+                          "color": {"field": "status", "type": "nominal", "title": None,
+                                    "scale": _colour_scale(list(STATUS_COLOURS),
+                                                           list(STATUS_COLOURS.values()))},
+                          "tooltip": [{"field": "label", "title": "kind"},
+                                      {"field": "status", "title": "status"},
+                                      {"field": "rows", "title": "rows"},
+                                      {"field": "share", "title": "share, %", "format": ".1f"}]}},
+            {"mark": {"type": "text", "color": "white", "fontWeight": "bold"},
+             "encoding": {"x": {"field": "middle", "type": "quantitative"},
+                          "text": {"field": "text"}}},
+        ],
+    )  # fmt: skip
+    total = claim_checks.height
+    by_status = dict(claim_checks["status"].value_counts().iter_rows())
+    return Chart("claim_ledger", title, f"{_count(total, 'check')}: {count_words(by_status)}.",
+                 f"Sources: {_ARTICLE}; official series as in the status box", "this build",
+                 spec)  # fmt: skip
 
 
-def charts(frames: dict[str, pl.DataFrame], publishers: Publishers) -> list[Chart]:
-    """All charts, from the metrics tables and core/published_figures (keyed by table name),
-    each credited to the publishers of the catalog in use."""
+def checked_figures_chart(
+    claim_checks: pl.DataFrame,
+    published_figures: pl.DataFrame,
+    observations: pl.DataFrame,
+    publishers: Publishers,
+    titles: Mapping[str, str] | None = None,
+) -> Chart:
+    """The official series that published figures were checked against, over all their periods,
+    with each checked figure as a mark at its stated value and date, coloured by its status: a
+    figure is seen beside the series it claims to quote. One panel per unit."""
+    title = "Published figures on the official series they were checked against"
+    checked = claim_checks.filter(
+        (pl.col("kind") == "figure_vs_official") & pl.col("computed_value").is_not_null()
+    ).with_columns(
+        figure=pl.col("inputs").list.first(),
+        reference=pl.col("inputs")
+        .list.eval(pl.element().filter(pl.element().str.contains(OBSERVATION_REFERENCE_SEPARATOR)))
+        .list.first(),
+    ).filter(pl.col("reference").is_not_null())  # fmt: skip
+    if checked.height == 0:
+        return Chart("checked_figures", title, "No figure has an official value to check.", "",
+                     "no data", empty_reason=(
+            "No published figure has been checked against an official series yet: none names "
+            "one, or the series is not in the lake."))  # fmt: skip
+    checked = checked.with_columns(
+        series=pl.col("reference").str.split(OBSERVATION_REFERENCE_SEPARATOR).list.first(),
+        day=pl.col("reference").str.split(OBSERVATION_REFERENCE_SEPARATOR).list.last(),
+    )
+    series_ids = checked["series"].unique().sort().to_list()
+    points = observations.filter(pl.col("series_id").is_in(series_ids)).sort(
+        "series_id", "period_start"
+    )
+    vintages = _vintages_of(
+        observations,
+        points.select(_observation_references(points)).to_series().to_list(),
+    )
+    figures = {f["figure_id"]: f for f in published_figures.iter_rows(named=True)}
+    data = []
+    for p in points.iter_rows(named=True):
+        reference = f"{p['series_id']}{OBSERVATION_REFERENCE_SEPARATOR}{p['period_start']}"
+        source = publishers.source_of_series(p["series_id"])
+        data.append({
+            "kind": "series", "date": f"{p['period_start']:%Y-%m-%d}", "value": p["value"],
+            "series": _short_subject(p["subject"]), "unit": UNIT_WORDS.get(p["unit"], p["unit"]),
+            "measure": measure_words(p["measure"]),
+            "publisher": publishers.publisher(source).name if source else "not named",
+            "vintage": vintages.get(reference, "unknown"), "id": p["series_id"],
+        })  # fmt: skip
+    unit_of = dict(points.select("series_id", "unit").unique("series_id").iter_rows())
+    for c in checked.iter_rows(named=True):
+        figure = figures.get(c["figure"], {})
+        article = (figure.get("source_document") or "").removeprefix(_ARTICLE_PREFIX)
+        data.append({
+            "kind": "stated", "date": c["day"], "value": (c["stated_low"] + c["stated_high"]) / 2,
+            "low": c["stated_low"], "high": c["stated_high"], "status": c["status"],
+            "official": c["computed_value"],
+            "statement": c["statement"].removesuffix(" against its official series."),
+            "unit": UNIT_WORDS.get(unit_of.get(c["series"], ""), ""),
+            "publisher": figure.get("publisher") or "not named",
+            "article": (titles or {}).get(article, article) if article else "not an article",
+            "id": c["claim_id"],
+        })  # fmt: skip
+    x = {"field": "date", "type": "temporal", "title": "period",
+         "axis": {"format": "%Y", "tickCount": "year", "labelOverlap": "greedy"}}  # fmt: skip
+    y_title = "value (see the panel's unit)"
+    series_only = [{"filter": "datum.kind === 'series'"}]
+    stated_only = [{"filter": "datum.kind === 'stated'"}]
+    status_scale = _colour_scale(*_present(STATUS_COLOURS, set(checked["status"])))
+    spec = {
+        "$schema": SCHEMA_URL,
+        "config": CONFIG,
+        "data": {"values": data},
+        "facet": {"field": "unit", "type": "nominal", "title": None,
+                  "header": {"labelAnchor": "start", "labelAlign": "left",
+                             "labelFontWeight": "bold"}},
+        "columns": 1,
+        "resolve": {"scale": {"y": "independent"}},
+        "spec": {
+            "width": 600,
+            "height": 240,
+            "layer": [
+                {"transform": series_only,
+                 "mark": {"type": "line", "point": {"size": 40, "filled": True}},
+                 "encoding": {"x": x, "y": {"field": "value", "type": "quantitative",
+                                            "title": y_title, "scale": {"zero": False}},
+                              "color": {"field": "series", "type": "nominal",
+                                        "title": "official series",
+                                        "scale": {"range": _SERIES_COLOURS}},
+                              "tooltip": [{"field": "series", "title": "series"},
+                                          {"field": "measure", "title": "measure"},
+                                          {"field": "date", "type": "temporal", "title": "period",
+                                           "format": "%B %Y"},
+                                          {"field": "value", "title": "value", "format": ",.2f"},
+                                          {"field": "publisher", "title": "publisher"},
+                                          {"field": "vintage", "title": "vintage"},
+                                          {"field": "id", "title": "series id"}]}},
+                {"transform": stated_only,
+                 "mark": {"type": "rule", "strokeWidth": 2},
+                 "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
+                              "y2": {"field": "high"},
+                              "stroke": {"field": "status", "type": "nominal",
+                                         "scale": status_scale}}},
+                {"transform": stated_only,
+                 "mark": {"type": "point", "shape": "diamond", "size": 260, "filled": False,
+                          "strokeWidth": 2.5},
+                 "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
+                              "stroke": {"field": "status", "type": "nominal",
+                                         "scale": status_scale,
+                                         "title": "a published figure, at its stated value",
+                                         # Above the plot: beside the series' legend it
+                                         # would make the chart too wide for a phone.
+                                         "legend": {"symbolType": "diamond", "orient": "top"}},
+                              "tooltip": [{"field": "statement", "title": "figure"},
+                                          {"field": "value", "title": "stated", "format": ",.2f"},
+                                          {"field": "official", "title": "official value",
+                                           "format": ",.2f"},
+                                          {"field": "status", "title": "status"},
+                                          {"field": "date", "type": "temporal", "title": "period",
+                                           "format": "%B %Y"},
+                                          {"field": "publisher", "title": "publisher"},
+                                          {"field": "article", "title": "in"},
+                                          {"field": "id", "title": "ledger row"}]}},
+            ],
+        },
+    }  # fmt: skip
+    statuses = dict(checked["status"].value_counts().iter_rows())
+    finding = (
+        f"{_count(checked.height, 'published figure')} with an official value: "
+        f"{count_words(statuses)}, on {len(series_ids)} official series."
+    )
+    return Chart("checked_figures", title, finding, _credit_for_series(series_ids, publishers),
+                 period_words(points["period_start"].max().strftime("%Y-%m")), spec)  # fmt: skip
+
+
+def charts(
+    frames: dict[str, pl.DataFrame],
+    publishers: Publishers,
+    titles: Mapping[str, str] | None = None,
+) -> list[Chart]:
+    """All charts, from the metrics tables, core/published_figures and core/observations (keyed
+    by table name), each credited to the publishers of the catalog in use."""
+    observations = frames["observations"]
     return [
-        pay_premium_chart(frames["claim_checks"], frames["pay_premiums"], publishers),
-        premiums_over_time_chart(frames["pay_premiums"], publishers),
-        postings_chart(frames["growth_rates"], frames["postings_divergence"], publishers),
+        pay_premium_chart(frames["claim_checks"], frames["pay_premiums"],
+                          frames["published_figures"], observations, publishers),
+        premiums_over_time_chart(frames["pay_premiums"], observations, publishers),
+        checked_figures_chart(frames["claim_checks"], frames["published_figures"], observations,
+                              publishers, titles),
+        postings_chart(frames["growth_rates"], frames["postings_divergence"], observations,
+                       publishers),
         unemployment_chart(frames["unemployment_gaps"], frames["published_figures"]),
         ledger_chart(frames["claim_checks"]),
-    ]
+    ]  # fmt: skip
+
+
+# How a status reads in a verdict, of a claim recomputed from the article's own figures and of a
+# figure checked against its official series.
+# figure checked against its official series: (one, several).
+_CLAIM_VERDICTS = {
+    "consistent": ("holds", "hold"),
+    "inconsistent": ("does not hold", "do not hold"),
+    "unverifiable": ("cannot be checked", "cannot be checked"),
+    "conflict": ("is credited to more than one source", "are credited to more than one source"),
+}
+_FIGURE_VERDICTS = {
+    "consistent": ("matches its official series", "match their official series"),
+    "inconsistent": ("differs from its official series", "differ from their official series"),
+    "unverifiable": ("has no official series to check against",
+                     "have no official series to check against"),
+    "conflict": ("is credited to more than one source", "are credited to more than one source"),
+}  # fmt: skip
+
+
+def _status_phrase(counts: Mapping[str, int], verdicts: Mapping[str, tuple[str, str]]) -> str:
+    parts = [f"{counts[s]} {verdicts[s][counts[s] != 1]}" for s in LEDGER_STATUSES if counts.get(s)]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+
+
+def articles(published_figures: pl.DataFrame) -> list[str]:
+    """The ids of the articles the figures name (`source_document` `article:<id>`)."""
+    documents = published_figures["source_document"].drop_nulls().unique().sort()
+    return [d.removeprefix(_ARTICLE_PREFIX) for d in documents if d.startswith(_ARTICLE_PREFIX)]
+
+
+def article_verdict(
+    article_id: str,
+    claim_checks: pl.DataFrame,
+    published_figures: pl.DataFrame,
+    pay_premiums: pl.DataFrame,
+    titles: Mapping[str, str] | None = None,
+) -> tuple[str, str]:
+    """An article's title (its id when `titles` has none) and its verdict in a sentence or two
+    from the ledger: for each claim that official data test (the OEWS proxy claims stating the
+    same range), what the article says, what its own figures give and what official data give;
+    then how many of its claims hold on its own figures and how many of its figures match their
+    official series."""
+    title = (titles or {}).get(article_id) or f"Article {article_id}"
+    own_figures = published_figures.filter(
+        pl.col("source_document") == f"{_ARTICLE_PREFIX}{article_id}"
+    )
+    figure_ids = own_figures["figure_id"].to_list()
+    claims = claim_checks.filter(
+        (pl.col("kind") == "article_claim")
+        & pl.col("inputs").list.eval(pl.element().is_in(figure_ids)).list.any()
+    ).sort("claim_id")
+    proxies = claim_checks.filter(pl.col("kind") == "oews_proxy_claim").join(
+        pay_premiums.select("metric_id", "subjects", "measure", "period"),
+        on="metric_id",
+        how="left",
+    )
+    measure_of = dict(pay_premiums.select("metric_id", "measure").iter_rows())
+    publisher_of = _figure_publishers(published_figures)
+    sentences = []
+    ranges_said: set[tuple] = set()
+    # One sentence per stated range: the claim recomputed from the article's figures speaks for
+    # the others that quote the same range.
+    stated = claims.filter(pl.col("stated_low").is_not_null()).sort(
+        pl.col("computed_value").is_null(), "claim_id"
+    )
+    for claim in stated.iter_rows(named=True):
+        said_range = (claim["formula"], claim["stated_low"], claim["stated_high"])
+        if said_range in ranges_said:
+            continue
+        # The proxies of a claim state its range on official figures (registry/claims.csv gives
+        # them its stated range, formula and unit).
+        tested = proxies.filter(
+            (pl.col("formula") == claim["formula"])
+            & (pl.col("stated_low") == claim["stated_low"])
+            & (pl.col("stated_high") == claim["stated_high"])
+            & (pl.col("stated_unit") == claim["stated_unit"])
+            & pl.col("computed_value").is_not_null()
+        ).sort("computed_value")
+        if tested.height == 0:
+            continue
+        ranges_said.add(said_range)
+        unit = claim["stated_unit"]
+        said = f"It says: “{claim['statement'].rstrip('.')}”."
+        if claim["computed_value"] is not None:
+            who = _publisher_of_inputs(claim["inputs"], publisher_of)
+            said += f" Its own figures ({who}) give {amount(claim['computed_value'], unit, True)};"
+        else:
+            said += " Its own figures cannot be compared;"
+        values = [
+            f"{amount(p['computed_value'], unit, True)} for "
+            + (" over ".join(map(_short_subject, p["subjects"])) if p["subjects"] else p["statement"])
+            for p in tested.iter_rows(named=True)
+        ]  # fmt: skip
+        first = tested.row(0, named=True)
+        official = (
+            f"official OEWS {measure_words(first['measure'])}s for {period_words(first['period'])}"
+            if first["measure"] and first["period"]
+            else "official figures"
+        )
+        differs = measure_of.get(claim["metric_id"] or "") not in (None, first["measure"])
+        caveat = (
+            f" (a different measure: {measure_words(first['measure'])}, not "
+            f"{measure_words(measure_of[claim['metric_id']])})"
+            if differs and first["measure"]
+            else ""
+        )
+        sentences.append(
+            f"{said} {official} give {', '.join(values[:-1])}"
+            + (" and " if len(values) > 1 else "")
+            + f"{values[-1]}{caveat}, where the article says "
+            f"{claim['stated_low']:g}-{claim['stated_high']:g}%."
+        )
+    claim_counts = dict(claims["status"].value_counts().iter_rows())
+    figure_checks = claim_checks.filter(
+        (pl.col("kind") == "figure_vs_official") & pl.col("inputs").list.first().is_in(figure_ids)
+    )
+    figure_counts = dict(figure_checks["status"].value_counts().iter_rows())
+    tally = []
+    if claims.height:
+        tally.append(
+            f"of its {_count(claims.height, 'claim')} recomputed from its own figures, "
+            + _status_phrase(claim_counts, _CLAIM_VERDICTS)
+        )
+    if figure_checks.height:
+        tally.append(
+            f"of its {_count(figure_checks.height, 'figure')}, "
+            + _status_phrase(figure_counts, _FIGURE_VERDICTS)
+        )
+    if tally:
+        text = "; ".join(tally)
+        sentences.append(text[0].upper() + text[1:] + ".")
+    return title, " ".join(sentences) or "The ledger has no check of this article yet."
+
+
+def _verdicts(
+    claim_checks: pl.DataFrame,
+    published_figures: pl.DataFrame,
+    pay_premiums: pl.DataFrame,
+    titles: Mapping[str, str] | None,
+) -> str:
+    items = []
+    for article in articles(published_figures):
+        title, verdict = article_verdict(
+            article, claim_checks, published_figures, pay_premiums, titles
+        )
+        items.append(
+            f'<div class="verdict"><h2>{html.escape(title)}</h2><p>{html.escape(verdict)}</p>'
+            f'<p class="details">article id: {html.escape(article)}</p></div>'
+        )
+    if not items:
+        items.append("<p>No article is in the registry yet: no verdict to give.</p>")
+    return '<section id="verdicts">' + "\n".join(items) + "</section>"
 
 
 def _status_box(status: Status) -> str:
@@ -551,44 +1141,23 @@ def _status_box(status: Status) -> str:
 </section>"""
 
 
-def _findings(claim_checks: pl.DataFrame) -> str:
-    """The pay claims, one line each, ahead of the charts: the article's premium claims as
-    recomputed from its own figures, then the same claim on official OEWS proxy occupations."""
-    pay = claim_checks.filter(
-        (pl.col("formula") == "premium_pct") & pl.col("kind").is_in(CLAIM_KINDS)
-    ).sort("kind", "claim_id")
-    if pay.height == 0:
-        return ""
-    items = "".join(
-        f"<li>{_chip(c['status'], c['status'])} {html.escape(c['statement'])} "
-        + (
-            f"<b>{c['computed_value']:.1f}%</b>"
-            if c["computed_value"] is not None
-            else "<b>not computed</b>"
-        )
-        + (
-            f" against the stated {c['stated_low']:g}-{c['stated_high']:g}%"
-            if c["stated_low"] is not None and c["stated_high"] is not None
-            else ""
-        )
-        + f". <small>{html.escape(c['explanation'])}</small></li>"
-        for c in pay.iter_rows(named=True)
-    )
-    return f'<section id="findings"><h2>The pay claims, in short</h2><ul>{items}</ul></section>'
-
-
 def _section(chart: Chart) -> str:
-    body = (
-        chart.svg
-        if chart.svg is not None
-        else f'<p class="empty">{html.escape(chart.empty_reason or "")}</p>'
+    heading = f"<h2>{html.escape(chart.title)}</h2>"
+    if chart.spec is None:
+        return (
+            f'<section class="chart" id="{chart.name}">{heading}'
+            f'<p class="empty">{html.escape(chart.empty_reason or "")}</p></section>'
+        )
+    hint = f' <span class="hint">{html.escape(chart.hint)}</span>' if chart.hint else ""
+    return (
+        f'<section class="chart" id="{chart.name}">{heading}'
+        f'<p class="finding">{html.escape(chart.finding)}</p>'
+        f'<div class="vega-chart" id="chart-{chart.name}" data-name="{chart.name}" '
+        f'data-spec="spec-{chart.name}"></div>'
+        f'<script type="application/json" id="spec-{chart.name}">{spec_json(chart.spec)}</script>'
+        f'<p class="source">{html.escape(chart.source)}. As of {html.escape(chart.as_of)}.'
+        f"{hint}</p></section>"
     )
-    source = (
-        f'<p class="source">{html.escape(chart.source)}. As of {html.escape(chart.as_of)}.</p>'
-        if chart.svg is not None
-        else ""
-    )
-    return f'<section class="chart" id="{chart.name}"><h2>{html.escape(chart.title)}</h2>{body}{source}</section>'
 
 
 def _chip(status: str, text: str) -> str:
@@ -597,30 +1166,32 @@ def _chip(status: str, text: str) -> str:
     )
 
 
-def _ledger_table(rows: pl.DataFrame) -> str:
-    """Claim, status and reason, one table row per ledger row."""
+def _ledger_table(rows: pl.DataFrame, reader: Reader) -> str:
+    """Claim, status and reason, one table row per ledger row; the row's id in a details line."""
     body = "\n".join(
-        f"<tr><td>{html.escape(c['statement'])}<br><small>{html.escape(c['claim_id'])}</small></td>"
-        f'<td style="background:{STATUS_COLOURS[c["status"]]};color:white">{c["status"]}</td>'
-        f"<td>{html.escape(c['explanation'])}</td></tr>"
+        f"<tr><td>{html.escape(reader(c['statement']))}"
+        f'<br><small class="details">{html.escape(c["claim_id"])}</small></td>'
+        f'<td class="status" style="background:{STATUS_COLOURS[c["status"]]};color:white">'
+        f"{c['status']}</td>"
+        f"<td>{html.escape(reader(c['explanation']))}</td></tr>"
         for c in rows.sort("status", "claim_id").iter_rows(named=True)
     )
     return (
-        "<table><thead><tr><th>claim</th><th>status</th><th>why</th></tr></thead>"
-        f"<tbody>\n{body}\n</tbody></table>"
+        '<div class="scroll"><table><thead><tr><th>claim</th><th>status</th><th>why</th></tr>'
+        f"</thead><tbody>\n{body}\n</tbody></table></div>"
     )
 
 
-def _proxy_cell(row: dict) -> str:
+def _proxy_cell(row: dict, reader: Reader) -> str:
     colour = STATUS_COLOURS[row["status"]]
     sign = _BOUND_SIGNS.get(premium_bound(row["flags"]) or "", "")
     return (
         f'<td class="cell" style="background:{colour}40;border-left:4px solid {colour}" '
-        f'title="{html.escape(row["explanation"])}">{sign}{row["computed_value"]:.1f}%</td>'
+        f'title="{html.escape(reader(row["explanation"]))}">{sign}{row["computed_value"]:.1f}%</td>'
     )
 
 
-def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str:
+def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame, reader: Reader) -> str:
     """The OEWS proxy rows as one table per claim: a row per year, a column per wage statistic,
     each cell the premium tinted by its status (its reason on hover), and a new block of rows
     wherever the pair of codes changes, so a series break is never read as a line of years."""
@@ -641,11 +1212,11 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
         blocks: dict[str, dict[str, dict[str, str]]] = {}
         for row in group.sort("period", "claim_id").iter_rows(named=True):
             years = blocks.setdefault(" over ".join(row["subjects"]), {})
-            years.setdefault(row["period"], {})[row["measure"]] = _proxy_cell(row)
+            years.setdefault(row["period"], {})[row["measure"]] = _proxy_cell(row, reader)
         body = "\n".join(
             f'<tr><th colspan="{len(_STATISTICS) + 1}" class="codes">{html.escape(pair)}</th></tr>'
             + "".join(
-                f"<tr><td>{html.escape(_period_words(period))}</td>"
+                f"<tr><td>{html.escape(period_words(period))}</td>"
                 + "".join(by_measure.get(m, "<td></td>") for m in _STATISTICS)
                 + "</tr>"
                 for period, by_measure in years.items()
@@ -657,9 +1228,9 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
         claim = claims.get(about)
         title = (
             f"{html.escape(claim['statement'])} {_chip(claim['status'], claim['status'])} "
-            f"<small>{html.escape(about)}</small>"
+            f'<small class="details">{html.escape(about)}</small>'
             if claim
-            else html.escape(str(about))
+            else f'<small class="details">{html.escape(str(about))}</small>'
         )
         tables.append(
             f"<h4>{title}</h4>"
@@ -667,8 +1238,8 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
             f"{group.height} premiums (% over the comparison group) against the stated "
             f"{group['stated_low'][0]:g}-{group['stated_high'][0]:g}%; &ge; marks a lower bound "
             "and &le; an upper bound (a wage top-coded by BLS).</p>"
-            f'<table class="matrix"><thead><tr><th>OEWS estimates</th>{header}</tr></thead>'
-            f"<tbody>\n{body}\n</tbody></table>"
+            f'<div class="scroll"><table class="matrix"><thead><tr><th>OEWS estimates</th>'
+            f"{header}</tr></thead><tbody>\n{body}\n</tbody></table></div>"
             + (
                 "<p><small>Series breaks, not bridged: "
                 + "; ".join(html.escape(b) for b in breaks)
@@ -680,46 +1251,82 @@ def _proxy_tables(claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame) -> str
     return "\n".join(tables)
 
 
+_STYLE = """
+*{box-sizing:border-box}
+body{font-family:Helvetica,Arial,sans-serif;max-width:62rem;margin:0 auto;padding:1rem;color:#222;
+line-height:1.45;overflow-wrap:anywhere}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+.verdict{border-left:6px solid #08306b;padding:.2rem 1rem;margin:1rem 0;background:#f3f6fb}
+.verdict h2{margin:.5rem 0 .2rem}.verdict p{font-size:1.05rem;margin:.4rem 0}
+.status{border:2px solid #444;border-radius:6px;padding:.5rem 1rem;background:#f7f7f7}
+.chip{color:white;padding:.1rem .4rem;border-radius:3px;white-space:nowrap}
+.finding{font-weight:bold;margin:.2rem 0 .6rem}
+.vega-chart{width:100%;min-height:120px}
+.source{font-size:.8rem;color:#555;margin-top:.2rem}.hint{font-style:italic}
+.empty{font-style:italic;color:#555}
+.details{color:#777;font-size:.75rem}
+.scroll{overflow-x:auto;max-width:100%}
+.scroll table{min-width:34rem}
+table{border-collapse:collapse;font-size:.8rem}
+td,th{border:1px solid #ddd;padding:.2rem .4rem;vertical-align:top;overflow-wrap:normal}
+td.status{white-space:nowrap}
+.matrix td.cell{text-align:right;white-space:nowrap}
+.matrix th.codes{text-align:left;font-weight:normal;background:#f3f3f3}
+#vg-tooltip-element{font-size:12px;max-width:340px}
+"""
+
+
 def html_report(
-    rendered: list[Chart], claim_checks: pl.DataFrame, pay_premiums: pl.DataFrame, status: Status
+    rendered: list[Chart],
+    claim_checks: pl.DataFrame,
+    pay_premiums: pl.DataFrame,
+    status: Status,
+    published_figures: pl.DataFrame,
+    reader: Reader,
+    titles: Mapping[str, str] | None = None,
 ) -> str:
-    """One self-contained page: the status box, inline SVG charts and the ledger, kind by kind."""
+    """One self-contained page: the verdict per article, the status box, the charts (drawn by
+    the browser from inline specifications and libraries) and the ledger, kind by kind."""
     ledger = []
     for kind, meaning in CHECK_KINDS.items():
         rows = claim_checks.filter(pl.col("kind") == kind)
         if rows.height == 0:
             continue
         body = (
-            _proxy_tables(claim_checks, pay_premiums)
+            _proxy_tables(claim_checks, pay_premiums, reader)
             if kind == "oews_proxy_by_year"
-            else _ledger_table(rows)
+            else _ledger_table(rows, reader)
         )
         ledger.append(
             f'<h3 id="ledger-{kind}">{html.escape(meaning.label[0].upper() + meaning.label[1:])} '
-            f"({rows.height})</h3><p>{html.escape(meaning.description)}</p>{body}"
+            f"({rows.height})</h3><p>{html.escape(reader(meaning.description))}</p>{body}"
         )
     meanings = "".join(
         f"<li>{_chip(s, s)} {html.escape(text)}</li>" for s, text in CLAIM_STATUSES.items()
     )
     sections = "\n".join(map(_section, rendered))
     ledger_html = "\n".join(ledger)
+    drawn = any(chart.spec is not None for chart in rendered)
+    scripts = f"<script>{libraries()}</script>\n<script>{EMBED_SCRIPT}</script>" if drawn else ""
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>labor-lake report</title>
-<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#222}}svg{{max-width:100%;height:auto}}
-.status{{border:2px solid #444;border-radius:6px;padding:.5rem 1rem;background:#f7f7f7}}
-.chip{{color:white;padding:.1rem .4rem;border-radius:3px;white-space:nowrap}}
-.source{{font-size:.8rem;color:#555;margin-top:0}} .empty{{font-style:italic;color:#555}}
-table{{border-collapse:collapse;font-size:.8rem}}td,th{{border:1px solid #ddd;padding:.2rem .4rem;vertical-align:top}}
-.matrix td.cell{{text-align:right;white-space:nowrap}}
-.matrix th.codes{{text-align:left;font-weight:normal;background:#f3f3f3}}</style>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>labor-lake report</title>
+<style>{_STYLE}</style>
 </head><body>
 <h1>labor-lake: claims about the tech labor market, checked</h1>
+{_verdicts(claim_checks, published_figures, pay_premiums, titles)}
 {_status_box(status)}
-{_findings(claim_checks)}
-<p>Drawn from the lake's metrics tables; every number traces to a row of its core tables.</p>
+<p>Drawn from the lake's metrics tables; every number traces to a row of its core tables. Hover
+or tap a point for its exact value, period, publisher and vintage; each chart's menu (&hellip;)
+downloads it as PNG or SVG.</p>
+<noscript><p class="empty">The charts are drawn by JavaScript in this page (nothing is loaded
+from the network); with scripts off only the text and tables show.</p></noscript>
 {sections}
 <h2>Claim ledger: every check, with the reason for its status</h2>
 <ul>{meanings}</ul>
 {ledger_html}
+<p class="details">Charts drawn with {html.escape(versions())} (BSD-3-Clause), inlined.</p>
+{scripts}
 </body></html>
 """

@@ -30,6 +30,17 @@ LEDGER_ARTICLES_KEY = "ledger by article"
 # The rows that are an article's own statements: its claims and its figures against their
 # series (the OEWS proxies by year and trend are evidence for a claim, counted under the kinds).
 ARTICLE_KINDS = ("article_claim", "oews_proxy_claim", "figure_vs_official")
+# The same claims' statements, one a line, in the order of LEDGER_NAMES_KEY's ids.
+LEDGER_STATEMENTS_KEY = "ledger: {kind}: {status} statements"
+# What a check that did not pass means, in words (the check's own name is an id, for the details
+# line). A check not listed here is named by its id.
+CHECK_WORDS = {
+    "sources_reachable": "sources not fetched",
+    "windows_computed": "postings windows not computed",
+    "concordance_matches_files": "OEWS concordance not matching the files",
+    "schema": "schema check failed",
+}
+_MAX_STATEMENTS = 3
 _MAX_NAMES = 6
 _GENERIC_CAUSE = "unreachable earlier in this run; not asked again"
 # "using the recorded snapshot of 2024-10-03" and "(787 days old)", read back from the refresh's
@@ -64,15 +75,62 @@ class RunFacts:
     ledger_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # One line per article: its title, publisher and date, and its statements' statuses.
     ledger_articles: list[str] = field(default_factory=list)
+    # Each named claim's statement, by claim id.
+    ledger_statements: dict[str, str] = field(default_factory=dict)
     report_path: str | None = None
     release: str | None = None
+    release_created: bool = True  # False: the tables were those of an existing release
     # The publisher's name of each source (the catalog's [publishers]), for the source lines.
     source_names: dict[str, str] = field(default_factory=dict)
+    # Why the run failed, one line per failure (labor_lake/present/failures.py).
+    failures: list[str] = field(default_factory=list)
+    # Each dataset's title (the catalog's), for the source lines.
+    dataset_titles: dict[str, str] = field(default_factory=dict)
 
 
-def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:_MAX_NAMES])
-    return shown + (f" and {len(names) - _MAX_NAMES} more" if len(names) > _MAX_NAMES else "")
+def _names(names: list[str], most: int = _MAX_NAMES) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def short_title(title: str) -> str:
+    """A dataset's title up to its first colon, parenthesis or ", every": "OEWS May 2024 national
+    estimates", "AI tracker"."""
+    for mark in (":", " (", ", every"):
+        title = title.split(mark, 1)[0]
+    return title.strip()
+
+
+def _dataset_words(datasets: list[str], titles: dict[str, str]) -> str:
+    """Datasets by their short titles (their ids where the catalog gave none), three at most."""
+    words = list(dict.fromkeys(short_title(titles[d]) if d in titles else d for d in datasets))
+    shown = "; ".join(words[:3])  # titles may hold commas
+    return shown + (f"; and {len(words) - 3} more" if len(words) > 3 else "")
+
+
+def _table_words(asset: str) -> str:
+    """`metrics/postings_divergence` -> `postings divergence`."""
+    return asset.rpartition("/")[2].replace("_", " ")
+
+
+def _check_words(checks: list[CheckOutcome], source_names: dict[str, str]) -> str:
+    """Checks by what they found, each with the sources or tables it was found in."""
+    where: dict[str, list[str]] = {}
+    for check in checks:
+        source = check.asset.removeprefix("raw/").removesuffix("_payloads")
+        place = (
+            source_names.get(source, _table_words(check.asset))
+            if check.name == SOURCES_CHECK
+            else _table_words(check.asset)
+        )
+        where.setdefault(CHECK_WORDS.get(check.name, check.name), []).append(place)
+    return "; ".join(f"{words} ({_names(places)})" for words, places in where.items())
+
+
+def claim_words(statement: str) -> str:
+    """A claim's statement without its closing parenthesis of caveats (the ledger keeps them)."""
+    head = statement.split(" (", 1)[0].rstrip(" .")
+    return f"\u201c{head}.\u201d" if head else statement
 
 
 @dataclass
@@ -85,7 +143,7 @@ class _Fallback:
     days: set[str] = field(default_factory=set)
     ages: list[int] = field(default_factory=list)  # days since each payload in use was taken
 
-    def line(self) -> str:
+    def line(self, titles: dict[str, str]) -> str:
         how = self.cause if self.cause.startswith("not fetched") else f"not fetched: {self.cause}"
         fallback = self.fallback
         if self.days:
@@ -99,10 +157,12 @@ class _Fallback:
             )
         elif self.ages:  # the lake's own vintages: how old the oldest in use is
             fallback += f", the oldest {max(self.ages)} days old"
-        return f"{how}; {fallback} ({_names(self.datasets)})"
+        return f"{how}; {fallback} ({_dataset_words(self.datasets, titles)})"
 
 
-def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> list[str]:
+def _source_lines(
+    checks: list[CheckOutcome], source_names: dict[str, str], titles: dict[str, str]
+) -> list[str]:
     """One line per source and fallback: fetched, or not fetched, why, and what is used instead
     (grouped by what the datasets fall back to). The check's notes are the refresh's outcome
     lines, `<dataset>: <status>: <detail> (<age>)`."""
@@ -145,7 +205,7 @@ def _source_lines(checks: list[CheckOutcome], source_names: dict[str, str]) -> l
             group.ages += [int(old.group(1))] if old else []
         if fresh or (check.passed and not check.notes):
             lines.append(f"  {name}: fetched" + (f" ({_names(fresh)})" if fresh else ""))
-        lines += [f"  {name}: {group.line()}" for group in groups]
+        lines += [f"  {name}: {group.line(titles)}" for group in groups]
     return lines
 
 
@@ -163,14 +223,13 @@ def summary_lines(facts: RunFacts) -> list[str]:
     ]
     if facts.failed_steps:
         lines.append(f"Failed steps: {_names(facts.failed_steps)}")
+    lines += [f"Failed: {failure}" for failure in facts.failures]
     lines.append(
-        "Checks failed: " + _names([f"{c.asset} {c.name}" for c in failed])
-        if failed
-        else "Checks failed: none"
+        "Checks failed: " + (_check_words(failed, facts.source_names) if failed else "none")
     )
     if warned:
-        lines.append("Checks warned: " + _names([f"{c.asset} {c.name}" for c in warned]))
-    sources = _source_lines(facts.checks, facts.source_names)
+        lines.append("Checks warned: " + _check_words(warned, facts.source_names))
+    sources = _source_lines(facts.checks, facts.source_names, facts.dataset_titles)
     if sources:
         lines += ["Sources:", *sources[:8]]
         if len(sources) > 8:
@@ -184,11 +243,14 @@ def summary_lines(facts: RunFacts) -> list[str]:
             lines.append(f"  {meaning.label}: {count_words(counts)}")
             if kind in CLAIM_KINDS:
                 named = facts.ledger_names.get(kind, {})
-                lines += [
-                    f"    {status}: {_names(named[status])}"
-                    for status in NAMED_STATUSES
-                    if named.get(status)
-                ]
+                for status in NAMED_STATUSES:
+                    claims = named.get(status, [])
+                    lines += [
+                        f"    {status}: {claim_words(facts.ledger_statements.get(c, c))}"
+                        for c in claims[:_MAX_STATEMENTS]
+                    ]
+                    if len(claims) > _MAX_STATEMENTS:
+                        lines.append(f"    … and {len(claims) - _MAX_STATEMENTS} more {status}")
         if facts.ledger_articles:
             lines.append(f"Ledger by article ({len(facts.ledger_articles)}):")
             lines += [f"  {line}" for line in facts.ledger_articles]
@@ -198,8 +260,32 @@ def summary_lines(facts: RunFacts) -> list[str]:
     if facts.report_path:
         lines.append(f"Report:  {facts.report_path}")
     if facts.release:
-        lines.append(f"Release: {facts.lake_root.rstrip('/')}/releases/{facts.release}")
+        where = f"{facts.lake_root.rstrip('/')}/releases/{facts.release}"
+        lines.append(
+            f"Release: new release {facts.release}: {where}"
+            if facts.release_created
+            else f"Release: none made, the tables are those of release {facts.release}: {where}"
+        )
+    details = _details(facts, failed + warned)
+    if details:
+        lines.append(f"Details: {details}")
     return lines
+
+
+def _details(facts: RunFacts, checks: list[CheckOutcome]) -> str:
+    """The ids a reader looks things up by (in the UI, the ledger, the catalog), on one line."""
+    parts = []
+    if checks:
+        parts.append("checks " + ", ".join(f"{c.asset}:{c.name}" for c in checks))
+    claims = [
+        claim
+        for kind in CLAIM_KINDS
+        for status in NAMED_STATUSES
+        for claim in facts.ledger_names.get(kind, {}).get(status, [])
+    ]
+    if claims:
+        parts.append("claims " + ", ".join(claims))
+    return "; ".join(parts)
 
 
 def count_words(counts: dict[str, int]) -> str:
@@ -253,17 +339,16 @@ def ledger_metadata(
         for kind, by_status in status_counts(claim_checks).items()
         for status, n in by_status.items()
     }
-    names = {
-        LEDGER_NAMES_KEY.format(kind=kind, status=status): ", ".join(
-            sorted(
-                claim_checks.filter((pl.col("kind") == kind) & (pl.col("status") == status))[
-                    "claim_id"
-                ]
+    names: dict[str, int | str] = {}
+    for kind in CLAIM_KINDS:
+        for status in NAMED_STATUSES:
+            named = claim_checks.filter(
+                (pl.col("kind") == kind) & (pl.col("status") == status)
+            ).sort("claim_id")
+            names[LEDGER_NAMES_KEY.format(kind=kind, status=status)] = ", ".join(named["claim_id"])
+            names[LEDGER_STATEMENTS_KEY.format(kind=kind, status=status)] = "\n".join(
+                named["statement"].fill_null("")
             )
-        )
-        for kind in CLAIM_KINDS
-        for status in NAMED_STATUSES
-    }
     by_article = (
         {LEDGER_ARTICLES_KEY: "\n".join(article_lines(claim_checks, articles))}
         if articles is not None
@@ -297,3 +382,16 @@ def ledger_articles_from(metadata: dict[str, object]) -> list[str]:
     """The per-article lines `ledger_metadata` gave, read back from the metadata."""
     listed = metadata.get(LEDGER_ARTICLES_KEY)
     return str(listed).splitlines() if listed else []
+
+
+def ledger_statements_from(metadata: dict[str, object]) -> dict[str, str]:
+    """Each claim `ledger_metadata` named, by id, with its statement."""
+    statements: dict[str, str] = {}
+    for kind in CLAIM_KINDS:
+        for status in NAMED_STATUSES:
+            ids = metadata.get(LEDGER_NAMES_KEY.format(kind=kind, status=status))
+            texts = metadata.get(LEDGER_STATEMENTS_KEY.format(kind=kind, status=status))
+            ids, texts = str(ids or "").split(", "), str(texts or "").split("\n")
+            if len(ids) == len(texts):  # else (an older run's metadata): named by their ids
+                statements.update((c, t) for c, t in zip(ids, texts, strict=True) if c and t)
+    return statements

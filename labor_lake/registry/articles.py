@@ -3,6 +3,8 @@ as `article:<article_id>`, which must be a row of registry/articles.csv."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from labor_lake.registry.validation import Problem
@@ -41,3 +43,14 @@ def unknown_article_problems(figures: pl.DataFrame, articles: pl.DataFrame) -> l
         if (article := article_id_of(figure["source_document"])) is not None
         and article not in known
     ]
+
+
+def published_on_by_figure(figures: pl.DataFrame, articles: pl.DataFrame) -> dict[str, date | None]:
+    """Figure id -> the day its article was published (None: no article, or an undated one)."""
+    days = dict(zip(articles["article_id"], articles["published_on"], strict=True))
+    return {
+        figure_id: days.get(article) if article else None
+        for figure_id, article in zip(
+            figures["figure_id"], figures.select(article_id_expr())["source_document"], strict=True
+        )
+    }

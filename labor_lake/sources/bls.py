@@ -3,7 +3,9 @@ registration key (25 and 10 without).
 
 The API answers HTTP 200 even when it refuses: `REQUEST_NOT_PROCESSED` (the daily quota) is an
 error, never retried. "No Data Available for Series … Year: …" only says a series has no value in
-a year it was asked for and is not a warning; "Series does not exist" is. Values are strings; `-`
+a year it was asked for and is not a warning. "Series does not exist for Series …" with no data
+(the real answer for an obsolete or misspelt id) is a source error: the dataset cannot be refreshed
+as declared, and `auto` keeps or seeds what it had. Values are strings; `-`
 means not published (top-coded wages, the 2025 appropriations lapse) and becomes an empty value
 with its footnote codes. OEWS estimates (`A01`) refer to May of the year.
 """
@@ -27,6 +29,9 @@ from labor_lake.sources.http import SourceError
 
 KEY_VARIABLE = "BLS_API_KEY"
 _NO_DATA = re.compile(r"^No Data Available for Series \S+ Year: \d{4}$")
+# The real answer for an id BLS does not have (an obsolete SOC code, a typo): REQUEST_SUCCEEDED,
+# this message, and the series with `"data": []` (a quoted curl transcript, tests/data/bls).
+_NO_SERIES = re.compile(r"^Series does not exist for Series (\S+)$")
 
 
 def oews_series_id(occupation: str, datatype: str) -> str:
@@ -100,6 +105,17 @@ def _field(item: Mapping[str, Any], name: str, where: str) -> Any:
     return item[name]
 
 
+def _footnote_codes(item: Mapping[str, Any], at: str) -> list[str]:
+    """The codes of an observation's footnotes (`[{}]` when it has none, as BLS writes it)."""
+    footnotes = item.get("footnotes") or []
+    if not isinstance(footnotes, list) or not all(isinstance(f, Mapping) for f in footnotes):
+        raise SourceError(f"{at}: field 'footnotes' is not a list of objects")
+    codes = [f.get("code") for f in footnotes if f.get("code")]
+    if not all(isinstance(code, str) for code in codes):
+        raise SourceError(f"{at}: a footnote code is not a string")
+    return codes
+
+
 def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
     """Observations and the API's warnings from one BLS answer for `dataset`."""
     where = f"{dataset.id} ({url})"
@@ -108,7 +124,10 @@ def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SourceError(f"{where}: answer is not JSON ({type(error).__name__})") from None
     status = _field(document, "status", where)
-    messages = [str(m) for m in document.get("message") or []]
+    messages = document.get("message") or []
+    if not isinstance(messages, list):
+        raise SourceError(f"{where}: field 'message' is not a list")
+    messages = [str(m) for m in messages]
     if status == "REQUEST_NOT_PROCESSED":
         raise SourceError(f"{where}: BLS refused the request, not retrying: {' '.join(messages)}")
     if status != "REQUEST_SUCCEEDED":
@@ -117,20 +136,37 @@ def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
     if not isinstance(series_list, list):
         raise SourceError(f"{where}: Results.series is not a list")
     specs = {spec.id: spec for spec in dataset.series}
+    missing = {found.group(1) for m in messages if (found := _NO_SERIES.match(m))}
     rows = []
     for number, series in enumerate(series_list):
         series_id = _field(series, "seriesID", f"{where} Results.series[{number}]")
+        if not isinstance(series_id, str):
+            raise SourceError(f"{where}: Results.series[{number}].seriesID is not a string")
         spec = specs.get(series_id)
         if spec is None:
             raise SourceError(f"{where}: answered for series {series_id}, which was not asked for")
         data = _field(series, "data", f"{where} series {series_id}")
         if not isinstance(data, list):
             raise SourceError(f"{where} series {series_id}: field 'data' is not a list")
+        if not data and series_id in missing:
+            # Not "no values this year": the id itself is unknown to BLS, so the dataset as the
+            # catalog declares it cannot be refreshed; `auto` keeps (or seeds) what it had.
+            raise SourceError(
+                f"{where}: BLS answered 'Series does not exist for Series {series_id}' with no "
+                "data; check the series id in the catalog"
+            )
         for item in data:
             at = f"{where} series {series_id}"
             year_text, period = _field(item, "year", at), _field(item, "period", at)
-            text = str(_field(item, "value", at)).strip()
+            raw = _field(item, "value", at)
+            if not isinstance(raw, str):
+                raise SourceError(
+                    f"{at}: value {raw!r} is a JSON {type(raw).__name__}, not the string BLS writes"
+                )
+            text = raw.strip()
             try:
+                if not isinstance(year_text, str) or not isinstance(period, str):
+                    raise ValueError("year and period are not strings")
                 year = int(year_text)
                 start, end, frequency = _period(year, period, dataset.reference_period)
             except ValueError as error:
@@ -155,9 +191,7 @@ def parse(dataset: Dataset, content: bytes, url: str) -> Parsed:
                     "period_end": end,
                     "value": value,
                     "unit": spec.unit,
-                    "footnote_codes": [
-                        f["code"] for f in item.get("footnotes") or [] if f and f.get("code")
-                    ],
+                    "footnote_codes": _footnote_codes(item, f"{at} {year} {period}"),
                     "release": dataset.release.format(year=year) if dataset.release else None,
                 }
             )

@@ -52,6 +52,12 @@ def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str
     (series,) = dataset.series
     parsed: list[float | None] = []
     for day, raw in zip(dates, values, strict=True):
+        # FRED writes every value as a string ("." when missing); anything else is not its answer.
+        if raw is not None and not isinstance(raw, str):
+            raise SourceError(
+                f"{dataset.id} ({url}): {series.id} {day}: value {raw!r} is a JSON "
+                f"{type(raw).__name__}, not the string FRED writes"
+            )
         text = (raw or "").strip()
         try:
             parsed.append(None if text in (".", "") else parse_number(text))
@@ -60,8 +66,10 @@ def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str
                 f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number: {error}"
             ) from None
     try:
+        if not all(isinstance(day, str) for day in dates):
+            raise TypeError("a date is not a string")
         days = pl.Series(dates, dtype=pl.String).str.to_date("%Y-%m-%d", strict=True)
-    except pl.exceptions.PolarsError:
+    except (pl.exceptions.PolarsError, TypeError):
         raise SourceError(f"{dataset.id} ({url}): {series.id}: dates are not YYYY-MM-DD") from None
     return pl.DataFrame(
         {
@@ -86,6 +94,8 @@ def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str
 def parse_json(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
     try:
         observations = json.loads(content)["observations"]
+        if not isinstance(observations, list):
+            raise TypeError("observations is not a list")
         dates = [o["date"] for o in observations]
         values = [o["value"] for o in observations]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):

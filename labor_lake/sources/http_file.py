@@ -5,7 +5,8 @@ labor_lake.sources.oews, and the national rows of the occupations the entry obse
 under their BLS API series ids.
 
 A file whose header changed is refused with both headers. A value to keep that the file does not
-have (a misspelt sector or country) is a configuration error listing the values it does have; a
+have is refused listing the values it does have (`KeptValuesMissing`): an implausible answer when
+the lake has held the value before, else a configuration error (a misspelt sector or country); a
 kept value that leaves no rows after the other filters is a warning.
 """
 
@@ -24,7 +25,7 @@ from labor_lake.registry.validation import ValidationFailed
 from labor_lake.sources.catalog import CatalogError, Dataset, ValueColumn
 from labor_lake.sources.connector import OBSERVATION_COLUMNS, DatasetRequest, Parsed
 from labor_lake.sources.http import SourceError
-from labor_lake.sources.oews import national_observations, read_oews
+from labor_lake.sources.oews import OewsFileDamaged, national_observations, read_oews
 
 # Indeed writes full-precision floats, with an exponent for the smallest shares.
 _NUMBER = number_regex(exponent=True)
@@ -47,13 +48,31 @@ class HttpFileConnector:
         return parse_csv(dataset, content, url)
 
 
+def _looks_like_html(content: bytes) -> bool:
+    head = content[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml"))
+
+
 def read_oews_payload(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
     """Every row of an OEWS file (core/oews_estimates rows); a damaged file is a SourceError
-    naming file, sheet, row, column and value."""
+    naming file, sheet, row, column and value, or saying in one line what the answer is instead
+    (empty, an HTML page, a damaged zip or workbook)."""
+    where = f"{dataset.id} ({url})"
+    if not content.strip():
+        raise SourceError(f"{where}: the answer is empty, not the zip workbook")
+    if _looks_like_html(content):
+        # An error or landing page served with status 200 (bls.gov sends one to clients it
+        # refuses): one line, not one failed column per word of its markup.
+        raise SourceError(f"{where}: the answer is an HTML page, not the zip workbook")
     try:
         return read_oews(content, PurePosixPath(urlsplit(url).path).name)
     except ValidationFailed as error:
-        raise SourceError(f"{dataset.id} ({url}): {error}") from None
+        first, more = error.problems[0].describe(), len(error.problems) - 1
+        raise SourceError(
+            f"{where}: {first}" + (f" (and {more} more problem(s))" if more else "")
+        ) from None
+    except OewsFileDamaged as error:
+        raise SourceError(f"{where}: {error}") from None
 
 
 def oews_observations(dataset: Dataset, estimates: pl.DataFrame) -> pl.DataFrame:
@@ -92,15 +111,46 @@ def _read(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
     return frame.with_row_index("line", offset=2)
 
 
-def _kept(dataset: Dataset, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+class KeptValuesMissing(SourceError):
+    """An answer without a value the catalog keeps (`keep.<column>`). Whether that is a damaged
+    answer or a misspelt catalog entry depends on the lake's history, which the refresh knows: a
+    value some stored vintage has is an implausible answer (labor_lake.sources.refresh); one that
+    no vintage ever had is a configuration error."""
+
+    def __init__(
+        self, dataset: Dataset, url: str, column: str, missing: list[str], present: list[str]
+    ) -> None:
+        self.dataset, self.column, self.missing = dataset, column, missing
+        self.present = present
+        super().__init__(
+            f"{dataset.id} ({url}): keep.{column} lists {missing}, which the answer does not "
+            f"have; it has: {self.present}"
+        )
+
+    def held_in(self, content: bytes) -> list[str]:
+        """The missing values that an earlier payload of the dataset (`content`) has."""
+        try:
+            frame = pl.read_csv(io.BytesIO(content), columns=[self.column], infer_schema=False)
+        except pl.exceptions.PolarsError:
+            return []
+        present = set(frame[self.column].unique().to_list())
+        return [value for value in self.missing if value in present]
+
+    def configuration_error(self) -> CatalogError:
+        return CatalogError(
+            f"{self.dataset.id}: keep.{self.column} lists {self.missing}, which neither this "
+            f"answer nor any vintage in the lake has; the answer has: {self.present}"
+        )
+
+
+def _kept(dataset: Dataset, frame: pl.DataFrame, url: str) -> tuple[pl.DataFrame, list[str]]:
     warnings = []
     for column, wanted in dataset.keep.items():
         present = set(frame[column].unique().to_list())
         missing = [value for value in wanted if value not in present]
         if missing:
-            raise CatalogError(
-                f"{dataset.id}: keep.{column} lists {missing}, which the file does not have; "
-                f"it has: {sorted(v for v in present if v is not None)}"
+            raise KeptValuesMissing(
+                dataset, url, column, missing, sorted(v for v in present if v is not None)
             )
     kept = frame
     for column, wanted in dataset.keep.items():
@@ -132,7 +182,7 @@ def _check_values(
 
 def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
     """Observations (without vintage columns) from one CSV payload of `dataset`."""
-    frame, warnings = _kept(dataset, _read(dataset, content, url))
+    frame, warnings = _kept(dataset, _read(dataset, content, url), url)
     period_format = _PERIOD_FORMATS.get(dataset.reference_period)
     if period_format is None:
         raise CatalogError(

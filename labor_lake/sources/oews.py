@@ -23,6 +23,7 @@ import functools
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -106,6 +107,18 @@ _MAX_CELL_PROBLEMS = 200
 _MARKED_CELL = r"[a-z0-9_]+=(?:\*\*|\*|#|~)"
 
 
+class OewsFileDamaged(ValueError):
+    """The bytes are not a readable zip, workbook or CSV at all (cut short, corrupted): said in
+    one line, before any header or cell can be checked."""
+
+    def __init__(self, where: str, kind: str, error: BaseException) -> None:
+        lines = str(error).strip().splitlines()
+        detail = (lines[0] if lines else "no detail")[:200]
+        super().__init__(
+            f"{where}: the {kind} is damaged and cannot be read ({type(error).__name__}: {detail})"
+        )
+
+
 @dataclass(frozen=True)
 class OewsTable:
     """The cells of one OEWS data sheet or CSV, every cell as text, not yet collected."""
@@ -159,7 +172,10 @@ def _is_marker_or_blank(raw: pl.Expr) -> pl.Expr:
 def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
     import fastexcel  # the calamine reader polars uses; imported here so CSV-only users skip it
 
-    reader = fastexcel.read_excel(content)
+    try:
+        reader = fastexcel.read_excel(content)
+    except fastexcel.FastExcelError as error:
+        raise OewsFileDamaged(where, "workbook", error) from None
     sheets = [s for s in reader.sheet_names if s.lower().endswith("_dl")]
     if len(sheets) != 1:
         raise ValidationFailed(
@@ -170,9 +186,12 @@ def _open_workbook_sheet(content: bytes, where: str) -> OewsTable:
                 )
             ],
         )
-    frame = pl.read_excel(
-        io.BytesIO(content), engine="calamine", sheet_name=sheets[0], infer_schema_length=0
-    )
+    try:
+        frame = pl.read_excel(
+            io.BytesIO(content), engine="calamine", sheet_name=sheets[0], infer_schema_length=0
+        )
+    except (fastexcel.FastExcelError, pl.exceptions.PolarsError) as error:
+        raise OewsFileDamaged(f"{where} sheet {sheets[0]!r}", "workbook", error) from None
     return OewsTable(frame.lazy(), f"{where} sheet {sheets[0]!r}", first_line=2)
 
 
@@ -186,21 +205,29 @@ def _open(content: bytes | Path, file_name: str) -> OewsTable:
         content = content.read_bytes()  # workbooks and zips are read whole
     if not content.startswith(b"PK"):
         return _open_csv(content, name)
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        members = archive.namelist()
-        if "[Content_Types].xml" in members:  # the file itself is a workbook
-            return _open_workbook_sheet(content, name)
-        data_members = [m for m in members if _DATA_MEMBER.search(m)]
-        if len(data_members) != 1:
-            raise ValidationFailed(
-                name,
-                [
-                    Problem(
-                        "one_member_named_*_MYYYY_dl.xlsx", "member", ", ".join(members), file=name
-                    )
-                ],
-            )
-        return _open_workbook_sheet(archive.read(data_members[0]), f"{name}:{data_members[0]}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.namelist()
+            if "[Content_Types].xml" in members:  # the file itself is a workbook
+                return _open_workbook_sheet(content, name)
+            data_members = [m for m in members if _DATA_MEMBER.search(m)]
+            if len(data_members) != 1:
+                raise ValidationFailed(
+                    name,
+                    [
+                        Problem(
+                            "one_member_named_*_MYYYY_dl.xlsx",
+                            "member",
+                            ", ".join(members),
+                            file=name,
+                        )
+                    ],
+                )
+            member = archive.read(data_members[0])
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        # Cut short (a Content-Length that matched a truncated file), or corrupted in transit.
+        raise OewsFileDamaged(name, "zip", error) from None
+    return _open_workbook_sheet(member, f"{name}:{data_members[0]}")
 
 
 def _open_csv(content: bytes | Path, name: str) -> OewsTable:
@@ -213,11 +240,14 @@ def _open_csv(content: bytes | Path, name: str) -> OewsTable:
     separator = max((",", ";", "\t"), key=header.count)
     options = {"separator": separator, "infer_schema": False, "encoding": "utf8-lossy"}
     # A path is scanned lazily, so a large file is never held as text and as typed rows at once.
-    cells = (
-        pl.scan_csv(content, **options)
-        if isinstance(content, Path)
-        else pl.read_csv(io.BytesIO(content), **options).lazy()
-    )
+    try:
+        cells = (
+            pl.scan_csv(content, **options)
+            if isinstance(content, Path)
+            else pl.read_csv(io.BytesIO(content), **options).lazy()
+        )
+    except pl.exceptions.PolarsError as error:
+        raise OewsFileDamaged(name, "CSV export", error) from None
     return OewsTable(cells, name, first_line=2)
 
 
@@ -392,7 +422,14 @@ def _read_oews(content: bytes | Path, file_name: str, year: int | None) -> pl.Da
     reference = reference_year(file_name, year)
     table = _open(content, file_name)
     headers = table.cells.collect_schema().names()
-    cells = table.cells.rename({c: _canonical_header(c) for c in headers})
+    canonical = [_canonical_header(c) for c in headers]
+    repeated = sorted({c for c in canonical if canonical.count(c) > 1})
+    if repeated:  # `AREA` and `area `, say: which one is the column is anyone's guess
+        raise ValidationFailed(
+            table.where,
+            [Problem("unique_oews_column", c, c, file=table.where) for c in repeated],
+        )
+    cells = table.cells.rename(dict(zip(headers, canonical, strict=True)))
     columns = cells.collect_schema().names()
     national = bool(_NATIONAL_FILE.search(Path(file_name).name))
     problems, layout = _header_problems(columns, national, reference is not None, table.where)

@@ -9,8 +9,10 @@ The policy, per dataset:
 - `offline`: nothing is fetched; a dataset the lake has never held is seeded from its snapshot.
 
 A new answer becomes a vintage only when its observations differ from what the lake holds (an
-API envelope that changed only its `responseTime` adds nothing). A new complete answer that loses
-series, or more rows than the dataset's `max_loss_share`, is refused as implausible.
+API envelope that changed only its `responseTime` adds nothing). A new answer that empties values
+the lake holds, a complete one that loses series or more rows than the dataset's
+`max_loss_share`, and one that lacks a kept value a stored vintage has are refused as implausible.
+Any failure to read an answer is that dataset's one-line SourceError (`parse_answer`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from labor_lake.lake.files import Lake
-from labor_lake.sources.catalog import Catalog, Dataset
-from labor_lake.sources.connector import OBSERVATION_COLUMNS, Connector, DatasetRequest
+from labor_lake.lake.files import DamagedFile, Lake
+from labor_lake.sources.catalog import Catalog, CatalogError, Dataset
+from labor_lake.sources.connector import OBSERVATION_COLUMNS, Connector, DatasetRequest, Parsed
 from labor_lake.sources.http import Fetched, SourceError, SourceUnreachable
+from labor_lake.sources.http_file import KeptValuesMissing
 from labor_lake.sources.payloads import (
     append_vintage,
     newest_vintages,
@@ -33,7 +36,7 @@ from labor_lake.sources.payloads import (
     vintage_format,
     vintages_to_read,
 )
-from labor_lake.sources.snapshots import Snapshot
+from labor_lake.sources.snapshots import SNAPSHOT_LABEL, Snapshot
 from schemas.model import Table
 from schemas.tables import CORE_OBSERVATIONS
 from schemas.vocabulary import RECORDED_SNAPSHOT
@@ -133,10 +136,23 @@ def adds_nothing(held: pl.DataFrame, new: pl.DataFrame, complete: bool) -> bool:
 
 
 def check_plausible(dataset: Dataset, held: pl.DataFrame, new: pl.DataFrame, url: str) -> None:
-    """Refuse a complete answer that loses series, or more rows than `max_loss_share` allows."""
+    """Refuse an answer that empties values the lake holds, and a complete answer that loses
+    series, or more rows than `max_loss_share` allows (emptied values count as lost)."""
     if not held.height:
         return
     where = f"{dataset.id} ({url})"
+    keys = ["series_id", "period_start"]
+    # A number the lake holds that the answer gives as empty (a BLS answer of `-` throughout, a
+    # CSV column blanked): as much a loss as a dropped row, and never a revision.
+    emptied = (
+        held.filter(pl.col("value").is_not_null())
+        .select(*keys, held=pl.col("value"))
+        .join(new.filter(pl.col("value").is_null()).select(keys), on=keys, how="inner")
+    )
+    if not dataset.complete:
+        if emptied.height > dataset.max_loss_share * held.height:
+            _refuse_emptied(dataset, where, emptied, held.height)
+        return
     if not new.height:
         raise Implausible(
             f"{where}: refused: the answer holds no rows; the lake holds {held.height}"
@@ -146,8 +162,9 @@ def check_plausible(dataset: Dataset, held: pl.DataFrame, new: pl.DataFrame, url
         raise Implausible(
             f"{where}: refused: the answer lacks series {lost_series[:5]} that the lake holds"
         )
-    keys = ["series_id", "period_start"]
     lost = held.select(keys).join(new.select(keys), on=keys, how="anti")
+    if emptied.height and lost.height + emptied.height > dataset.max_loss_share * held.height:
+        _refuse_emptied(dataset, where, emptied, held.height)
     if lost.height > dataset.max_loss_share * held.height:
         first = lost.sort(keys).row(0, named=True)
         raise Implausible(
@@ -155,6 +172,33 @@ def check_plausible(dataset: Dataset, held: pl.DataFrame, new: pl.DataFrame, url
             f"holds (e.g. {first['series_id']} on {first['period_start']}); at most "
             f"{dataset.max_loss_share:.0%} may go"
         )
+
+
+def _refuse_emptied(dataset: Dataset, where: str, emptied: pl.DataFrame, held: int) -> None:
+    first = emptied.sort("series_id", "period_start").row(0, named=True)
+    raise Implausible(
+        f"{where}: refused: the answer empties {emptied.height} of the {held} values the lake "
+        f"holds (e.g. {first['series_id']} on {first['period_start']}: {first['held']:g} -> "
+        f"empty); at most {dataset.max_loss_share:.0%} may go"
+    )
+
+
+def parse_answer(
+    connector: Connector, dataset: Dataset, content: bytes, url: str, extension: str
+) -> Parsed:
+    """`connector.parse`, with any failure as the dataset's one-line SourceError: a parser's
+    own checks name what is wrong; anything else they did not foresee still stays inside this
+    dataset (so `auto` falls back for it alone) instead of failing the whole source."""
+    try:
+        return connector.parse(dataset, content, url, extension)
+    except (SourceError, CatalogError):
+        raise
+    except Exception as error:  # the point: no parser fault escapes its dataset
+        lines = str(error).strip().splitlines()
+        detail = (lines[0] if lines else "no detail")[:200]
+        raise SourceError(
+            f"{dataset.id} ({url}): the answer could not be read ({type(error).__name__}: {detail})"
+        ) from None
 
 
 def _in_use(manifest: pl.DataFrame, dataset: str) -> datetime | None:
@@ -181,12 +225,23 @@ class SourceRefresh:
     def run(self) -> Refreshed:
         if self.mode not in MODES:
             raise ValueError(f"source mode {self.mode!r}: expected one of {', '.join(MODES)}")
-        previous = (
-            self.lake.read_table(self.table)
-            if self.lake.exists(self.table.relative_path)
-            else self.table.empty_frame()
-        )
-        result = Refreshed(previous)
+        healed = []
+        try:
+            previous = (
+                self.lake.read_table(self.table)
+                if self.lake.exists(self.table.relative_path)
+                else self.table.empty_frame()
+            )
+        except DamagedFile as damaged:
+            # Never blocks the refresh: treated as absent (datasets are fetched or seeded anew)
+            # and kept aside, since it alone listed the older vintages under raw/payloads/.
+            aside = self.lake.set_aside(self.table.relative_path)
+            previous = self.table.empty_frame()
+            healed.append(
+                f"{damaged.url}: {damaged.problem}; treated as absent and rewritten, the damaged "
+                f"file kept as {aside}"
+            )
+        result = Refreshed(previous, warnings=healed)
         for dataset in self.catalog.by_source(self.source):
             self._refresh(dataset, result)
         return result
@@ -217,9 +272,13 @@ class SourceRefresh:
                 except SourceUnreachable:
                     self.unreachable.add(origin)
                     raise
-                parsed = connector.parse(dataset, fetched.content, fetched.url, request.extension)
-                if dataset.complete:
-                    check_plausible(dataset, held, parsed.observations, fetched.url)
+                try:
+                    parsed = parse_answer(
+                        connector, dataset, fetched.content, fetched.url, request.extension
+                    )
+                except KeptValuesMissing as missing:
+                    raise self._kept_value_verdict(missing, result.manifest, fetched.url) from None
+                check_plausible(dataset, held, parsed.observations, fetched.url)
                 result.warnings += parsed.warnings
                 if adds_nothing(held, parsed.observations, dataset.complete):
                     statuses.append("unchanged")
@@ -236,13 +295,39 @@ class SourceRefresh:
                 statuses.append("fetched")
         except SourceError as error:
             if self.mode == "live":
-                raise SourceError(f"{dataset.id}: {error} (LABOR_LAKE_SOURCES=live)") from None
+                named = (
+                    str(error) if str(error).startswith(dataset.id) else f"{dataset.id}: {error}"
+                )
+                raise SourceError(f"{named} (LABOR_LAKE_SOURCES=live)") from None
             self._use_what_is_held(dataset, result, "fallback", str(error))
             return
         status = "fetched" if "fetched" in statuses else "unchanged"
         detail = "new vintage stored" if status == "fetched" else "the source has nothing new"
         result.outcomes.append(
             Outcome(dataset.id, status, detail, _in_use(result.manifest, dataset.id))
+        )
+
+    def _kept_value_verdict(
+        self, missing: KeptValuesMissing, manifest: pl.DataFrame, url: str
+    ) -> Implausible | CatalogError:
+        """An answer lacks a kept value: implausible if a stored vintage of the dataset has it
+        (the answer lost it), else a configuration error (the catalog names a value the source
+        never had). Vintages are read newest first, only on this error path."""
+        own = manifest.filter(pl.col("dataset") == missing.dataset.id).sort(
+            "fetched_at", descending=True
+        )
+        held: set[str] = set()
+        for vintage in own.iter_rows(named=True):
+            held.update(
+                missing.held_in(read_vintage(self.lake, vintage["path"], vintage["sha256"]))
+            )
+            if held == set(missing.missing):
+                break
+        if held != set(missing.missing):
+            return missing.configuration_error()
+        return Implausible(
+            f"{missing.dataset.id} ({url}): refused: the answer lacks {missing.column} "
+            f"{missing.missing}, which the lake's vintages hold (a file cut short?)"
         )
 
     def _store(self, result: Refreshed, dataset: Dataset, fetched: Fetched, fetched_at: datetime,
@@ -263,11 +348,16 @@ class SourceRefresh:
         if in_use is None:
             self._seed(dataset, result, reason)
             return
-        detail = (
-            f"{reason}; using the lake's last good vintage"
-            if reason
-            else "not fetched (offline mode); using the lake's newest vintage"
-        )
+        prefix = f"{reason}; " if reason else "not fetched (offline mode); "
+        newest = newest_vintages(result.manifest).filter(pl.col("dataset") == dataset.id)
+        if (newest["origin"] == RECORDED_SNAPSHOT).all():
+            # Seeded by an earlier run: name the snapshots by their day, as the seeding run did.
+            days = sorted({f"{d:%Y-%m-%d}" for d in newest["fetched_at"]})
+            labels = ", ".join(SNAPSHOT_LABEL.format(date=day) for day in days)
+            detail = f"{prefix}nothing new, still using the {labels}"
+        else:
+            detail = prefix + ("using the lake's last good vintage" if reason
+                               else "using the lake's newest vintage")  # fmt: skip
         result.outcomes.append(Outcome(dataset.id, status, detail, in_use))
 
     def _seed(self, dataset: Dataset, result: Refreshed, reason: str = "") -> None:
@@ -281,8 +371,8 @@ class SourceRefresh:
         for snapshot in snapshots:
             content = snapshot.read()
             extension = dataset.format
-            parsed = self.connectors[dataset.protocol].parse(
-                dataset, content, snapshot.url, extension
+            parsed = parse_answer(
+                self.connectors[dataset.protocol], dataset, content, snapshot.url, extension
             )
             fetched = Fetched(url=snapshot.url, status=200, content=content, content_type="")
             self._store(result, dataset, fetched, datetime.combine(snapshot.retrieved, time(), UTC),
