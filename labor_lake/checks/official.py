@@ -30,7 +30,7 @@ from labor_lake.checks.rows import (
 from labor_lake.lake.bitemporal import observations_as_of
 from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
-from schemas.vocabulary import QUALIFIERS, RECORDED_SNAPSHOT
+from schemas.vocabulary import PUBLISHER_HISTORY, QUALIFIERS, RECORDED_SNAPSHOT
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -56,11 +56,13 @@ def rounding_tolerance(value: float, as_printed: str | None = None) -> float:
 
 
 def vintage_label(observation: Mapping) -> str:
-    """Where an observation's value came from, in words: 'fetched 2026-11-29' or 'recorded
-    snapshot of 2026-07-21'."""
+    """Where an observation's value came from, in words: 'fetched 2026-11-29', 'recorded
+    snapshot of 2026-07-21' or 'the publisher's version of 2024-07-16'."""
     day = f"{observation['vintage_fetched_at']:%Y-%m-%d}"
     if observation["vintage_origin"] == RECORDED_SNAPSHOT:
         return SNAPSHOT_LABEL.format(date=day)
+    if observation["vintage_origin"] == PUBLISHER_HISTORY:
+        return f"the publisher's version of {day}"
     return f"fetched {day}"
 
 
@@ -86,7 +88,8 @@ def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
     elif qualifier == "up_to":
         inside = official <= high + tolerance
     elif qualifier == "approximately":
-        inside = low * 0.95 <= official <= high * 1.05
+        # Within 5% of the stated value, whatever its sign ("about -9%" spans -9.45 to -8.55).
+        inside = min(low * 0.95, low * 1.05) <= official <= max(high * 0.95, high * 1.05)
     else:
         inside = low - tolerance <= official <= high + tolerance
     return (
