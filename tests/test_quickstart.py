@@ -197,11 +197,11 @@ def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
     lake, output = quickstart.lake, quickstart.output
     assert quickstart.launched.returncode == 0, "\n".join(output[-60:])
     articles = pl.read_parquet(lake / "core" / "articles.parquet").height
-    # The log and a summary of about 25 lines, plus the ledger's line for each article.
+    # The log and a summary of about 30 lines, plus the ledger's line for each article.
     assert len(output) <= 80 + articles, "\n".join(output)
     assert not [line for line in output if " DEBUG " in line or "Warning" in line], output
     summary = output[next(i for i, line in enumerate(output) if "labor-lake run" in line) :]
-    assert len(summary) <= 25 + articles and "run succeeded" in summary[0]
+    assert len(summary) <= 30 + articles and "run succeeded" in summary[0]
     text = "\n".join(summary)
     assert f"Ledger by article ({articles}):" in text
     # Statements a revision since changed the verdict of, with both verdicts and vintages.
