@@ -16,6 +16,7 @@ from labor_lake.checks.official import (
     counterpart_checks,
     postings_divergence,
     postings_growth_series,
+    published_numbers,
 )
 from labor_lake.pay.premiums import (
     concordance_mismatches,
@@ -28,11 +29,13 @@ from labor_lake.pay.premiums import (
     trend_checks,
 )
 from labor_lake.present.run_summary import ledger_metadata
+from labor_lake.registry.articles import published_on_by_figure
 from labor_lake.registry.validation import Problem
 from schemas.model import Table
 from schemas.tables import (
     CORE_ARTICLES,
     CORE_CLAIMS,
+    CORE_OBSERVATION_VINTAGES,
     CORE_OBSERVATIONS,
     CORE_OEWS_ESTIMATES,
     CORE_PUBLISHED_FIGURES,
@@ -156,6 +159,7 @@ _LOGIC = (
         "core_published_figures": dg.AssetIn(key=asset_key(CORE_PUBLISHED_FIGURES)),
         "core_claims": dg.AssetIn(key=asset_key(CORE_CLAIMS)),
         "core_observations": dg.AssetIn(key=asset_key(CORE_OBSERVATIONS)),
+        "core_observation_vintages": dg.AssetIn(key=asset_key(CORE_OBSERVATION_VINTAGES)),
         "core_oews_estimates": dg.AssetIn(key=asset_key(CORE_OEWS_ESTIMATES)),
     },
 )
@@ -165,6 +169,7 @@ def metrics_ledger(
     core_published_figures: pl.DataFrame,
     core_claims: pl.DataFrame,
     core_observations: pl.DataFrame,
+    core_observation_vintages: pl.DataFrame,
     core_oews_estimates: pl.DataFrame,
     registry: RegistryFiles,
     official_sources: OfficialSources,
@@ -216,7 +221,12 @@ def metrics_ledger(
             pl.concat(
                 [
                     ledger.claim_checks,
-                    counterpart_checks(core_published_figures, core_observations),
+                    counterpart_checks(
+                        core_published_figures,
+                        core_observations,
+                        published_on_by_figure(core_published_figures, core_articles),
+                        published_numbers(core_observation_vintages),
+                    ),
                     premium_checks(pay, core_claims),
                     trend_checks(pay),
                 ]

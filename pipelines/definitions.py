@@ -13,6 +13,7 @@ import dagster as dg
 from assets import settings
 from assets.claim_reviews import claim_review_documents
 from assets.datapackage import datapackage
+from assets.history import observation_vintages
 from assets.metrics import metrics_ledger
 from assets.oews import core_oews_estimates
 from assets.publish import duckdb_views, release
@@ -80,6 +81,7 @@ _assets = [
     core_published_figures,
     core_claims,
     core_observations,
+    observation_vintages,
     core_oews_estimates,
     metrics_ledger,
     datapackage,

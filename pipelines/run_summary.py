@@ -27,6 +27,7 @@ from labor_lake.present.run_summary import (
     ledger_articles_from,
     ledger_counts_from,
     ledger_names_from,
+    ledger_revised_from,
     ledger_statements_from,
     summary_lines,
 )
@@ -112,6 +113,7 @@ def run_facts(
                 facts.ledger_counts = ledger_counts_from(metadata)
                 facts.ledger_names = ledger_names_from(metadata)
                 facts.ledger_articles = ledger_articles_from(metadata)
+                facts.ledger_revised = ledger_revised_from(metadata)
                 facts.ledger_statements = ledger_statements_from(metadata)
             elif key == "report":
                 facts.report_path = str(metadata.get("report"))

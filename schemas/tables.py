@@ -20,6 +20,7 @@ from schemas.vocabulary import (
     SOURCES,
     UNITS,
     VINTAGE_ORIGINS,
+    VINTAGE_STATUSES,
 )
 
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -567,6 +568,120 @@ CORE_OBSERVATIONS = Table(
 )
 
 
+# Columns the bitemporal table adds to core/observations (ALFRED's names for the real-time span).
+REALTIME_START = Column(
+    "realtime_start",
+    pl.Datetime("us", "UTC"),
+    "When the publisher first published this value for this series and period: the date of "
+    "the first vintage holding it (a commit of the publisher's repository, or a fetch); equal "
+    "to vintage_fetched_at.",
+)
+REALTIME_END = Column(
+    "realtime_end",
+    pl.Datetime("us", "UTC"),
+    "When the value was superseded: the date of the first later vintage that changed it or no "
+    "longer held it; empty while it is current.",
+    nullable=True,
+    rules=(
+        RowRule(
+            name="realtime_start_lt_realtime_end",
+            description="`realtime_start` < `realtime_end`",
+            passes=lambda: pl.col("realtime_start") < pl.col("realtime_end"),
+        ),
+    ),
+)
+VINTAGE_ID = Column(
+    "vintage_id",
+    pl.String,
+    "The vintage that first published the value: the commit sha of the publisher's repository "
+    "(publisher_history), or the lake's payload id (<dataset>/<fetched_at>-<sha256[:12]>).",
+    pattern=NOT_BLANK_PATTERN,
+)
+
+CORE_OBSERVATION_VINTAGES = Table(
+    zone="core",
+    name="observation_vintages",
+    description=(
+        "Every published vintage of the official series, bitemporally: each value of a series "
+        "and period once per span of vintages in which it did not change (realtime_start to "
+        "realtime_end, as ALFRED keeps them), with the vintage that first published it. The "
+        "series as published on a day is a filter (labor_lake.lake.bitemporal.observations_as_of"
+        "; read_table('core/observations', as_of=...); the DuckDB macro observations_as_of)."
+    ),
+    unique_together=("series_id", "period_start", "period_end", "realtime_start"),
+    schema_version="1.0.0",
+    columns=(
+        *CORE_OBSERVATIONS.columns[:-3],
+        Column(
+            "vintage_fetched_at",
+            pl.Datetime("us", "UTC"),
+            "Date of the vintage that first published the value (its commit's date, or when the "
+            "lake fetched it).",
+        ),
+        Column(
+            "vintage_origin",
+            pl.String,
+            "Where that vintage came from: the publisher's history (a commit of its repository), "
+            "fetched by this lake, or a recorded snapshot shipped with the repository.",
+            allowed=VINTAGE_ORIGINS,
+        ),
+        Column(
+            "payload_sha256",
+            pl.String,
+            "SHA-256 of that vintage's file (the raw bytes at the commit, or the fetched payload).",
+            pattern=r"^[0-9a-f]{64}$",
+        ),
+        VINTAGE_ID,
+        REALTIME_START,
+        REALTIME_END,
+    ),
+)
+
+# Every vintage considered for core/observation_vintages, folded or not, and why not.
+RAW_VINTAGE_MANIFEST = Table(
+    zone="raw",
+    name="vintage_manifest",
+    description=(
+        "Every vintage of every dataset considered for core/observation_vintages: the versions "
+        "of publisher files in their git history (commit, blob) and the lake's own fetches, with "
+        "what became of each (folded, unchanged, deleted, missing, damaged)."
+    ),
+    unique_together=("dataset", "vintage_id"),
+    columns=(
+        Column("dataset", pl.String, "Catalog dataset.", pattern=IDENTIFIER_PATTERN),
+        VINTAGE_ID,
+        Column(
+            "origin",
+            pl.String,
+            "publisher_history, fetched or recorded_snapshot.",
+            allowed=VINTAGE_ORIGINS,
+        ),
+        Column("vintage_at", pl.Datetime("us", "UTC"), "The vintage's date (commit or fetch)."),
+        Column(
+            "url",
+            pl.String,
+            "Where its bytes are served: the raw address at the commit, or the fetched address.",
+        ),
+        Column("blob", pl.String, "Git blob sha of the file at the commit.", nullable=True),
+        Column(
+            "sha256",
+            pl.String,
+            "SHA-256 of the file's bytes.",
+            nullable=True,
+            pattern=r"^[0-9a-f]{64}$",
+        ),
+        Column("bytes", pl.Int64, "Size of the file.", unit="bytes", nullable=True),
+        Column(
+            "status",
+            pl.String,
+            "What became of the vintage.",
+            allowed=VINTAGE_STATUSES,
+        ),
+        Column("detail", pl.String, "Why, for a vintage not folded.", nullable=True),
+    ),
+)
+
+
 def _oews_number(name: str, description: str, unit: str | None = None) -> Column:
     return Column(name, pl.Float64, description, unit=unit, nullable=True)
 
@@ -985,6 +1100,8 @@ ALL_TABLES: tuple[Table, ...] = (
     CORE_PUBLISHED_FIGURES,
     CORE_CLAIMS,
     CORE_OBSERVATIONS,
+    CORE_OBSERVATION_VINTAGES,
+    RAW_VINTAGE_MANIFEST,
     CORE_OEWS_ESTIMATES,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,

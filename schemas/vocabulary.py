@@ -92,9 +92,20 @@ SOURCES: dict[str, str] = {
 }
 
 RECORDED_SNAPSHOT = "recorded_snapshot"
+PUBLISHER_HISTORY = "publisher_history"
 VINTAGE_ORIGINS: dict[str, str] = {
     "fetched": "Answered by the source to this lake.",
     RECORDED_SNAPSHOT: "A recorded real payload shipped in the repository's snapshots/.",
+    PUBLISHER_HISTORY: "A version from the publisher's own history: the file at a commit of its "
+    "git repository, dated by the commit (recorded in snapshots/history/, or fetched through "
+    "GitHub's API and raw addresses).",
+}
+# What became of a vintage considered for core/observation_vintages.
+VINTAGE_STATUSES: dict[str, str] = {
+    "folded": "Its rows are in core/observation_vintages (only changed values add rows).",
+    "deleted": "The commit removed the file; what it published before stays readable from history.",
+    "missing": "Its bytes could not be had (a clone without the blob, a raw address that failed).",
+    "damaged": "Its bytes do not parse as the dataset (any declared header variant); skipped.",
 }
 
 QUALIFIERS: dict[str, str] = {

@@ -14,15 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import polars as pl
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from assets import settings
-from labor_lake.sources.catalog import Catalog, load_catalog
+from labor_lake.sources.catalog import GITHUB_API, Catalog, Dataset, load_catalog
+from labor_lake.sources.history import read_recorded_manifest
 from labor_lake.sources.snapshots import Snapshot, load_manifest
 
 SYNTHETIC = Path(__file__).parent / "data"
+SNAPSHOTS = settings.SNAPSHOT_MANIFEST.parent
 BLS_API_PATH = "/publicAPI/v2/timeseries/data/"
 CONTENT_TYPES = {"csv": "text/plain; charset=utf-8", "json": "application/json"}
 
@@ -44,7 +47,7 @@ class Replay:
         return self.server.url_for("/").rstrip("/")
 
     def point(self, monkeypatch: pytest.MonkeyPatch, mode: str = "live") -> Replay:
-        for variable in (settings.INDEED_URL_ENV, settings.FRED_URL_ENV, settings.BLS_URL_ENV):
+        for variable in settings.HOST_URL_ENVS:
             monkeypatch.setenv(variable, self.base_url)
         monkeypatch.setenv(settings.SOURCES_ENV, mode)
         return self
@@ -76,7 +79,41 @@ class Replay:
         for snapshot in self.snapshots:
             if snapshot.dataset not in except_datasets:
                 self.serve_snapshot(snapshot)
+        self.serve_history()
         return self
+
+    def serve_history(self, fail_page: dict[str, int] | None = None) -> Replay:
+        """GitHub's commits listing of every catalog file with a history, at the API's real
+        path and query, paged by Link headers as GitHub pages it. The listing has the documented
+        shape (GitHub Docs, "List commits"); its field values come from the real git history
+        (the recorded history's manifest: sha and committer date), not from a recorded API
+        answer. `fail_page`: dataset -> a page answered with HTTP 500."""
+        manifest = read_recorded_manifest(SNAPSHOTS)
+        for dataset in self.catalog.datasets:
+            if dataset.history is None:
+                continue
+            pages = listing_pages(manifest, dataset)
+            self._serve_listing(dataset, pages, (fail_page or {}).get(dataset.id, 0))
+        return self
+
+    def _serve_listing(self, dataset: Dataset, pages: list[list], fail_page: int) -> None:
+        assert dataset.history is not None
+        path, query = dataset.history.commits_url().removeprefix(GITHUB_API).split("?")
+        for number, items in enumerate(pages, start=1):
+            links = []
+            if number < len(pages):
+                links.append(f'<{GITHUB_API}{path}?{query}&page={number + 1}>; rel="next"')
+                links.append(f'<{GITHUB_API}{path}?{query}&page={len(pages)}>; rel="last"')
+            if number > 1:
+                links.append(f'<{GITHUB_API}{path}?{query}&page={number - 1}>; rel="prev"')
+            self.server.expect_request(
+                path, query_string=query if number == 1 else f"{query}&page={number}"
+            ).respond_with_data(
+                json.dumps(items),
+                status=500 if number == fail_page else 200,
+                headers={"Link": ", ".join(links)} if links else {},
+                content_type="application/json",
+            )
 
     def serve_synthetic(self) -> Replay:
         """Synthetic FRED CSVs and the synthetic BLS OEWS answer (tests/data), at real layouts."""
@@ -108,3 +145,25 @@ class Replay:
 
     def requests_to(self, path: str) -> list[Request]:
         return [request for request, _ in self.server.log if request.path == path]
+
+
+def listing_pages(manifest: pl.DataFrame, dataset: Dataset, per_page: int = 100) -> list[list]:
+    """GitHub's List-commits answer for the dataset's path, newest first, `per_page` a page, in
+    the documented shape; every field value comes from the real git history (the recorded
+    history's manifest), none from a recorded API answer."""
+    assert dataset.history is not None
+    repository = dataset.history.repository
+    rows = manifest.filter(pl.col("dataset") == dataset.id).sort("vintage_at", descending=True)
+    items = []
+    for row in rows.iter_rows(named=True):
+        sha, when = row["vintage_id"], row["vintage_at"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        items.append(
+            {
+                "url": f"{GITHUB_API}/repos/{repository}/commits/{sha}",
+                "sha": sha,
+                "html_url": f"https://github.com/{repository}/commit/{sha}",
+                "commit": {"author": {"date": when}, "committer": {"date": when}},
+                "parents": [],
+            }
+        )
+    return [items[i : i + per_page] for i in range(0, len(items), per_page)]

@@ -204,6 +204,12 @@ def test_dg_launch_prints_a_short_info_log_ending_with_the_summary(
     assert len(summary) <= 25 + articles and "run succeeded" in summary[0]
     text = "\n".join(summary)
     assert f"Ledger by article ({articles}):" in text
+    # Statements a revision since changed the verdict of, with both verdicts and vintages.
+    assert re.search(
+        r"\n  revised since published \(\d+; .*\):\n    “.*” consistent as published "
+        r"\(\d{4}-\d\d-\d\d\), inconsistent now \(\d{4}-\d\d-\d\d\)\n",
+        text,
+    )
     assert re.search(
         r"\n  March 2024 US Labor Market Update \(AI-related job postings\) \(Indeed Hiring Lab, "
         r"2024-03-14\): \d+ consistent",

@@ -25,7 +25,8 @@ from labor_lake.lake.files import DamagedFile, Lake
 from labor_lake.lake.lock import WriterLock
 from labor_lake.lake.reader import read_table
 from labor_lake.present.run_summary import summary_lines
-from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.catalog import GITHUB_API, load_catalog
+from labor_lake.sources.history import read_recorded_manifest
 from labor_lake.sources.snapshots import load_manifest
 from pipelines.run_summary import run_facts
 from schemas.tables import CORE_OBSERVATIONS
@@ -41,6 +42,7 @@ from .conftest import (
     run_pipeline,
 )
 from .faults import Body, Fault, FaultServer
+from .replay import listing_pages
 
 BLS_PATH = "/publicAPI/v2/timeseries/data/"
 FRED_API_PATH = "/fred/series/observations"
@@ -72,6 +74,29 @@ class FredApi(Fault):
     def respond(self, handler: BaseHTTPRequestHandler) -> None:
         (series,) = parse_qs(urlsplit(handler.path).query)["series_id"]
         Body(self.answers[series], "application/json").respond(handler)
+
+
+class GitHubCommits(Fault):
+    """GitHub's commits listing of one path, by its `page` query parameter, with Link headers
+    (tests.replay.listing_pages: the documented shape, values from the real git history)."""
+
+    def __init__(self, base: str, pages: list[list]) -> None:
+        self.base, self.pages = base, pages
+
+    def respond(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        number = int(parse_qs(parts.query).get("page", ["1"])[0])
+        query = "&".join(p for p in parts.query.split("&") if not p.startswith("page="))
+        link = (
+            f'<{self.base}{parts.path}?{query}&page={number + 1}>; rel="next"'
+            if number < len(self.pages)
+            else ""
+        )
+        Body(
+            json.dumps(self.pages[number - 1]).encode(),
+            "application/json",
+            headers=(("Link", link),) if link else (),
+        ).respond(handler)
 
 
 def _fred_json(csv: bytes, numbers: bool = False) -> bytes:
@@ -112,6 +137,11 @@ def serve_every_source(server: FaultServer, monkeypatch: pytest.MonkeyPatch, mod
         (series,) = dataset.series
         fred[series.id] = _fred_json((SYNTHETIC / "fred" / f"{series.id}.csv").read_bytes())
     server.fault(FRED_API_PATH, FredApi(fred))
+    manifest = read_recorded_manifest(settings.SNAPSHOT_MANIFEST.parent)
+    for dataset in CATALOG.datasets:
+        if dataset.history is not None:
+            path = urlsplit(dataset.history.commits_url()).path
+            server.fault(path, GitHubCommits(GITHUB_API, listing_pages(manifest, dataset)))
     for variable in settings.HOST_URL_ENVS:
         monkeypatch.setenv(variable, server.url(""))
     monkeypatch.setenv("FRED_API_KEY", "test-key-not-a-secret")

@@ -27,9 +27,10 @@ from labor_lake.checks.rows import (
     metric_frame,
     metric_row,
 )
+from labor_lake.lake.bitemporal import observations_as_of
 from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
-from schemas.vocabulary import QUALIFIERS, RECORDED_SNAPSHOT
+from schemas.vocabulary import PUBLISHER_HISTORY, QUALIFIERS, RECORDED_SNAPSHOT
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -55,11 +56,13 @@ def rounding_tolerance(value: float, as_printed: str | None = None) -> float:
 
 
 def vintage_label(observation: Mapping) -> str:
-    """Where an observation's value came from, in words: 'fetched 2026-11-29' or 'recorded
-    snapshot of 2026-07-21'."""
+    """Where an observation's value came from, in words: 'fetched 2026-11-29', 'recorded
+    snapshot of 2026-07-21' or 'the publisher's version of 2024-07-16'."""
     day = f"{observation['vintage_fetched_at']:%Y-%m-%d}"
     if observation["vintage_origin"] == RECORDED_SNAPSHOT:
         return SNAPSHOT_LABEL.format(date=day)
+    if observation["vintage_origin"] == PUBLISHER_HISTORY:
+        return f"the publisher's version of {day}"
     return f"fetched {day}"
 
 
@@ -85,7 +88,8 @@ def _verdict(figure: Mapping, official: float) -> tuple[str, str]:
     elif qualifier == "up_to":
         inside = official <= high + tolerance
     elif qualifier == "approximately":
-        inside = low * 0.95 <= official <= high * 1.05
+        # Within 5% of the stated value, whatever its sign ("about -9%" spans -9.45 to -8.55).
+        inside = min(low * 0.95, low * 1.05) <= official <= max(high * 0.95, high * 1.05)
     else:
         inside = low - tolerance <= official <= high + tolerance
     return (
@@ -130,9 +134,23 @@ class PublishedNumbers:
     a statement against what its writer could see."""
 
     observations_on: Callable[[date], pl.DataFrame]
-    # Series id -> the day its first vintage was published: before it, nothing can be checked
-    # as published.
-    first_published: Mapping[str, date]
+    # Series id -> the days its vintages were published, in order: before the first, nothing
+    # can be checked as published.
+    vintage_days: Mapping[str, Sequence[date]]
+
+
+def published_numbers(vintages: pl.DataFrame) -> PublishedNumbers:
+    """The numbers as published on any day, from core/observation_vintages (each day's view
+    computed once, however many figures ask for it)."""
+    days = vintages.group_by("series_id").agg(pl.col("realtime_start").dt.date().unique().sort())
+    views: dict[date, pl.DataFrame] = {}
+
+    def observations_on(day: date) -> pl.DataFrame:
+        if day not in views:
+            views[day] = observations_as_of(vintages, day)
+        return views[day]
+
+    return PublishedNumbers(observations_on, dict(days.iter_rows()))
 
 
 def _as_of_words(then: _Checked, now: _Checked) -> str:
@@ -180,25 +198,35 @@ def _counterpart(
         note = figure["official_note"] or "No official series is recorded for this figure."
         return row(_Checked("unverifiable", note), note)
     now = _check(figure, observations)
-    first = published.first_published.get(series_id) if published else None
+    days = published.vintage_days.get(series_id, ()) if published else ()
     if published_on is None:
         why = "the article gives no date"
-    elif first is None or first > published_on:
-        first_words = f" (the first is of {first})" if first else ""
+    elif not days or days[0] > published_on:
+        first_words = f" (the first is of {days[0]})" if days else ""
         why = f"no vintage of {series_id} was published by {published_on}{first_words}"
     else:
         assert published is not None
-        then = _check(figure, published.observations_on(published_on))
-        return row(
-            then,
-            f"As published on {published_on}: {then.explanation} {_as_of_words(then, now)}",
-            checked_as_of=published_on,
-            vintage_as_of=then.vintage,
-            status_now=now.status,
-            computed_now=now.computed,
-            vintage_now=now.vintage,
-            revised_since=now.status != then.status,
-        )
+        then, read_on = _as_published(figure, published, published_on, days)
+        if then is None:
+            why = f"no vintage of {series_id} published since {published_on} covers the period"
+        else:
+            late = (
+                ""
+                if read_on == published_on
+                else f" (the vintage in force then did not reach the period; read from the "
+                f"first that does, of {then.vintage})"
+            )
+            return row(
+                then,
+                f"As published on {published_on}{late}: {then.explanation} "
+                f"{_as_of_words(then, now)}",
+                checked_as_of=published_on,
+                vintage_as_of=then.vintage,
+                status_now=now.status,
+                computed_now=now.computed,
+                vintage_now=now.vintage,
+                revised_since=now.status != then.status,
+            )
     return row(
         now,
         f"{now.explanation} Checked against the newest numbers only: {why}.",
@@ -206,6 +234,25 @@ def _counterpart(
         computed_now=now.computed,
         vintage_now=now.vintage,
     )
+
+
+def _as_published(
+    figure: Mapping[str, Any],
+    published: PublishedNumbers,
+    published_on: date,
+    days: Sequence[date],
+) -> tuple[_Checked | None, date]:
+    """The figure read from the numbers in force on `published_on`; where they do not reach
+    the figure's period (a writer with the publisher's own, newer data), from the first later
+    vintage that does. None when none does."""
+    then = _check(figure, published.observations_on(published_on))
+    if then.computed is not None:
+        return then, published_on
+    for day in (d for d in days if d > published_on):
+        later = _check(figure, published.observations_on(day))
+        if later.computed is not None:
+            return later, day
+    return None, published_on
 
 
 def counterpart_checks(

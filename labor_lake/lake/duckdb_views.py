@@ -3,6 +3,31 @@
 from __future__ import annotations
 
 from schemas.model import Table
+from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_OBSERVATIONS
+
+_OBSERVATION_COLUMNS = [
+    c for c in CORE_OBSERVATIONS.polars_schema.names() if c not in ("vintage_fetched_at",
+    "vintage_origin", "payload_sha256")
+]  # fmt: skip
+# The series as published on a day, as labor_lake.lake.bitemporal.observations_as_of gives it:
+# per dataset the newest vintage dated on or before the day, and the values in force then.
+AS_OF_MACRO = f"""CREATE OR REPLACE MACRO observations_as_of(day) AS TABLE
+WITH published AS (
+  SELECT * FROM {CORE_OBSERVATION_VINTAGES.flat_name}
+  WHERE realtime_start < ((CAST(day AS DATE) + INTERVAL 1 DAY)::TIMESTAMP AT TIME ZONE 'UTC')
+), in_force AS (
+  SELECT dataset, max(realtime_start) AS vintage_fetched_at,
+         arg_max(vintage_origin, realtime_start) AS vintage_origin,
+         arg_max(payload_sha256, realtime_start) AS payload_sha256,
+         arg_max(vintage_id, realtime_start) AS vintage_id
+  FROM published GROUP BY dataset
+)
+SELECT {", ".join(f"p.{c}" for c in _OBSERVATION_COLUMNS)}, i.vintage_fetched_at,
+       i.vintage_origin, i.payload_sha256, i.vintage_id, p.realtime_start AS value_since
+FROM published p JOIN in_force i USING (dataset)
+WHERE p.realtime_end IS NULL
+   OR p.realtime_end >= ((CAST(day AS DATE) + INTERVAL 1 DAY)::TIMESTAMP AT TIME ZONE 'UTC')
+ORDER BY p.series_id, p.period_start;"""
 
 VIEWS_FILE = "views.sql"
 
@@ -26,4 +51,9 @@ def views_sql(tables: list[Table]) -> str:
         f"CREATE OR REPLACE VIEW {t.flat_name} AS SELECT * FROM read_parquet('{_files(t)}');"
         for t in tables
     ]
+    if CORE_OBSERVATION_VINTAGES in tables:
+        lines += [
+            "-- The series as published on a day: SELECT * FROM observations_as_of('2026-04-01');",
+            AS_OF_MACRO,
+        ]
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@
     read_table("metrics/claim_checks")                      # current tables
     read_table("metrics/claim_checks", release="latest")    # the latest release
     read_table("core/observations", release="2026-11-25")   # a pinned release
+    read_table("core/observations", as_of="2026-04-01")     # the series as published that day
 
 The lake root is `root`, else `$LABOR_LAKE_ROOT`, else the `data_lake` folder of the repository
 this module belongs to, wherever the notebook runs; it may be a local path or an fsspec URL.
@@ -12,14 +13,16 @@ this module belongs to, wherever the notebook runs; it may be a local path or an
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from labor_lake.lake.bitemporal import observations_as_of
 from labor_lake.lake.files import DamagedFile, Lake
 from labor_lake.lake.releases import RELEASES, latest_release
 from labor_lake.lake.tables import read_partitioned_table
-from schemas.tables import TABLES_BY_ID
+from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_OBSERVATIONS, TABLES_BY_ID
 
 # The repository's lake: this file is <repository>/labor_lake/lake/reader.py.
 REPOSITORY_LAKE = Path(__file__).resolve().parents[2] / "data_lake"
@@ -42,9 +45,21 @@ def releases(lake: Lake) -> list[str]:
 
 
 def read_table(
-    table_id: str, *, release: str | None = None, root: str | None = None
+    table_id: str,
+    *,
+    release: str | None = None,
+    root: str | None = None,
+    as_of: str | date | None = None,
 ) -> pl.DataFrame:
-    """One lake table as a polars DataFrame, current or from a release."""
+    """One lake table as a polars DataFrame, current or from a release. `as_of` (YYYY-MM-DD,
+    core/observations only): the series as published that day, from core/observation_vintages
+    (per dataset the newest vintage dated on or before it; labor_lake.lake.bitemporal)."""
+    if as_of is not None:
+        if table_id != CORE_OBSERVATIONS.id:
+            raise ValueError(f"as_of is for {CORE_OBSERVATIONS.id} only, not {table_id!r}")
+        day = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+        vintages = read_table(CORE_OBSERVATION_VINTAGES.id, release=release, root=root)
+        return observations_as_of(vintages, day)
     if table_id not in TABLES_BY_ID:
         raise KeyError(f"unknown table {table_id!r}; tables: {', '.join(sorted(TABLES_BY_ID))}")
     lake = Lake(lake_root(root))

@@ -27,6 +27,9 @@ LEDGER_COUNT_KEY = "ledger: {kind}: {status}"
 LEDGER_NAMES_KEY = "ledger: {kind}: {status} claims"
 # The ledger counted per article (one line each), for the summary and the asset's page.
 LEDGER_ARTICLES_KEY = "ledger by article"
+# Statements whose verdict as published differs from the verdict on today's numbers, one a line:
+# `<figure words>: consistent as published (2024-07-16), inconsistent now (2026-08-19)`.
+LEDGER_REVISED_KEY = "ledger: revised since published"
 # The rows that are an article's own statements: its claims and its figures against their
 # series (the OEWS proxies by year and trend are evidence for a claim, counted under the kinds).
 ARTICLE_KINDS = ("article_claim", "oews_proxy_claim", "figure_vs_official")
@@ -75,6 +78,8 @@ class RunFacts:
     ledger_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # One line per article: its title, publisher and date, and its statements' statuses.
     ledger_articles: list[str] = field(default_factory=list)
+    # Statements a revision since their article changed the verdict of, one line each.
+    ledger_revised: list[str] = field(default_factory=list)
     # Each named claim's statement, by claim id.
     ledger_statements: dict[str, str] = field(default_factory=dict)
     report_path: str | None = None
@@ -251,6 +256,14 @@ def summary_lines(facts: RunFacts) -> list[str]:
                     ]
                     if len(claims) > _MAX_STATEMENTS:
                         lines.append(f"    … and {len(claims) - _MAX_STATEMENTS} more {status}")
+        if facts.ledger_revised:
+            lines.append(
+                f"  revised since published ({len(facts.ledger_revised)}; the verdict on the "
+                "numbers of the article's day, then on today's):"
+            )
+            lines += [f"    {line}" for line in facts.ledger_revised[:_MAX_STATEMENTS]]
+            if len(facts.ledger_revised) > _MAX_STATEMENTS:
+                lines.append(f"    … and {len(facts.ledger_revised) - _MAX_STATEMENTS} more")
         if facts.ledger_articles:
             lines.append(f"Ledger by article ({len(facts.ledger_articles)}):")
             lines += [f"  {line}" for line in facts.ledger_articles]
@@ -328,6 +341,17 @@ def article_lines(claim_checks: pl.DataFrame, articles: pl.DataFrame) -> list[st
     return lines
 
 
+def revised_lines(claim_checks: pl.DataFrame) -> list[str]:
+    """`“<the figure as printed>”: consistent as published (2024-07-16), inconsistent now
+    (2026-08-19)` for each statement a revision since its article changed the verdict of."""
+    revised = claim_checks.filter(pl.col("revised_since").fill_null(False)).sort("claim_id")
+    return [
+        f"{claim_words(row['statement'])} {row['status']} as published ({row['vintage_as_of']}), "
+        f"{row['status_now']} now ({row['vintage_now']})"
+        for row in revised.iter_rows(named=True)
+    ]
+
+
 def ledger_metadata(
     claim_checks: pl.DataFrame, articles: pl.DataFrame | None = None
 ) -> dict[str, int | str]:
@@ -354,7 +378,8 @@ def ledger_metadata(
         if articles is not None
         else {}
     )
-    return {**counts, **names, **by_article}
+    revised = {LEDGER_REVISED_KEY: "\n".join(revised_lines(claim_checks))}
+    return {**counts, **names, **by_article, **revised}
 
 
 def ledger_counts_from(metadata: dict[str, object]) -> dict[str, dict[str, int]]:
@@ -395,3 +420,9 @@ def ledger_statements_from(metadata: dict[str, object]) -> dict[str, str]:
             if len(ids) == len(texts):  # else (an older run's metadata): named by their ids
                 statements.update((c, t) for c, t in zip(ids, texts, strict=True) if c and t)
     return statements
+
+
+def ledger_revised_from(metadata: dict[str, object]) -> list[str]:
+    """The revised statements `ledger_metadata` gave, read back from the metadata."""
+    listed = metadata.get(LEDGER_REVISED_KEY)
+    return str(listed).splitlines() if listed else []

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from schemas.vocabulary import FREQUENCIES, MEASURES, SOURCES, UNITS
 
@@ -37,6 +37,9 @@ REFERENCE_PERIODS: dict[str, str] = {
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+GITHUB_API = "https://api.github.com"
+RAW_GITHUB = "https://raw.githubusercontent.com"
+_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class CatalogError(ValueError):
@@ -75,6 +78,49 @@ class ValueColumn:
 
 
 @dataclass(frozen=True)
+class VariantValue:
+    """A value column of an older header and what it means in the current one: the current
+    column's value is the old one plus `add` (Indeed's percent change since 2020-02-01 is the
+    index level minus 100)."""
+
+    column: str
+    means: str
+    add: float = 0.0
+
+
+@dataclass(frozen=True)
+class HeaderVariant:
+    """An older header of a file, and how its value columns map to the current ones."""
+
+    columns: tuple[str, ...]
+    values: tuple[VariantValue, ...]
+
+
+@dataclass(frozen=True)
+class History:
+    """Where a file's past versions are: a path in a publisher's git repository, each version
+    dated by its commit; how older versions read (date formats, missing-value tokens, headers)."""
+
+    repository: str  # owner/name on GitHub
+    branch: str
+    path: str
+    date_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    missing: tuple[str, ...] = ()
+    variants: tuple[HeaderVariant, ...] = ()
+
+    def raw_url(self, commit: str) -> str:
+        """The file at `commit`, as raw.githubusercontent.com serves it (it never changes)."""
+        return f"{RAW_GITHUB}/{self.repository}/{commit}/{self.path}"
+
+    def commits_url(self, per_page: int = 100) -> str:
+        """GitHub's "List commits" for the path on the branch (GitHub Docs, REST API, commits)."""
+        return (
+            f"{GITHUB_API}/repos/{self.repository}/commits?path={quote(self.path)}"
+            f"&sha={quote(self.branch)}&per_page={per_page}"
+        )
+
+
+@dataclass(frozen=True)
 class Dataset:
     """One catalog entry."""
 
@@ -108,6 +154,7 @@ class Dataset:
     # Share of the previous complete vintage's rows a new one may lose before it is refused.
     max_loss_share: float = 0.0
     no_snapshot: str | None = None
+    history: History | None = None
 
     @property
     def complete(self) -> bool:
@@ -215,6 +262,45 @@ def _values(entry: _Entry) -> tuple[ValueColumn, ...]:
     return tuple(values)
 
 
+def _history(entry: _Entry, columns: tuple[str, ...]) -> History | None:
+    table = entry.get("history", dict, None)
+    if table is None:
+        return None
+    spec = _Entry(entry.path, f"{entry.where}, history", table)
+    repository = spec.get("repository", str)
+    if not _REPOSITORY.match(repository):
+        raise spec.fail("repository", "must be owner/name")
+    variants = []
+    for number, item in enumerate(spec.get("variants", list, []), start=1):
+        if not isinstance(item, dict):
+            raise spec.fail("variants", f"item {number} must be a table")
+        variant = _Entry(entry.path, f"{entry.where}, history variant {number}", item)
+        old_columns = variant.strings("columns")
+        values = []
+        for value_number, value in enumerate(variant.get("values", list), start=1):
+            mapping = _Entry(entry.path, f"{variant.where}, value {value_number}", value)
+            column = mapping.get("column", str)
+            means = mapping.get("means", str)
+            if column not in old_columns:
+                raise mapping.fail("column", "is not in the variant's 'columns'")
+            if means not in columns:
+                raise mapping.fail("means", "is not a column of the current header")
+            values.append(VariantValue(column, means, mapping.get("add", float, 0.0)))
+            mapping.check_unknown()
+        variant.check_unknown()
+        variants.append(HeaderVariant(old_columns, tuple(values)))
+    history = History(
+        repository=repository,
+        branch=spec.get("branch", str),
+        path=spec.get("path", str),
+        date_formats=spec.strings("date_formats") or ("%Y-%m-%d",),
+        missing=tuple(spec.get("missing", list, [])),
+        variants=tuple(variants),
+    )
+    spec.check_unknown()
+    return history
+
+
 def _check_csv_mapping(entry: _Entry, dataset: Dataset) -> None:
     known = set(dataset.columns)
     if not known:
@@ -297,6 +383,7 @@ def _dataset(
         max_bytes=entry.get("max_bytes", int, DEFAULT_MAX_BYTES),
         max_loss_share=entry.get("max_loss_share", float, 0.0),
         no_snapshot=entry.get("no_snapshot", str, None),
+        history=_history(entry, entry.strings("columns")),
     )
     entry.check_unknown()
     if dataset.format == "csv" and dataset.protocol == "http_file":
@@ -307,6 +394,10 @@ def _dataset(
         raise entry.fail("observe", "an OEWS dataset lists the SOC codes (or prefixes) to observe")
     if dataset.protocol == "fred" and len(dataset.series) != 1:
         raise entry.fail("series", "a FRED dataset is one series (one request)")
+    if dataset.history is not None and _origin(GITHUB_API) not in hosts:
+        raise entry.fail("history", f"host {GITHUB_API} has no entry in [hosts]")
+    if dataset.history is not None and dataset.format != "csv":
+        raise entry.fail("history", "is read for CSV files only")
     if not 0.0 <= dataset.max_loss_share < 1.0:
         raise entry.fail("max_loss_share", "must be at least 0 and below 1")
     if dataset.max_bytes <= 0:

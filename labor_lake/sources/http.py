@@ -102,6 +102,7 @@ class Fetched:
     status: int
     content: bytes
     content_type: str
+    link: str = ""  # the Link header (GitHub pages its API answers with it)
 
 
 def carries_credentials(url: str, request_arguments: dict[str, Any]) -> bool:
@@ -235,6 +236,7 @@ def fetch(
                 status=status,
                 content=content,
                 content_type=response.headers.get("Content-Type", ""),
+                link=response.headers.get("Link", ""),
             )
 
 

@@ -22,7 +22,7 @@ import polars as pl
 
 from labor_lake.registry.numbers import number_regex
 from labor_lake.registry.validation import ValidationFailed
-from labor_lake.sources.catalog import CatalogError, Dataset
+from labor_lake.sources.catalog import CatalogError, Dataset, ValueColumn
 from labor_lake.sources.connector import OBSERVATION_COLUMNS, DatasetRequest, Parsed
 from labor_lake.sources.http import SourceError
 from labor_lake.sources.oews import OewsFileDamaged, national_observations, read_oews
@@ -165,8 +165,10 @@ def _kept(dataset: Dataset, frame: pl.DataFrame, url: str) -> tuple[pl.DataFrame
     return kept, warnings
 
 
-def _check_values(dataset: Dataset, frame: pl.DataFrame, url: str) -> None:
-    for value in dataset.values:
+def _check_values(
+    dataset: Dataset, frame: pl.DataFrame, url: str, values: tuple[ValueColumn, ...]
+) -> None:
+    for value in values:
         bad = frame.filter(
             pl.col(value.column).is_not_null() & ~pl.col(value.column).str.contains(_NUMBER)
         )
@@ -181,13 +183,30 @@ def _check_values(dataset: Dataset, frame: pl.DataFrame, url: str) -> None:
 def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
     """Observations (without vintage columns) from one CSV payload of `dataset`."""
     frame, warnings = _kept(dataset, _read(dataset, content, url), url)
-    _check_values(dataset, frame, url)
     period_format = _PERIOD_FORMATS.get(dataset.reference_period)
     if period_format is None:
         raise CatalogError(
             f"{dataset.id}: reference_period {dataset.reference_period!r} is not "
             f"one of {sorted(_PERIOD_FORMATS)} for a CSV file"
         )
+    return Parsed(csv_observations(dataset, frame, url, period_format), tuple(warnings))
+
+
+def csv_observations(
+    dataset: Dataset,
+    frame: pl.DataFrame,
+    url: str,
+    period_format: str,
+    values: tuple[ValueColumn, ...] | None = None,
+    add: dict[str, float] | None = None,
+) -> pl.DataFrame:
+    """Observations from a CSV file's kept rows (text columns and a `line` column), mapped by
+    the dataset's entry. `values` (default: the entry's) are the value columns the file has, and
+    `add` what to add to a column's values to give them the entry's meaning (an older header of
+    the file, labor_lake.sources.history)."""
+    values = dataset.values if values is None else values
+    add = add or {}
+    _check_values(dataset, frame, url, values)
     try:
         start = pl.col(dataset.period_column).str.to_date(period_format, strict=True)
         frame = frame.with_columns(period_start=start)
@@ -208,6 +227,12 @@ def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
     geography = (
         pl.col(dataset.geography_column) if dataset.geography_column else pl.lit(dataset.geography)
     )
+
+    def value_of(column: str) -> pl.Expr:
+        number = pl.col(column).cast(pl.Float64)
+        # Rounded so that 48.82 + 100 is the 148.82 the later header writes, not 148.82000000000002.
+        return (number + add[column]).round(10) if add.get(column) else number
+
     frames = [
         frame.select(
             source=pl.lit(dataset.source),
@@ -219,11 +244,11 @@ def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
             frequency=pl.lit(dataset.frequency),
             period_start=pl.col("period_start"),
             period_end=end,
-            value=pl.col(value.column).cast(pl.Float64),
+            value=value_of(value.column),
             unit=pl.lit(dataset.unit),
             footnote_codes=pl.lit([], dtype=pl.List(pl.String)),
             release=pl.lit(dataset.release, dtype=pl.String),
         )
-        for value in dataset.values
+        for value in values
     ]
-    return Parsed(pl.concat(frames).select(OBSERVATION_COLUMNS), tuple(warnings))
+    return pl.concat(frames).select(OBSERVATION_COLUMNS)

@@ -1,0 +1,117 @@
+"""Build the bitemporal table from every version of Indeed's US sector and aggregate files that
+a local clone of hiring-lab/job_postings_tracker holds, and time it against bare polars.
+
+    uv run python benchmarks/history_ingest.py [--clone /work/.mirror/hiring-lab+job_postings_tracker/repo]
+
+Every version whose blob the clone holds is written to a temporary folder first (not timed), so
+both paths read the same files:
+
+(a) bare polars: read each version's CSV untyped (every column as text) and write it to Parquet;
+(b) the project's path: read each version with its catalog entry (header variants, date formats,
+    missing-value tokens), every sector kept, fold all versions into bitemporal rows
+    (labor_lake.lake.bitemporal.fold_versions) and write them to Parquet.
+
+Then the incremental step: the table of all versions but the newest of each file, plus the
+newest (history.add_versions), timed, over the full build's time. The last line reads
+`history_rows=N ratio_vs_polars=X peak_rss_mb=Y incremental_share=Z`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from labor_lake.sources import history
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.http import SourceError
+
+DATASETS = ("indeed_postings_by_sector_us", "indeed_aggregate_postings_us")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--clone", type=Path, default=Path("/work/.mirror/hiring-lab+job_postings_tracker/repo")
+    )
+    arguments = parser.parse_args()
+    catalog = load_catalog(Path(__file__).resolve().parents[1] / "catalog" / "datasets.toml")
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        files: dict[str, list[tuple[history.Version, Path]]] = {}
+        for dataset_id in DATASETS:
+            dataset = catalog.get(dataset_id)
+            assert dataset is not None
+            kept = []
+            for version in history.clone_versions(arguments.clone, dataset):
+                if version.read is None:
+                    continue
+                try:
+                    content = version.read()
+                except SourceError:  # a blob the clone lacks: not in the benchmark
+                    continue
+                path = work / f"{dataset_id}-{version.commit}.csv"
+                path.write_bytes(content)
+                kept.append((version, path))
+            files[dataset_id] = kept
+        n_versions = sum(len(v) for v in files.values())
+
+        started = time.perf_counter()
+        raw_rows = 0
+        for dataset_id, kept in files.items():
+            for version, path in kept:
+                frame = pl.read_csv(path, infer_schema=False)
+                raw_rows += frame.height
+                frame.write_parquet(work / f"bare-{dataset_id}-{version.commit}.parquet")
+        bare = time.perf_counter() - started
+
+        # Every sector and variable the file holds, not only those the catalog keeps.
+        datasets = {d: dataclasses.replace(catalog.get(d), keep={}) for d in DATASETS}
+
+        def versions(dataset_id: str, upto: int | None = None) -> list[history.Version]:
+            kept = files[dataset_id][:upto]
+            return [dataclasses.replace(v, read=(lambda p=p: p.read_bytes())) for v, p in kept]
+
+        started = time.perf_counter()
+        tables = []
+        for dataset_id in DATASETS:
+            tables.append(history.fold_history(datasets[dataset_id], versions(dataset_id)))
+        table = pl.concat([t.rows for t in tables])
+        table.write_parquet(work / "bitemporal.parquet", compression="zstd")
+        full = time.perf_counter() - started
+        assert not any(t.errors for t in tables), [t.errors for t in tables]
+
+        # All versions but the newest of each file, then the newest added to it.
+        held = [history.fold_history(datasets[d], versions(d, -1)) for d in DATASETS]
+        held_rows = pl.concat([h.rows for h in held])
+        held_manifest = pl.concat([h.manifest for h in held])
+        started = time.perf_counter()
+        for dataset_id in DATASETS:
+            added = history.add_versions(
+                datasets[dataset_id], held_rows, held_manifest, versions(dataset_id)[-1:]
+            )
+            held_rows, held_manifest = added.rows, added.manifest
+        held_rows.write_parquet(work / "incremental.parquet", compression="zstd")
+        incremental = time.perf_counter() - started
+        key = ["series_id", "period_start", "realtime_start"]
+        assert held_rows.sort(key).equals(table.sort(key)), "incremental != full build"
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"versions={n_versions} rows_before_dedup={raw_rows} bare_polars_s={bare:.2f} "
+          f"project_s={full:.2f} incremental_s={incremental:.2f}")  # fmt: skip
+    print(
+        f"history_rows={table.height} ratio_vs_polars={full / bare:.2f} "
+        f"peak_rss_mb={peak:.0f} incremental_share={incremental / full:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

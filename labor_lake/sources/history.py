@@ -1,0 +1,426 @@
+"""A publisher file's past versions, from its git history, as vintages of its dataset.
+
+Where a file lives in a git repository (the catalog's `[dataset.history]`: repository, branch,
+path), every commit that touched the path is a vintage dated by its commit. The versions come
+from GitHub (`labor_lake.sources.github`: the commits listing, then the raw file at each
+commit) or from a local clone (`clone_versions`, `git log` and `git cat-file`); both give the
+same `Version`s. Older versions may have other headers, date formats and missing-value tokens,
+declared in the catalog entry (data, not code branches): `read_version` maps each to the
+current header's meaning, so an article of 2022 is checked against the numbers of its day.
+
+A commit where the path is absent (a deletion: Indeed deletes and re-adds files, and removed
+GenAI_posting.csv in 2025) publishes nothing: what was published before stays as it was. A
+version whose bytes cannot be had (missing from a clone, a raw address that fails) or do not
+parse is a one-line error naming the commit; the rest is folded and nothing held is lost.
+
+The recorded history (snapshots/history/) holds, per dataset, the folded rows of every version
+recorded (core/observation_vintages rows) and a manifest naming every commit, its blob and the
+sha256 of its bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from labor_lake.lake import bitemporal
+from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
+from labor_lake.sources.http import SourceError
+from labor_lake.sources.http_file import csv_observations
+from schemas.tables import RAW_VINTAGE_MANIFEST
+from schemas.vocabulary import PUBLISHER_HISTORY
+
+MANIFEST_COLUMNS = tuple(RAW_VINTAGE_MANIFEST.polars_schema.names())
+HISTORY_FOLDER = "history"  # under snapshots/
+
+
+class HistoryError(SourceError):
+    """A version of a publisher's file that cannot be read: one line naming the commit."""
+
+
+class FileAbsent(HistoryError):
+    """The file is not at the commit (its raw address answers 404): the commit deleted it."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One commit's version of a dataset's file. `read` gives its bytes (None: the commit
+    deleted the file); `blob` is git's id of the file at the commit, where known."""
+
+    dataset: str
+    commit: str
+    committed_at: datetime  # UTC
+    url: str  # the raw address of the file at the commit
+    blob: str | None
+    read: Callable[[], bytes] | None
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A dataset's history: its bitemporal rows, the manifest row of every version considered,
+    and one line per version that could not be folded."""
+
+    rows: pl.DataFrame
+    manifest: pl.DataFrame
+    errors: tuple[str, ...] = ()
+
+
+def _date_format(history: History, dates: pl.Series) -> str | None:
+    """The first of the declared formats that reads every date of a version."""
+    for fmt in history.date_formats:
+        if dates.str.to_date(fmt, strict=False).null_count() == dates.null_count():
+            return fmt
+    return None
+
+
+def read_version(dataset: Dataset, content: bytes, commit: str) -> pl.DataFrame:
+    """The observations one version of the file published (core/observations columns without
+    the vintage ones), read with the header variant its header matches; a HistoryError naming
+    the commit when it does not parse."""
+    history = dataset.history
+    assert history is not None, dataset.id
+    where = f"{dataset.id} at {history.repository}@{commit[:12]}:{history.path}"
+    try:
+        frame = pl.read_csv(io.BytesIO(content), infer_schema=False)
+    except pl.exceptions.PolarsError as error:
+        raise HistoryError(f"{where}: not a CSV: {type(error).__name__}") from None
+    header = tuple(frame.columns)
+    if header == dataset.columns:
+        values, add = dataset.values, {}
+    else:
+        variant = next((v for v in history.variants if v.columns == header), None)
+        if variant is None:
+            raise HistoryError(
+                f"{where}: header {list(header)[:8]} is neither the current one nor a variant "
+                "declared in the catalog's [dataset.history]"
+            )
+        names = {v.column: v.name for v in dataset.values}
+        values = tuple(ValueColumn(v.column, names[v.means]) for v in variant.values)
+        add = {v.column: v.add for v in variant.values}
+    if frame.height == 0:
+        raise HistoryError(f"{where}: the file has a header and no rows")
+    frame = frame.with_row_index("line", offset=2)
+    for column, wanted in dataset.keep.items():  # a value older versions lack is no error
+        frame = frame.filter(pl.col(column).is_in(wanted))
+    if history.missing:
+        frame = frame.with_columns(
+            pl.col(v.column).replace(list(history.missing), None) for v in values
+        )
+    period_format = _date_format(history, frame[dataset.period_column])
+    if period_format is None:
+        sample = frame[dataset.period_column].head(1).to_list()
+        raise HistoryError(
+            f"{where}: column {dataset.period_column!r}, value {sample} is in none of the "
+            f"declared date formats {list(history.date_formats)}"
+        )
+    try:
+        return csv_observations(dataset, frame, history.raw_url(commit), period_format, values, add)
+    except SourceError as error:
+        raise HistoryError(f"{where}: {str(error).split('): ', 1)[-1]}") from None
+
+
+def _manifest_row(version: Version, content: bytes | None, status: str, detail: str | None) -> dict:
+    return {
+        "dataset": version.dataset,
+        "vintage_id": version.commit,
+        "origin": PUBLISHER_HISTORY,
+        "vintage_at": version.committed_at,
+        "url": version.url,
+        "blob": version.blob,
+        "sha256": hashlib.sha256(content).hexdigest() if content is not None else None,
+        "bytes": len(content) if content is not None else None,
+        "status": status,
+        "detail": detail,
+    }
+
+
+def manifest_frame(rows: Iterable[dict]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=RAW_VINTAGE_MANIFEST.polars_schema)
+
+
+def read_versions(
+    dataset: Dataset, versions: Iterable[Version]
+) -> tuple[list[tuple[bitemporal.Vintage, pl.DataFrame]], pl.DataFrame, tuple[str, ...]]:
+    """Each version's observations, with its vintage; the manifest rows of every version and
+    the error lines of those that could not be read."""
+    read, rows, errors = [], [], []
+    for version in versions:
+        if version.read is None:
+            rows.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
+            continue
+        try:
+            content = version.read()
+        except FileAbsent:
+            rows.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
+            continue
+        except (SourceError, OSError) as error:
+            line = f"{dataset.id} at {version.commit[:12]}: {error}"
+            rows.append(_manifest_row(version, None, "missing", line))
+            errors.append(line)
+            continue
+        try:
+            observations = read_version(dataset, content, version.commit)
+        except HistoryError as error:
+            rows.append(_manifest_row(version, content, "damaged", str(error)))
+            errors.append(str(error))
+            continue
+        row = _manifest_row(version, content, "folded", None)
+        rows.append(row)
+        vintage = bitemporal.Vintage(
+            version.commit, version.committed_at, row["sha256"], PUBLISHER_HISTORY
+        )
+        read.append((vintage, observations))
+    return read, manifest_frame(rows), tuple(errors)
+
+
+def fold_history(dataset: Dataset, versions: Iterable[Version]) -> Folded:
+    """Every version of the dataset's file folded into bitemporal rows."""
+    read, manifest, errors = read_versions(dataset, versions)
+    return Folded(bitemporal.fold_versions(read), manifest.sort("vintage_at"), errors)
+
+
+def add_versions(
+    dataset: Dataset, table: pl.DataFrame, held: pl.DataFrame, versions: Iterable[Version]
+) -> Folded:
+    """`table` (core/observation_vintages) and `held` (its manifest) with the versions of the
+    dataset not held yet, in time order. A version older than the newest one held cannot be
+    slotted in without refolding the dataset: it is listed as such and left out."""
+    held_ids = set(held.filter(pl.col("dataset") == dataset.id)["vintage_id"].to_list())
+    newest = held.filter(pl.col("dataset") == dataset.id)["vintage_at"].max()
+    new = sorted((v for v in versions if v.commit not in held_ids), key=lambda v: v.committed_at)
+    read, manifest, errors = read_versions(dataset, new)
+    for vintage, observations in read:
+        if newest is not None and vintage.at <= newest:
+            errors += (
+                f"{dataset.id} at {vintage.vintage_id[:12]}: dated {vintage.at:%Y-%m-%d %H:%M}, "
+                "before the newest version held; rebuild the history to fold it",
+            )
+            manifest = with_status(manifest, vintage.vintage_id, "missing", errors[-1])
+            continue
+        table = bitemporal.add_vintage(table, dataset.id, observations, vintage, complete=True)
+    return Folded(table, pl.concat([held, manifest]).sort("dataset", "vintage_at"), errors)
+
+
+# --- a local clone ---------------------------------------------------------------------------
+
+
+def _git(git_dir: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", f"--git-dir={git_dir}", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise SourceError(f"git {' '.join(args[:2])} in {git_dir}: {done.stderr.strip()[:200]}")
+    return done.stdout
+
+
+def _blob_reader(git_dir: Path, blob: str, commit: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        done = subprocess.run(
+            ["git", f"--git-dir={git_dir}", "cat-file", "blob", blob],
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode:
+            raise SourceError(
+                f"commit {commit}: blob {blob} of the file is not in the clone {git_dir}"
+            )
+        return done.stdout
+
+    return read
+
+
+def clone_versions(git_dir: Path, dataset: Dataset) -> list[Version]:
+    """Every commit of the clone's branch that touched the dataset's path (`git log <branch>
+    -- <path>`, the commits GitHub's listing for the path returns), oldest first."""
+    history = dataset.history
+    assert history is not None, dataset.id
+    log = _git(git_dir, "log", "--format=%H %cI", history.branch, "--", history.path)
+    versions = []
+    for line in reversed(log.splitlines()):
+        commit, stamp = line.split()
+        tree = _git(git_dir, "ls-tree", commit, "--", history.path).split()
+        blob = tree[2] if tree else None
+        versions.append(
+            Version(
+                dataset=dataset.id,
+                commit=commit,
+                committed_at=datetime.fromisoformat(stamp).astimezone(UTC),
+                url=history.raw_url(commit),
+                blob=blob,
+                read=_blob_reader(git_dir, blob, commit) if blob else None,
+            )
+        )
+    return versions
+
+
+# --- the recorded history in snapshots/history/ ----------------------------------------------
+
+
+def recorded_paths(snapshots: Path, dataset: str) -> Path:
+    return snapshots / HISTORY_FOLDER / f"{dataset}.parquet"
+
+
+def manifest_path(snapshots: Path) -> Path:
+    return snapshots / HISTORY_FOLDER / "manifest.csv"
+
+
+def write_recorded(snapshots: Path, folded: dict[str, Folded]) -> None:
+    """Write each dataset's folded rows and the manifest of every version (atomically, file by
+    file: a kill leaves each file whole)."""
+    folder = snapshots / HISTORY_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for dataset, result in folded.items():
+        target = recorded_paths(snapshots, dataset)
+        temporary = target.with_name(f".{target.name}.tmp")
+        result.rows.write_parquet(temporary, compression="zstd", compression_level=19)
+        temporary.replace(target)
+    manifest = pl.concat([f.manifest for f in folded.values()]).sort("dataset", "vintage_at")
+    target = manifest_path(snapshots)
+    temporary = target.with_name(f".{target.name}.tmp")
+    manifest.with_columns(pl.col("vintage_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(
+        temporary, line_terminator="\n"
+    )
+    temporary.replace(target)
+
+
+def read_recorded_manifest(snapshots: Path) -> pl.DataFrame:
+    path = manifest_path(snapshots)
+    if not path.exists():
+        return RAW_VINTAGE_MANIFEST.empty_frame()
+    with path.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    if tuple(header) != MANIFEST_COLUMNS:
+        raise SourceError(f"{path}: header {header} is not {list(MANIFEST_COLUMNS)}")
+    frame = pl.read_csv(path, infer_schema=False)
+    return (
+        frame.with_columns(
+            pl.col("vintage_at").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"),
+            pl.col("bytes").cast(pl.Int64),
+        )
+        .select(RAW_VINTAGE_MANIFEST.polars_schema.names())
+        .cast(dict(RAW_VINTAGE_MANIFEST.polars_schema))
+    )
+
+
+def read_recorded(snapshots: Path, datasets: Iterable[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The recorded bitemporal rows of `datasets` and the manifest of their versions."""
+    frames = [bitemporal.empty_vintages()]
+    for dataset in datasets:
+        path = recorded_paths(snapshots, dataset)
+        if path.exists():
+            frames.append(pl.read_parquet(path))
+    manifest = read_recorded_manifest(snapshots)
+    wanted = list(datasets)
+    return pl.concat(frames), manifest.filter(pl.col("dataset").is_in(wanted))
+
+
+def with_status(manifest: pl.DataFrame, commit: str, status: str, detail: str) -> pl.DataFrame:
+    """`manifest` with one version's status changed."""
+    hit = pl.col("vintage_id") == commit
+    return manifest.with_columns(
+        status=pl.when(hit).then(pl.lit(status)).otherwise("status"),
+        detail=pl.when(hit).then(pl.lit(detail)).otherwise("detail"),
+    )
+
+
+# --- the lake's own vintages, and one refresh of the whole table -----------------------------
+
+
+def add_lake_vintages(
+    table: pl.DataFrame,
+    held: pl.DataFrame,
+    payloads: pl.DataFrame,
+    catalog: Catalog,
+    read: Callable[[Dataset, dict], pl.DataFrame],
+) -> Folded:
+    """`table` and `held` with the lake's fetched vintages (raw/<source>_payloads rows) not yet
+    held: each fetch is a vintage (BLS, FRED, and Indeed's files between history updates). One
+    whose bytes equal a version the history holds adds nothing (the fetch of a file's head is a
+    commit's version); one dated before the newest vintage held of its dataset is listed, not
+    folded. `read` gives a payload row's observations."""
+    errors: list[str] = []
+    known_ids = set(held["vintage_id"].to_list())
+    for payload in payloads.sort("fetched_at").iter_rows(named=True):
+        dataset = catalog.get(payload["dataset"])
+        if dataset is None or payload["payload_id"] in known_ids:
+            continue
+        own = held.filter(pl.col("dataset") == dataset.id)
+        if payload["sha256"] in set(own["sha256"].drop_nulls().to_list()):
+            continue
+        row = {
+            "dataset": dataset.id,
+            "vintage_id": payload["payload_id"],
+            "origin": payload["origin"],
+            "vintage_at": payload["fetched_at"],
+            "url": payload["url"],
+            "blob": None,
+            "sha256": payload["sha256"],
+            "bytes": payload["bytes"],
+            "status": "folded",
+            "detail": None,
+        }
+        newest = own["vintage_at"].max()
+        if newest is not None and payload["fetched_at"] <= newest:
+            row["status"] = "missing"
+            row["detail"] = (
+                f"{dataset.id} {payload['payload_id']}: fetched before the newest vintage held "
+                f"({newest:%Y-%m-%d}); not folded"
+            )
+        else:
+            try:
+                observations = read(dataset, payload)
+            except SourceError as error:
+                row["status"], row["detail"] = "damaged", f"{payload['payload_id']}: {error}"
+                errors.append(row["detail"])
+            else:
+                vintage = bitemporal.Vintage(
+                    payload["payload_id"], payload["fetched_at"], payload["sha256"],
+                    payload["origin"],
+                )  # fmt: skip
+                table = bitemporal.add_vintage(
+                    table, dataset.id, observations, vintage, complete=payload["complete"]
+                )
+        held = pl.concat([held, manifest_frame([row])])
+    return Folded(table, held.sort("dataset", "vintage_at"), tuple(errors))
+
+
+def refresh_vintages(
+    catalog: Catalog,
+    snapshots: Path,
+    previous: tuple[pl.DataFrame, pl.DataFrame] | None,
+    payloads: pl.DataFrame,
+    read_payload: Callable[[Dataset, dict], pl.DataFrame],
+    github_versions: Callable[[Dataset], list[Version]] | None,
+) -> Folded:
+    """core/observation_vintages and raw/vintage_manifest after one refresh.
+
+    Starts from what the lake holds (`previous`: the two tables), else from the recorded
+    history; adds, for every dataset with a history, the commits GitHub lists that are not held
+    yet (`github_versions`; None offline); then the lake's own fetched vintages. A failure to
+    list or read a version is a line in `errors`, and everything held stays."""
+    with_history = [d for d in catalog.datasets if d.history]
+    if previous is None:
+        table, held = read_recorded(snapshots, [d.id for d in with_history])
+    else:
+        table, held = previous
+    errors: list[str] = []
+    if github_versions is not None:
+        for dataset in with_history:
+            try:
+                versions = github_versions(dataset)
+            except SourceError as error:
+                errors.append(f"{error}; the history held stays in use")
+                continue
+            result = add_versions(dataset, table, held, versions)
+            table, held = result.rows, result.manifest
+            errors += result.errors
+    result = add_lake_vintages(table, held, payloads, catalog, read_payload)
+    return Folded(result.rows, result.manifest, (*errors, *result.errors))

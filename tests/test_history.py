@@ -1,0 +1,247 @@
+"""Every published vintage (issue 20): the recorded history of the publishers' files, the
+bitemporal table, the series as of a day, and the history fetched through GitHub.
+
+The recorded history (snapshots/history/) was folded from the real git history of
+hiring-lab/ai-tracker and hiring-lab/job_postings_tracker. GitHub's commits listing is served
+by the replay in the documented shape, with field values taken from that git history (commit
+sha and committer date, from snapshots/history/manifest.csv), not from a recorded API answer;
+the raw files served are real versions' bytes (the recorded snapshots).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from pytest_httpserver import HTTPServer
+
+from assets import settings
+from labor_lake.lake import bitemporal
+from labor_lake.lake.duckdb_views import views_sql
+from labor_lake.lake.reader import read_table
+from labor_lake.sources import github, history
+from labor_lake.sources.catalog import load_catalog
+from labor_lake.sources.http import build_session
+from labor_lake.sources.snapshots import load_manifest
+from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_OBSERVATIONS, RAW_INDEED_PAYLOADS
+from tests.replay import Replay
+
+SNAPSHOTS = Path(settings.SNAPSHOT_MANIFEST).parent
+CATALOG = load_catalog(settings.catalog_path())
+WITH_HISTORY = [d for d in CATALOG.datasets if d.history]
+
+
+@pytest.fixture(scope="module")
+def recorded() -> tuple[pl.DataFrame, pl.DataFrame]:
+    return history.read_recorded(SNAPSHOTS, [d.id for d in WITH_HISTORY])
+
+
+def _value(frame: pl.DataFrame, series: str, day: date) -> float:
+    row = frame.filter(pl.col("series_id") == series, pl.col("period_start") == day)
+    assert row.height == 1, (series, day, row)
+    return row["value"][0]
+
+
+def test_the_recorded_history_holds_every_version_and_rebuilds_the_recorded_files(recorded):
+    rows, manifest = recorded
+    counts = dict(manifest.group_by("dataset").len().iter_rows())
+    # Every commit of each path (GitHub's listing, git log <branch> -- <path>), dated by its commit.
+    assert counts == {
+        "indeed_ai_share": 23,
+        "indeed_genai_share": 12,
+        "indeed_aggregate_postings_us": 290,
+        "indeed_postings_by_sector_us": 258,
+    }
+    folded = manifest.filter(pl.col("status") == "folded")
+    assert folded["sha256"].null_count() == 0 and folded["blob"].null_count() == 0
+    assert set(rows["vintage_id"]) <= set(folded["vintage_id"])
+    # Each recorded real file (snapshots/) is one of the versions: the table as of that commit's
+    # date gives exactly its observations back.
+    for snapshot in load_manifest(settings.SNAPSHOT_MANIFEST):
+        dataset = CATALOG.get(snapshot.dataset)
+        if dataset is None or dataset.history is None:
+            continue
+        commit = snapshot.origin.split("@")[1].split(":")[0]
+        own = manifest.filter(pl.col("dataset") == dataset.id)
+        version = own.filter(pl.col("vintage_id") == commit)
+        if not version.height:  # a merge commit (8049a926) landing the blob of a listed one
+            version = own.filter(pl.col("sha256") == snapshot.sha256).tail(1)
+            commit = version["vintage_id"][0]
+        assert version["sha256"][0] == snapshot.sha256
+        want = history.read_version(dataset, snapshot.read(), commit).sort(
+            "series_id", "period_start"
+        )
+        day = version["vintage_at"][0].date()
+        got = bitemporal.observations_as_of(rows.filter(pl.col("dataset") == dataset.id), day)
+        assert got.select(want.columns).equals(want), dataset.id
+
+
+def test_read_table_as_of_gives_each_days_vintage(recorded, tmp_path):
+    rows, _ = recorded
+    (tmp_path / "core").mkdir()
+    rows.write_parquet(tmp_path / CORE_OBSERVATION_VINTAGES.relative_path)
+    before = read_table("core/observations", as_of="2026-04-01", root=str(tmp_path))
+    now = read_table("core/observations", as_of=date.today(), root=str(tmp_path))
+    assert before.columns == [*CORE_OBSERVATIONS.polars_schema.names(), "vintage_id", "value_since"]
+    # The US AI share on 2025-09-30, as published in March 2026 and as re-estimated in July 2026.
+    assert round(_value(before, "indeed:ai_share:US", date(2025, 9, 30)), 2) == 3.62
+    assert round(_value(now, "indeed:ai_share:US", date(2025, 9, 30)), 2) == 3.68
+    ai_before = before.filter(pl.col("dataset") == "indeed_ai_share")
+    assert set(ai_before["vintage_id"]) == {"b1bf146683980a802db2dbcc16bea6dd38d03621"}
+    assert ai_before["vintage_fetched_at"][0] == datetime(2026, 3, 10, 19, 58, 48, tzinfo=UTC)
+    # Older headers read in today's meaning: until 2022-05-04 one column, the seasonally adjusted
+    # percent change since 2020-02-01 (54.57 for 2022-04-20), then SA and NSA percent changes
+    # (54.56), each plus 100 to give the index.
+    sa = "indeed:aggregate:total postings:SA"
+    may = read_table("core/observations", as_of="2022-05-10", root=str(tmp_path))
+    june = read_table("core/observations", as_of="2022-06-01", root=str(tmp_path))
+    assert _value(may, sa, date(2022, 4, 20)) == 154.57
+    assert _value(june, sa, date(2022, 4, 20)) == 154.56
+    assert _value(june, "indeed:aggregate:total postings:NSA", date(2022, 4, 20)) == 165.33
+    assert may.filter(pl.col("series_id").str.ends_with(":NSA")).height == 0
+    # Before the file existed, a dataset has no rows (the AI tracker's first commit: 2024-10-15).
+    early = read_table("core/observations", as_of="2024-10-01", root=str(tmp_path))
+    assert "indeed_ai_share" not in set(early["dataset"])
+    # The GenAI file, removed from the repository in 2025-08, stays readable as of today.
+    assert now.filter(pl.col("dataset") == "indeed_genai_share").height > 0
+    # The DuckDB macro gives the same rows.
+    (tmp_path / "views.sql").write_text(views_sql([CORE_OBSERVATION_VINTAGES]))
+    con = duckdb.connect()
+    con.execute(f"SET file_search_path = '{tmp_path}'")
+    con.execute((tmp_path / "views.sql").read_text())
+    macro = con.execute(
+        "SELECT value FROM observations_as_of('2026-04-01') WHERE series_id = "
+        "'indeed:ai_share:US' AND period_start = DATE '2025-09-30'"
+    ).fetchall()
+    assert macro == [(_value(before, "indeed:ai_share:US", date(2025, 9, 30)),)]
+    count = con.execute("SELECT count(*) FROM observations_as_of('2026-04-01')").fetchone()
+    assert count == (before.height,)
+
+
+def test_a_version_that_does_not_parse_names_its_commit():
+    dataset = CATALOG.get("indeed_aggregate_postings_us")
+    with pytest.raises(history.HistoryError) as caught:
+        history.read_version(
+            dataset, b"date,jobcountry,index,variable\n2024-01-01,US,1,x\n", "ab" * 20
+        )
+    message = str(caught.value)
+    assert "\n" not in message and "abababababab" in message and "header" in message
+    with pytest.raises(
+        history.HistoryError, match=r"line 3, column 'indeed_job_postings_index_SA'"
+    ):
+        history.read_version(
+            dataset,
+            b"date,jobcountry,indeed_job_postings_index_SA,indeed_job_postings_index_NSA,variable\n"
+            b"2024-01-01,US,1,2,total postings\n2024-01-02,US,n/a,2,total postings\n",
+            "cd" * 20,
+        )
+
+
+# --- GitHub: the listing and the raw files, at the real addresses ---------------------------
+
+
+def _github(replay: Replay):
+    overrides = {
+        "LABOR_LAKE_GITHUB_API_URL": replay.base_url,
+        "LABOR_LAKE_INDEED_URL": replay.base_url,
+    }
+    session = build_session(retries=0)
+
+    def versions(dataset):
+        return github.versions_from_github(
+            dataset, session, lambda url: CATALOG.address(dataset, overrides, url), None
+        )
+
+    return versions
+
+
+def test_the_history_is_fetched_incrementally_from_github(recorded, httpserver: HTTPServer):
+    rows, manifest = recorded
+    replay = Replay(httpserver, CATALOG)
+    aggregate = "indeed_aggregate_postings_us"
+    newest = manifest.filter(pl.col("dataset") == aggregate).sort("vintage_at").tail(1)
+    commit = newest["vintage_id"][0]
+    snapshot = next(s for s in replay.snapshots if s.dataset == aggregate)
+    assert snapshot.sha256 == newest["sha256"][0]
+    # The lake holds every version but the newest one of the aggregate file.
+    held_rows = history.read_recorded(SNAPSHOTS, [d.id for d in WITH_HISTORY if d.id != aggregate])[
+        0
+    ]
+    held_rows = pl.concat([held_rows, _without_newest(rows, manifest, aggregate)])
+    held = manifest.filter(~((pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)))
+    replay.serve_history()
+    replay.serve_url(CATALOG.get(aggregate).history.raw_url(commit), snapshot.read())
+    result = history.refresh_vintages(
+        CATALOG,
+        SNAPSHOTS,
+        (held_rows, held),
+        RAW_INDEED_PAYLOADS.empty_frame(),
+        lambda *_: None,
+        _github(replay),
+    )
+    assert result.errors == ()
+    raw = [r for r in replay.server.log if r[0].path.startswith("/hiring-lab/")]
+    assert [r[0].path for r in raw] == [
+        f"/hiring-lab/job_postings_tracker/{commit}/US/aggregate_job_postings_US.csv"
+    ]
+    pages = replay.requests_to("/repos/hiring-lab/job_postings_tracker/commits")
+    assert len(pages) == 3 + 3  # 290 and 258 commits: three pages of 100 each
+    key = ["series_id", "period_start", "realtime_start"]
+    got = result.rows.filter(pl.col("dataset") == aggregate).sort(key)
+    assert got.equals(rows.filter(pl.col("dataset") == aggregate).sort(key))
+    assert result.manifest.height == manifest.height
+
+
+def _without_newest(rows: pl.DataFrame, manifest: pl.DataFrame, dataset: str) -> pl.DataFrame:
+    """The dataset's rows as they were before its newest version: a rebuild without it."""
+    newest = manifest.filter(pl.col("dataset") == dataset)["vintage_at"].max()
+    own = rows.filter(pl.col("dataset") == dataset)
+    return own.filter(pl.col("realtime_start") < newest).with_columns(
+        realtime_end=pl.when(pl.col("realtime_end") == newest)
+        .then(None)
+        .otherwise(pl.col("realtime_end"))
+    )
+
+
+@pytest.mark.parametrize("damage", ["raw_500", "garbage", "api_page_500"])
+def test_damaged_history_is_one_line_naming_the_commit_and_loses_nothing(
+    recorded, httpserver: HTTPServer, damage: str
+):
+    rows, manifest = recorded
+    replay = Replay(httpserver, CATALOG)
+    aggregate = "indeed_aggregate_postings_us"
+    newest = manifest.filter(pl.col("dataset") == aggregate).sort("vintage_at").tail(1)
+    commit = newest["vintage_id"][0]
+    held_rows = pl.concat(
+        [rows.filter(pl.col("dataset") != aggregate), _without_newest(rows, manifest, aggregate)]
+    )
+    held = manifest.filter(~((pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)))
+    replay.serve_history(fail_page={aggregate: 2} if damage == "api_page_500" else None)
+    url = CATALOG.get(aggregate).history.raw_url(commit)
+    if damage == "raw_500":
+        replay.serve_url(url, "upstream error", status=500)
+    else:
+        replay.serve_url(url, b"<html>rate limited</html>\n")
+    result = history.refresh_vintages(
+        CATALOG,
+        SNAPSHOTS,
+        (held_rows, held),
+        RAW_INDEED_PAYLOADS.empty_frame(),
+        lambda *_: None,
+        _github(replay),
+    )
+    (line,) = result.errors
+    assert "\n" not in line
+    if damage == "api_page_500":
+        assert "page 2" in line and "HTTP 500" in line
+    else:
+        assert commit[:12] in line
+        mine = (pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)
+        status = result.manifest.filter(mine)["status"][0]
+        assert status == ("missing" if damage == "raw_500" else "damaged")
+    # Nothing held is lost: every held row is still there, unchanged.
+    key = ["series_id", "period_start", "realtime_start"]
+    assert result.rows.sort(key).equals(held_rows.sort(key))
