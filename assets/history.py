@@ -1,4 +1,4 @@
-"""Every published vintage: core/observation_vintages (bitemporal) and raw/vintage_manifest.
+"""Every published vintage: core/observation_vintages (bitemporal) and core/vintages.
 
 Runs after the source refreshes: starts from what the lake holds (else the recorded history in
 snapshots/history/), adds the commits of the publishers' files that GitHub lists and the lake
@@ -18,10 +18,10 @@ from labor_lake.lake import bitemporal
 from labor_lake.sources import github, history
 from labor_lake.sources.catalog import Dataset
 from labor_lake.sources.payloads import read_vintage, vintage_format
-from schemas.tables import CORE_OBSERVATION_VINTAGES, PAYLOAD_MANIFESTS, RAW_VINTAGE_MANIFEST
+from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_VINTAGES, PAYLOAD_MANIFESTS
 
 HISTORY_CHECK = "history_complete"
-_TABLES = (CORE_OBSERVATION_VINTAGES, RAW_VINTAGE_MANIFEST)
+_TABLES = (CORE_OBSERVATION_VINTAGES, CORE_VINTAGES)
 _LOGIC = (history, github, bitemporal, read_vintage)
 
 
@@ -51,7 +51,7 @@ def observation_vintages(
     if all(store.exists(t.relative_path) for t in _TABLES):
         previous = (
             store.read_table(CORE_OBSERVATION_VINTAGES),
-            store.read_table(RAW_VINTAGE_MANIFEST),
+            store.read_table(CORE_VINTAGES),
         )
     payloads = pl.concat(
         [
@@ -94,7 +94,7 @@ def observation_vintages(
         )
     yield from validated_outputs(
         _TABLES,
-        lambda: {CORE_OBSERVATION_VINTAGES: result.rows, RAW_VINTAGE_MANIFEST: result.manifest},
+        lambda: {CORE_OBSERVATION_VINTAGES: result.rows, CORE_VINTAGES: result.manifest},
     )
     yield dg.AssetCheckResult(
         asset_key=asset_key(CORE_OBSERVATION_VINTAGES),

@@ -18,6 +18,7 @@ from labor_lake.sources.publishers import Publishers
 from schemas.tables import (
     ALL_TABLES,
     CORE_ARTICLES,
+    CORE_OBSERVATION_VINTAGES,
     CORE_OBSERVATIONS,
     CORE_PUBLISHED_FIGURES,
     RAW_BLS_PAYLOADS,
@@ -42,7 +43,13 @@ REPORTS = "reports"
     ins={
         **{
             t.name: dg.AssetIn(key=asset_key(t))
-            for t in [*METRICS, CORE_ARTICLES, CORE_PUBLISHED_FIGURES, CORE_OBSERVATIONS]
+            for t in [
+                *METRICS,
+                CORE_ARTICLES,
+                CORE_PUBLISHED_FIGURES,
+                CORE_OBSERVATIONS,
+                CORE_OBSERVATION_VINTAGES,
+            ]
         },
         **{f"{source}_manifest": dg.AssetIn(key=asset_key(t)) for source, t in MANIFESTS.items()},
     },

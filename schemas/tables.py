@@ -637,16 +637,18 @@ CORE_OBSERVATION_VINTAGES = Table(
     ),
 )
 
-# Every vintage considered for core/observation_vintages, folded or not, and why not.
-RAW_VINTAGE_MANIFEST = Table(
-    zone="raw",
-    name="vintage_manifest",
+# Every vintage considered for core/observation_vintages, folded or not, and why not: also
+# the vintage in force on a day where it repeated its predecessor and added no row.
+CORE_VINTAGES = Table(
+    zone="core",
+    name="vintages",
     description=(
         "Every vintage of every dataset considered for core/observation_vintages: the versions "
         "of publisher files in their git history (commit, blob) and the lake's own fetches, with "
         "what became of each (folded, unchanged, deleted, missing, damaged)."
     ),
     unique_together=("dataset", "vintage_id"),
+    schema_version="1.0.0",
     columns=(
         Column("dataset", pl.String, "Catalog dataset.", pattern=IDENTIFIER_PATTERN),
         VINTAGE_ID,
@@ -1101,7 +1103,7 @@ ALL_TABLES: tuple[Table, ...] = (
     CORE_CLAIMS,
     CORE_OBSERVATIONS,
     CORE_OBSERVATION_VINTAGES,
-    RAW_VINTAGE_MANIFEST,
+    CORE_VINTAGES,
     CORE_OEWS_ESTIMATES,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,

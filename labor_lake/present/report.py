@@ -22,12 +22,14 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import polars as pl
 
 from labor_lake.checks.lineage import OBSERVATION_REFERENCE_SEPARATOR
+from labor_lake.checks.official import published_numbers
 from labor_lake.pay.premiums import break_years, premium_bound
 from labor_lake.present.run_summary import LEDGER_STATUSES, count_words, status_counts
 from labor_lake.present.vega import CONFIG, EMBED_SCRIPT, SCHEMA_URL, libraries, spec_json, versions
@@ -40,7 +42,7 @@ from labor_lake.present.words import (
     period_words,
 )
 from labor_lake.sources.publishers import Publishers
-from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, RECORDED_SNAPSHOT
+from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, READINGS, RECORDED_SNAPSHOT
 
 __all__ = ["Chart", "SourceStatus", "Status", "charts", "html_report", "status_counts"]
 
@@ -818,10 +820,14 @@ def checked_figures_chart(
     observations: pl.DataFrame,
     publishers: Publishers,
     titles: Mapping[str, str] | None = None,
+    observation_vintages: pl.DataFrame | None = None,
 ) -> Chart:
     """The official series that published figures were checked against, over all their periods,
     with each checked figure as a mark at its stated value and date, coloured by its status: a
-    figure is seen beside the series it claims to quote. One panel per unit."""
+    figure is seen beside the series it claims to quote. Where a revision since changed a
+    figure's verdict, the series as published on its article's day (from `observation_vintages`,
+    core/observation_vintages) is drawn dashed beside the newest, around the figure's date. One
+    panel per unit."""
     title = "Published figures on the official series they were checked against"
     checked = claim_checks.filter(
         (pl.col("kind") == "figure_vs_official") & pl.col("computed_value").is_not_null()
@@ -829,7 +835,7 @@ def checked_figures_chart(
         figure=pl.col("inputs").list.first(),
         reference=pl.col("inputs")
         .list.eval(pl.element().filter(pl.element().str.contains(OBSERVATION_REFERENCE_SEPARATOR)))
-        .list.first(),
+        .list.last(),
     ).filter(pl.col("reference").is_not_null())  # fmt: skip
     if checked.height == 0:
         return Chart("checked_figures", title, "No figure has an official value to check.", "",
@@ -861,12 +867,21 @@ def checked_figures_chart(
             "vintage": vintages.get(reference, "unknown"), "id": p["series_id"],
         })  # fmt: skip
     unit_of = dict(points.select("series_id", "unit").unique("series_id").iter_rows())
+    level_on = {
+        (p["series_id"], f"{p['period_start']}"): p["value"] for p in points.iter_rows(named=True)
+    }
     for c in checked.iter_rows(named=True):
         figure = figures.get(c["figure"], {})
         article = (figure.get("source_document") or "").removeprefix(_ARTICLE_PREFIX)
+        reading = figure.get("reading", "value")
+        level = partial(
+            _implied_level, reading, c["computed_value"], level_on.get((c["series"], c["day"]))
+        )
         data.append({
-            "kind": "stated", "date": c["day"], "value": (c["stated_low"] + c["stated_high"]) / 2,
-            "low": c["stated_low"], "high": c["stated_high"], "status": c["status"],
+            "kind": "stated", "date": c["day"],
+            "value": level((c["stated_low"] + c["stated_high"]) / 2),
+            "low": level(c["stated_low"]), "high": level(c["stated_high"]),
+            "stated": (c["stated_low"] + c["stated_high"]) / 2, "status": c["status"],
             "official": c["computed_value"],
             "statement": c["statement"].removesuffix(" against its official series."),
             "unit": UNIT_WORDS.get(unit_of.get(c["series"], ""), ""),
@@ -874,6 +889,7 @@ def checked_figures_chart(
             "article": (titles or {}).get(article, article) if article else "not an article",
             "id": c["claim_id"],
         })  # fmt: skip
+    data += _as_published_points(checked, observation_vintages, unit_of)
     x = {"field": "date", "type": "temporal", "title": "period",
          "axis": {"format": "%Y", "tickCount": "year", "labelOverlap": "greedy"}}  # fmt: skip
     y_title = "value (see the panel's unit)"
@@ -900,6 +916,9 @@ def checked_figures_chart(
                               "color": {"field": "series", "type": "nominal",
                                         "title": "official series",
                                         "scale": {"range": _SERIES_COLOURS}},
+                              # One line per series id: a subject's wage percentiles are
+                              # separate series of one colour, never joined into one line.
+                              "detail": {"field": "id"},
                               "tooltip": [{"field": "series", "title": "series"},
                                           {"field": "measure", "title": "measure"},
                                           {"field": "date", "type": "temporal", "title": "period",
@@ -908,6 +927,16 @@ def checked_figures_chart(
                                           {"field": "publisher", "title": "publisher"},
                                           {"field": "vintage", "title": "vintage"},
                                           {"field": "id", "title": "series id"}]}},
+                {"transform": [{"filter": "datum.kind === 'as_published'"}],
+                 "mark": {"type": "line", "strokeDash": [4, 3], "color": "#555"},
+                 "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
+                              "detail": {"field": "id"},
+                              "tooltip": [{"field": "series", "title": "series"},
+                                          {"field": "date", "type": "temporal", "title": "day",
+                                           "format": "%d %B %Y"},
+                                          {"field": "value", "title": "value as published",
+                                           "format": ",.2f"},
+                                          {"field": "vintage", "title": "vintage"}]}},
                 {"transform": stated_only,
                  "mark": {"type": "rule", "strokeWidth": 2},
                  "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"},
@@ -925,7 +954,8 @@ def checked_figures_chart(
                                          # would make the chart too wide for a phone.
                                          "legend": {"symbolType": "diamond", "orient": "top"}},
                               "tooltip": [{"field": "statement", "title": "figure"},
-                                          {"field": "value", "title": "stated", "format": ",.2f"},
+                                          {"field": "stated", "title": "stated",
+                                           "format": ",.2f"},
                                           {"field": "official", "title": "official value",
                                            "format": ",.2f"},
                                           {"field": "status", "title": "status"},
@@ -946,6 +976,63 @@ def checked_figures_chart(
                  period_words(points["period_start"].max().strftime("%Y-%m")), spec)  # fmt: skip
 
 
+def _implied_level(
+    reading: str, official: float, level: float | None, stated: float
+) -> float | None:
+    """Where a stated value sits on its series' own scale, at the date of the last observation
+    its reading used: a level as stated; a distance from the base as 100 plus it; a change as
+    the level it implies, the drawn level moved by the gap between the stated and the official
+    change (so the mark's distance from the line is the gap the verdict measured)."""
+    if reading == "above_base_pct":
+        return 100.0 + stated
+    if READINGS[reading].yields is None:
+        return stated
+    if level is None:
+        return None
+    if reading == "change_pp":
+        return level + stated - official
+    if reading == "ratio":
+        return level * stated / official if official else None
+    return level * (1 + stated / 100) / (1 + official / 100) if official != -100 else None
+
+
+# Days either side of a revised figure's date drawn from the vintage of its article's day.
+_AS_PUBLISHED_DAYS = 45
+
+
+def _as_published_points(
+    checked: pl.DataFrame, vintages: pl.DataFrame | None, unit_of: Mapping[str, str]
+) -> list[dict]:
+    """The series as published on each revised figure's article day, around the figure's date."""
+    revised = checked.filter(pl.col("revised_since").fill_null(False))
+    if vintages is None or revised.height == 0:
+        return []
+    published = published_numbers(vintages)
+    points = []
+    for c in revised.iter_rows(named=True):
+        day = date.fromisoformat(c["day"])
+        window = published.observations_on(c["checked_as_of"]).filter(
+            (pl.col("series_id") == c["series"])
+            & pl.col("period_start").is_between(
+                day - timedelta(days=_AS_PUBLISHED_DAYS), day + timedelta(days=_AS_PUBLISHED_DAYS)
+            )
+        )
+        points += [
+            {
+                "kind": "as_published",
+                "date": f"{o['period_start']:%Y-%m-%d}",
+                "value": o["value"],
+                "series": _short_subject(o["subject"]),
+                "unit": UNIT_WORDS.get(unit_of.get(c["series"], ""), ""),
+                "id": c["claim_id"],
+                "vintage": f"as published on {c['checked_as_of']} "
+                f"(the version of {c['vintage_as_of']})",
+            }
+            for o in window.sort("period_start").iter_rows(named=True)
+        ]
+    return points
+
+
 def charts(
     frames: dict[str, pl.DataFrame],
     publishers: Publishers,
@@ -959,7 +1046,7 @@ def charts(
                           frames["published_figures"], observations, publishers),
         premiums_over_time_chart(frames["pay_premiums"], observations, publishers),
         checked_figures_chart(frames["claim_checks"], frames["published_figures"], observations,
-                              publishers, titles),
+                              publishers, titles, frames.get("observation_vintages")),
         postings_chart(frames["growth_rates"], frames["postings_divergence"], observations,
                        publishers),
         unemployment_chart(frames["unemployment_gaps"], frames["published_figures"]),

@@ -35,10 +35,10 @@ from labor_lake.lake import bitemporal
 from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
 from labor_lake.sources.http import SourceError
 from labor_lake.sources.http_file import csv_observations
-from schemas.tables import RAW_VINTAGE_MANIFEST
+from schemas.tables import CORE_VINTAGES
 from schemas.vocabulary import PUBLISHER_HISTORY
 
-MANIFEST_COLUMNS = tuple(RAW_VINTAGE_MANIFEST.polars_schema.names())
+MANIFEST_COLUMNS = tuple(CORE_VINTAGES.polars_schema.names())
 HISTORY_FOLDER = "history"  # under snapshots/
 
 
@@ -143,7 +143,7 @@ def _manifest_row(version: Version, content: bytes | None, status: str, detail: 
 
 
 def manifest_frame(rows: Iterable[dict]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=RAW_VINTAGE_MANIFEST.polars_schema)
+    return pl.DataFrame(list(rows), schema=CORE_VINTAGES.polars_schema)
 
 
 def read_versions(
@@ -294,7 +294,7 @@ def write_recorded(snapshots: Path, folded: dict[str, Folded]) -> None:
 def read_recorded_manifest(snapshots: Path) -> pl.DataFrame:
     path = manifest_path(snapshots)
     if not path.exists():
-        return RAW_VINTAGE_MANIFEST.empty_frame()
+        return CORE_VINTAGES.empty_frame()
     with path.open(newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
     if tuple(header) != MANIFEST_COLUMNS:
@@ -305,8 +305,8 @@ def read_recorded_manifest(snapshots: Path) -> pl.DataFrame:
             pl.col("vintage_at").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"),
             pl.col("bytes").cast(pl.Int64),
         )
-        .select(RAW_VINTAGE_MANIFEST.polars_schema.names())
-        .cast(dict(RAW_VINTAGE_MANIFEST.polars_schema))
+        .select(CORE_VINTAGES.polars_schema.names())
+        .cast(dict(CORE_VINTAGES.polars_schema))
     )
 
 
@@ -400,7 +400,7 @@ def refresh_vintages(
     read_payload: Callable[[Dataset, dict], pl.DataFrame],
     github_versions: Callable[[Dataset], list[Version]] | None,
 ) -> Folded:
-    """core/observation_vintages and raw/vintage_manifest after one refresh.
+    """core/observation_vintages and core/vintages after one refresh.
 
     Starts from what the lake holds (`previous`: the two tables), else from the recorded
     history; adds, for every dataset with a history, the commits GitHub lists that are not held
