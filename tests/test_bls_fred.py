@@ -14,6 +14,7 @@ import pytest
 from werkzeug import Response
 
 from assets import settings
+from labor_lake.checks.official import vintage_label
 from labor_lake.lake import bitemporal
 from labor_lake.lake.reader import read_table
 from labor_lake.sources import bls, fred
@@ -365,6 +366,8 @@ def test_alfred_spans_fold_into_the_days_each_vintage_was_in_force(tmp_path: Pat
     assert _values(now, "fred:IHLIDXUS") == csv
     assert set(now["vintage_origin"]) == {ALFRED}
     assert now["vintage_fetched_at"][0] == datetime(2024, 1, 11, tzinfo=UTC)
+    # How the ledger names the vintage a figure was checked against.
+    assert vintage_label(now.row(0, named=True)) == "FRED's vintage of 2024-01-11 (ALFRED)"
     # value_since: when FRED first published the value in force (2024-01-04's empty value: V1).
     assert now.filter(pl.col("period_start") == date(2024, 1, 4))["value_since"][0] == datetime(
         2024, 1, 5, tzinfo=UTC
@@ -470,3 +473,30 @@ def test_connectors_share_one_http_session() -> None:
     from assets.resources import HttpClient
 
     assert HttpClient().session() is HttpClient().session()
+
+
+def test_a_paged_alfred_answer_fails_a_live_run_in_one_line_without_the_key(
+    workspace: Workspace, httpserver, monkeypatch
+) -> None:
+    key = "fredsecret0123456789abcdef"
+    monkeypatch.setenv("FRED_API_KEY", key)
+    query = {
+        "series_id": "IHLIDXUS",
+        "file_type": "json",
+        "realtime_start": fred.EARLIEST,
+        "realtime_end": fred.LATEST,
+        "api_key": key,
+    }
+    answer = json.loads(ALFRED_IHLIDXUS.read_bytes())
+    # What FRED sends for the first page of a record longer than `limit` (synthetic).
+    paged = {**answer, "count": 150000, "limit": 14}
+    httpserver.expect_request("/fred/series/observations", query_string=query).respond_with_json(
+        paged
+    )
+    serve_sources(httpserver, monkeypatch).serve_alfred(key)
+    result = run_pipeline(VINTAGES)
+    assert not result.success
+    text = failure_text(result)
+    assert "fred_ihlidxus" in text and "1 to 14 of 150000: FRED paged it" in text
+    assert "api_key=REDACTED" in text and key not in text
+    assert not (workspace.lake_root / RAW_FRED_PAYLOADS.relative_path).exists()
