@@ -17,6 +17,7 @@ from assets.resources import LakeResource, OfficialSources
 from labor_lake.lake import bitemporal
 from labor_lake.sources import github, history
 from labor_lake.sources.catalog import Dataset
+from labor_lake.sources.connector import Parsed
 from labor_lake.sources.payloads import read_vintage, vintage_format
 from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_VINTAGES, PAYLOAD_MANIFESTS
 
@@ -60,12 +61,10 @@ def observation_vintages(
         ]
     )
 
-    def read_payload(dataset: Dataset, row: dict) -> pl.DataFrame:
+    def read_payload(dataset: Dataset, row: dict) -> Parsed:
         content = read_vintage(store, row["path"], row["sha256"])
-        return (
-            connectors[dataset.protocol]
-            .parse(dataset, content, row["url"], vintage_format(row["path"]))
-            .observations
+        return connectors[dataset.protocol].parse(
+            dataset, content, row["url"], vintage_format(row["path"])
         )
 
     def versions(dataset: Dataset) -> list[history.Version]:

@@ -573,14 +573,15 @@ REALTIME_START = Column(
     "realtime_start",
     pl.Datetime("us", "UTC"),
     "When the publisher first published this value for this series and period: the date of "
-    "the first vintage holding it (a commit of the publisher's repository, or a fetch); equal "
-    "to vintage_fetched_at.",
+    "the first vintage holding it (a commit of the publisher's repository, FRED's realtime_start "
+    "at 00:00 UTC, or a fetch); equal to vintage_fetched_at.",
 )
 REALTIME_END = Column(
     "realtime_end",
     pl.Datetime("us", "UTC"),
     "When the value was superseded: the date of the first later vintage that changed it or no "
-    "longer held it; empty while it is current.",
+    "longer held it (for FRED, the day after ALFRED's inclusive realtime_end, 00:00 UTC); empty "
+    "while it is current.",
     nullable=True,
     rules=(
         RowRule(
@@ -609,20 +610,21 @@ CORE_OBSERVATION_VINTAGES = Table(
         "; read_table('core/observations', as_of=...); the DuckDB macro observations_as_of)."
     ),
     unique_together=("series_id", "period_start", "period_end", "realtime_start"),
-    schema_version="1.0.0",
+    schema_version="2.0.0",
     columns=(
         *CORE_OBSERVATIONS.columns[:-3],
         Column(
             "vintage_fetched_at",
             pl.Datetime("us", "UTC"),
-            "Date of the vintage that first published the value (its commit's date, or when the "
-            "lake fetched it).",
+            "Date of the vintage that first published the value (its commit's date, FRED's "
+            "realtime_start for an ALFRED vintage, or when the lake fetched it).",
         ),
         Column(
             "vintage_origin",
             pl.String,
             "Where that vintage came from: the publisher's history (a commit of its repository), "
-            "fetched by this lake, or a recorded snapshot shipped with the repository.",
+            "FRED's own record of its vintages (alfred, fetched with FRED_API_KEY), fetched by "
+            "this lake, or a recorded snapshot shipped with the repository.",
             allowed=VINTAGE_ORIGINS,
         ),
         Column(
@@ -631,7 +633,15 @@ CORE_OBSERVATION_VINTAGES = Table(
             "SHA-256 of that vintage's file (the raw bytes at the commit, or the fetched payload).",
             pattern=r"^[0-9a-f]{64}$",
         ),
-        VINTAGE_ID,
+        Column(
+            "vintage_id",
+            pl.String,
+            "The vintage that first published the value: the commit sha of the publisher's "
+            "repository (publisher_history), FRED's vintage as ALFRED dates it (alfred: "
+            "<series_id>@<realtime_start>, e.g. fred:IHLIDXUS@2024-01-05), or the lake's payload "
+            "id (<dataset>/<fetched_at>-<sha256[:12]>).",
+            pattern=NOT_BLANK_PATTERN,
+        ),
         REALTIME_START,
         REALTIME_END,
     ),

@@ -93,12 +93,15 @@ SOURCES: dict[str, str] = {
 
 RECORDED_SNAPSHOT = "recorded_snapshot"
 PUBLISHER_HISTORY = "publisher_history"
+ALFRED = "alfred"
 VINTAGE_ORIGINS: dict[str, str] = {
     "fetched": "Answered by the source to this lake.",
     RECORDED_SNAPSHOT: "A recorded real payload shipped in the repository's snapshots/.",
     PUBLISHER_HISTORY: "A version from the publisher's own history: the file at a commit of its "
     "git repository, dated by the commit (recorded in snapshots/history/, or fetched through "
     "GitHub's API and raw addresses).",
+    ALFRED: "A vintage of FRED's real-time archive (ALFRED), dated by FRED's realtime_start: "
+    "read from an answer the lake fetched with FRED_API_KEY for every vintage of the series.",
 }
 # What became of a vintage considered for core/observation_vintages.
 VINTAGE_STATUSES: dict[str, str] = {

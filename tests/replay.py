@@ -4,7 +4,9 @@ strings) the real hosts serve them at, 404 for any other path, as the real hosts
 One local server stands for every host: the catalog's [hosts] overrides point
 raw.githubusercontent.com, api.bls.gov, www.bls.gov, api.stlouisfed.org and fred.stlouisfed.org
 at it, and their paths do not collide. FRED and the BLS OEWS API series have no recorded real
-payload: `serve_synthetic` adds the synthetic files of tests/data at the real layouts.
+payload: `serve_synthetic` adds the synthetic files of tests/data at the real layouts, and
+`serve_alfred` FRED's observations API asked for every vintage (synthetic answers in FRED's
+documented shape).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from assets import settings
+from labor_lake.sources import fred
 from labor_lake.sources.catalog import GITHUB_API, Catalog, Dataset, load_catalog
 from labor_lake.sources.history import read_recorded_manifest
 from labor_lake.sources.snapshots import Snapshot, load_manifest
@@ -127,6 +130,28 @@ class Replay:
             tuple(s.id for s in oews.series),
             lambda: Response(synthetic, content_type="application/json"),
         )
+        return self
+
+    def serve_alfred(self, api_key: str) -> Replay:
+        """FRED's observations API for every vintage of each FRED series (`fred/series/
+        observations?series_id=...&file_type=json&realtime_start=1776-07-04&realtime_end=
+        9999-12-31&api_key=...`, exactly that query: any other is 404), answering the SYNTHETIC
+        ALFRED documents of tests/data/fred/alfred/ (made-up values in the shape FRED documents:
+        one observation per span of vintages, `9999-12-31` ending the current ones)."""
+        path = urlsplit(fred.API_URL).path
+        for dataset in self.catalog.by_source("fred"):
+            (series,) = dataset.series
+            query = {
+                "series_id": series.id,
+                "file_type": "json",
+                "realtime_start": fred.EARLIEST,
+                "realtime_end": fred.LATEST,
+                "api_key": api_key,
+            }
+            body = (SYNTHETIC / "fred" / "alfred" / f"{series.id}.json").read_bytes()
+            self.server.expect_request(path, method="GET", query_string=query).respond_with_data(
+                body, content_type="application/json"
+            )
         return self
 
     def serve_bls(self, series: tuple[str, ...], answer: Callable[[], Response]) -> None:

@@ -5,6 +5,7 @@ everything the pipeline writes."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -13,10 +14,19 @@ import pytest
 from werkzeug import Response
 
 from assets import settings
+from labor_lake.checks.official import vintage_label
+from labor_lake.lake import bitemporal
+from labor_lake.lake.reader import read_table
 from labor_lake.sources import bls, fred
 from labor_lake.sources.catalog import SeriesSpec, load_catalog
 from labor_lake.sources.http import SourceError
-from schemas.tables import CORE_OBSERVATIONS, RAW_BLS_PAYLOADS, RAW_FRED_PAYLOADS
+from schemas.tables import (
+    CORE_OBSERVATION_VINTAGES,
+    CORE_OBSERVATIONS,
+    RAW_BLS_PAYLOADS,
+    RAW_FRED_PAYLOADS,
+)
+from schemas.vocabulary import ALFRED
 
 from .conftest import (
     SOURCES_TO_OBSERVATIONS,
@@ -36,6 +46,7 @@ CATALOG = load_catalog(settings.catalog_path())
 OEWS = CATALOG.get("bls_oews_api")
 CPS = CATALOG.get("bls_cps_unemployment")
 SOFTWARE_FRED = CATALOG.get("fred_ihlidxustpsoftdeve")
+VINTAGES = "+core/observation_vintages,core/vintages"
 
 
 def _with_series(dataset, *series: SeriesSpec):
@@ -239,46 +250,173 @@ def test_changed_fred_columns_are_refused() -> None:
         fred.parse_csv(SOFTWARE_FRED, b"date,value\n2024-01-01,1\n", "u")
 
 
-def _fred_json_handler(request) -> Response:
-    series = request.args["series_id"]
+# No real FRED answer is recorded (no key here): the ALFRED answers served below are SYNTHETIC
+# (tests/data/fred/alfred/), in the shape FRED documents for fred/series/observations with
+# realtime_start=1776-07-04&realtime_end=9999-12-31. Their current values are those of the
+# synthetic keyless CSVs; three vintages (2024-01-05, 2024-01-08, 2024-01-11) revise 01-01 to
+# 01-03 and 01-05.
+ALFRED_IHLIDXUS = SYNTHETIC_FRED / "alfred" / "IHLIDXUS.json"
+US = CATALOG.get("fred_ihlidxus")
+
+
+def _values(frame: pl.DataFrame, series_id: str) -> dict[str, float | None]:
+    own = frame.filter(pl.col("series_id") == series_id).sort("period_start")
+    return {f"{d:%m-%d}": v for d, v in zip(own["period_start"], own["value"], strict=True)}
+
+
+def _csv_values(series: str) -> dict[str, float | None]:
     frame = pl.read_csv(SYNTHETIC_FRED / f"{series}.csv", infer_schema=False)
-    start = request.args.get("observation_start", "0000")
-    observations = [
-        {"realtime_start": "2026-01-01", "realtime_end": "2026-01-01", "date": d, "value": v}
-        for d, v in frame.iter_rows()
-        if d >= start
-    ]
-    return Response(json.dumps({"observations": observations}), content_type="application/json")
+    return {d[5:]: None if v == "." else float(v) for d, v in frame.iter_rows()}
 
 
-def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
+def test_an_alfred_answer_gives_todays_values_and_every_span() -> None:
+    content = ALFRED_IHLIDXUS.read_bytes()
+    parsed = fred.FredConnector(lambda _: "key").parse(US, content, "u", "json")
+    assert _values(parsed.observations, "fred:IHLIDXUS") == _csv_values("IHLIDXUS")
+    spans = parsed.spans
+    assert spans is not None and spans.height == 14
+    first = spans.filter(pl.col("period_start") == pl.date(2024, 1, 1)).sort("realtime_start")
+    assert first["value"].to_list() == [89.0, 90.0]
+    assert first["realtime_start"].to_list() == [date(2024, 1, 5), date(2024, 1, 8)]
+    assert first["realtime_end"].to_list() == [date(2024, 1, 7), None]  # 9999-12-31: current
+    # An answer of today's values only (no real-time range) records no vintages.
+    today_only = json.dumps(
+        {"realtime_start": "2026-12-06", "realtime_end": "2026-12-06",
+         "observations": [{"realtime_start": "2026-12-06", "realtime_end": "2026-12-06",
+                           "date": "2024-01-01", "value": "90.00"}]}
+    ).encode()  # fmt: skip
+    assert fred.parse_alfred(US, today_only, "u") is None
+
+
+def _alfred(observations: list[dict], **fields) -> bytes:
+    answer = {"realtime_start": fred.EARLIEST, "realtime_end": fred.LATEST}
+    return json.dumps({**answer, **fields, "observations": observations}).encode()
+
+
+def _span(day: str, value: str, start: str, end: str = fred.LATEST) -> dict:
+    return {"realtime_start": start, "realtime_end": end, "date": day, "value": value}
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (
+            _alfred([_span("2024-01-01", "1", "2024-01-05")], count=3, offset=0),
+            r"holds observations 1 to 1 of 3: FRED paged it",
+        ),
+        (
+            _alfred(
+                [
+                    _span("2024-01-01", "1", "2024-01-05", "2024-01-09"),
+                    _span("2024-01-01", "2", "2024-01-08"),
+                ]
+            ),
+            r"date 2024-01-01: two values are in force on 2024-01-08",
+        ),
+        (
+            _alfred(
+                [_span("2024-01-01", "1", "2024-01-05"), _span("2024-01-01", "2", "2024-01-08")]
+            ),
+            r"date 2024-01-01: two values are in force on 2024-01-08",
+        ),
+        (
+            _alfred([_span("2024-01-01", "1", "2024-01-05", "2024-01-04")]),
+            r"date 2024-01-01: realtime_end 2024-01-04 is before realtime_start 2024-01-05",
+        ),
+        (
+            _alfred([{"date": "2024-01-01", "value": "1", "realtime_start": "2024-01-05"}]),
+            r"lacks realtime_start or realtime_end",
+        ),
+        (
+            _alfred([_span("2024-01-01", "1", "5 Jan 2024")]),
+            r"IHLIDXUS: realtime_start values are not YYYY-MM-DD",
+        ),
+    ],
+)
+def test_a_damaged_alfred_answer_is_one_line(content: bytes, match: str) -> None:
+    with pytest.raises(SourceError, match=match) as raised:
+        fred.FredConnector(lambda _: "key").parse(US, content, "u", "json")
+    assert "\n" not in str(raised.value) and str(raised.value).startswith("fred_ihlidxus (u)")
+
+
+def test_alfred_spans_fold_into_the_days_each_vintage_was_in_force(tmp_path: Path) -> None:
+    parsed = fred.FredConnector(lambda _: "key").parse(
+        US, ALFRED_IHLIDXUS.read_bytes(), "u", "json"
+    )
+    assert parsed.spans is not None
+    rows = bitemporal.from_alfred(parsed.spans, "ab" * 32, ALFRED)
+    rows.write_parquet(tmp_path / "v.parquet")
+    assert pl.read_parquet(tmp_path / "v.parquet").schema == CORE_OBSERVATION_VINTAGES.polars_schema
+    csv = _csv_values("IHLIDXUS")
+    # Before FRED first published the series: nothing.
+    assert bitemporal.observations_as_of(rows, date(2024, 1, 4)).height == 0
+    # ALFRED's realtime_end is inclusive: 2024-01-07 is the first vintage's last day.
+    for day in (date(2024, 1, 5), date(2024, 1, 7)):
+        first = bitemporal.observations_as_of(rows, day)
+        assert _values(first, "fred:IHLIDXUS") == {
+            "01-01": 89.0, "01-02": 89.5, "01-03": 90.0, "01-04": None
+        }  # fmt: skip
+        assert set(first["vintage_id"]) == {"fred:IHLIDXUS@2024-01-05"}
+    second = bitemporal.observations_as_of(rows, date(2024, 1, 8))
+    assert _values(second, "fred:IHLIDXUS") == {
+        **{k: v for k, v in csv.items() if k <= "01-07"}, "01-05": 91.5
+    }  # fmt: skip
+    assert set(second["vintage_id"]) == {"fred:IHLIDXUS@2024-01-08"}
+    now = bitemporal.observations_as_of(rows, date(2026, 12, 6))
+    assert _values(now, "fred:IHLIDXUS") == csv
+    assert set(now["vintage_origin"]) == {ALFRED}
+    assert now["vintage_fetched_at"][0] == datetime(2024, 1, 11, tzinfo=UTC)
+    # How the ledger names the vintage a figure was checked against.
+    assert vintage_label(now.row(0, named=True)) == "FRED's vintage of 2024-01-11 (ALFRED)"
+    # value_since: when FRED first published the value in force (2024-01-04's empty value: V1).
+    assert now.filter(pl.col("period_start") == date(2024, 1, 4))["value_since"][0] == datetime(
+        2024, 1, 5, tzinfo=UTC
+    )
+
+
+def _fred_requests(httpserver) -> list:
+    return [r for r, _ in httpserver.log if r.path == "/fred/series/observations"]
+
+
+def test_with_a_key_every_vintage_is_asked_for_and_kept_and_secrets_stay_out(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
     fred_key, bls_key = "fredsecret0123456789abcdef", "blssecret0123456789abcdef"
     monkeypatch.setenv("FRED_API_KEY", fred_key)
     monkeypatch.setenv("BLS_API_KEY", bls_key)
-    httpserver.expect_request("/fred/series/observations").respond_with_handler(_fred_json_handler)
-    serve_sources(httpserver, monkeypatch)
-    import datetime as dt
-
-    last_day = max(
-        pl.read_csv(path, infer_schema=False)[:, 0].max() for path in SYNTHETIC_FRED.glob("*.csv")
-    )
-    assert dt.date.fromisoformat(last_day)
+    serve_sources(httpserver, monkeypatch).serve_alfred(fred_key)
 
     with dg.instance_for_test() as instance:
         first = run_pipeline(instance=instance)
         second = run_pipeline(instance=instance)
         assert first.success and second.success
-        fred_requests = [r for r, _ in httpserver.log if r.path == "/fred/series/observations"]
-        assert fred_requests and all(r.args["api_key"] == fred_key for r in fred_requests)
-        assert "observation_start" not in fred_requests[0].args
-        # Incremental from the last day of data held, not from the day of the fetch.
-        assert fred_requests[-1].args["observation_start"] == last_day
+        fred_requests = _fred_requests(httpserver)
+        assert len(fred_requests) == 2 * len(CATALOG.by_source("fred"))
+        for request in fred_requests:
+            assert request.args["api_key"] == fred_key
+            assert request.args["realtime_start"] == "1776-07-04"
+            assert request.args["realtime_end"] == "9999-12-31"
+            # The whole record every time: a revision can touch any past day.
+            assert "observation_start" not in request.args
         assert _bls_requests(httpserver)[0]["registrationkey"] == bls_key
 
         manifest = pl.read_parquet(workspace.lake_root / RAW_FRED_PAYLOADS.relative_path)
         assert all("api_key=REDACTED" in url for url in manifest["url"])
+        assert manifest.height == len(CATALOG.by_source("fred"))  # the second run: unchanged
+        assert _values(_observations(workspace), "fred:IHLIDXUS") == _csv_values("IHLIDXUS")
+
+        root = str(workspace.lake_root)
+        early = read_table("core/observations", as_of="2024-01-06", root=root)
+        assert _values(early, "fred:IHLIDXUS") == {
+            "01-01": 89.0, "01-02": 89.5, "01-03": 90.0, "01-04": None
+        }  # fmt: skip
+        assert set(early.filter(pl.col("dataset") == US.id)["vintage_id"]) == {
+            "fred:IHLIDXUS@2024-01-05"
+        }
+        now = read_table("core/observations", as_of=date.today(), root=root)
+        assert _values(now, "fred:IHLIDXUS") == _csv_values("IHLIDXUS")
+        vintages = read_table("core/vintages", root=root).filter(pl.col("dataset") == US.id)
+        assert vintages["status"].to_list() == ["folded"]
 
         logs = "\n".join(
             (entry.message or "")
@@ -298,7 +436,67 @@ def test_api_key_mode_is_incremental_and_keeps_secrets_out_of_everything(
                 assert secret.encode() not in path.read_bytes(), path
 
 
+def test_without_a_key_each_fetch_is_one_vintage_and_a_key_later_brings_fred_s_record(
+    workspace: Workspace, httpserver, monkeypatch
+) -> None:
+    replay = serve_sources(httpserver, monkeypatch)
+    assert run_pipeline(VINTAGES).success
+    root = str(workspace.lake_root)
+    rows = read_table("core/observation_vintages", root=root).filter(pl.col("dataset") == US.id)
+    # Keyless: the CSV of today's values, one vintage of the lake's own, dated by the fetch.
+    assert set(rows["vintage_origin"]) == {"fetched"}
+    (payload_id,) = set(rows["vintage_id"])
+    assert payload_id.startswith(f"{US.id}/")
+    assert (
+        read_table("core/observations", as_of="2024-01-06", root=root)
+        .filter(pl.col("dataset") == US.id)
+        .is_empty()
+    )
+
+    # The same current values, now with their history: stored although nothing current changed.
+    key = "fredsecret0123456789abcdef"
+    monkeypatch.setenv("FRED_API_KEY", key)
+    replay.serve_alfred(key)
+    assert run_pipeline(VINTAGES).success
+    manifest = pl.read_parquet(workspace.lake_root / RAW_FRED_PAYLOADS.relative_path)
+    assert manifest.filter(pl.col("dataset") == US.id).height == 2
+    rows = read_table("core/observation_vintages", root=root).filter(pl.col("dataset") == US.id)
+    assert set(rows["vintage_origin"]) == {ALFRED}
+    assert set(rows["vintage_id"]) == {f"fred:IHLIDXUS@2024-01-{d}" for d in ("05", "08", "11")}
+    early = read_table("core/observations", as_of="2024-01-09", root=root)
+    assert _values(early, "fred:IHLIDXUS")["01-05"] == 91.5
+    vintages = read_table("core/vintages", root=root).filter(pl.col("dataset") == US.id)
+    assert vintages["status"].to_list() == ["folded", "folded"]
+
+
 def test_connectors_share_one_http_session() -> None:
     from assets.resources import HttpClient
 
     assert HttpClient().session() is HttpClient().session()
+
+
+def test_a_paged_alfred_answer_fails_a_live_run_in_one_line_without_the_key(
+    workspace: Workspace, httpserver, monkeypatch
+) -> None:
+    key = "fredsecret0123456789abcdef"
+    monkeypatch.setenv("FRED_API_KEY", key)
+    query = {
+        "series_id": "IHLIDXUS",
+        "file_type": "json",
+        "realtime_start": fred.EARLIEST,
+        "realtime_end": fred.LATEST,
+        "api_key": key,
+    }
+    answer = json.loads(ALFRED_IHLIDXUS.read_bytes())
+    # What FRED sends for the first page of a record longer than `limit` (synthetic).
+    paged = {**answer, "count": 150000, "limit": 14}
+    httpserver.expect_request("/fred/series/observations", query_string=query).respond_with_json(
+        paged
+    )
+    serve_sources(httpserver, monkeypatch).serve_alfred(key)
+    result = run_pipeline(VINTAGES)
+    assert not result.success
+    text = failure_text(result)
+    assert "fred_ihlidxus" in text and "1 to 14 of 150000: FRED paged it" in text
+    assert "api_key=REDACTED" in text and key not in text
+    assert not (workspace.lake_root / RAW_FRED_PAYLOADS.relative_path).exists()

@@ -30,7 +30,7 @@ from labor_lake.checks.rows import (
 from labor_lake.lake.bitemporal import observations_as_of
 from labor_lake.sources.snapshots import SNAPSHOT_LABEL
 from schemas.formulas import growth_pct, spread_pp
-from schemas.vocabulary import PUBLISHER_HISTORY, QUALIFIERS, RECORDED_SNAPSHOT
+from schemas.vocabulary import ALFRED, PUBLISHER_HISTORY, QUALIFIERS, RECORDED_SNAPSHOT
 
 # Revision dates by dataset (catalog `revisions`): a window that crosses one must take each series
 # from one vintage, never splice two (Indeed revised its seasonal adjustment and history in
@@ -63,6 +63,8 @@ def vintage_label(observation: Mapping) -> str:
         return SNAPSHOT_LABEL.format(date=day)
     if observation["vintage_origin"] == PUBLISHER_HISTORY:
         return f"the publisher's version of {day}"
+    if observation["vintage_origin"] == ALFRED:
+        return f"FRED's vintage of {day} (ALFRED)"
     return f"fetched {day}"
 
 

@@ -15,6 +15,9 @@ Two ways to build it, with the same result:
 - `add_vintage`: one more vintage on a table that holds the others (the daily refresh): the open
   rows of its dataset are joined with the new rows once. An incremental vintage (`complete=False`,
   a BLS answer for the latest years) leaves the open rows it does not mention open.
+
+A source that keeps its own vintages gives the spans directly: `from_alfred` turns FRED's ALFRED
+spans (inclusive days) into rows of the table.
 """
 
 from __future__ import annotations
@@ -116,6 +119,30 @@ def fold_versions(versions: list[tuple[Vintage, pl.DataFrame]]) -> pl.DataFrame:
         .join(series, on="series_id")
         .with_columns(realtime_start=pl.col("vintage_fetched_at"))
         .select(VINTAGE_SCHEMA.names())
+        .sort([*KEY, "realtime_start"])
+    )
+
+
+def from_alfred(spans: pl.DataFrame, sha256: str, origin: str) -> pl.DataFrame:
+    """Rows of the table from FRED's own record of its vintages: `spans` holds the observation
+    columns plus FRED's `realtime_start` and `realtime_end` (dates; the end inclusive, null while
+    current). ALFRED dates a vintage by day, so a span starts at midnight UTC of its first day and
+    ends at midnight after its last (as `observations_as_of` reads a vintage dated on a day as in
+    force on it). The vintage that first published a value is named `<series_id>@<first day>`
+    (e.g. `fred:IHLIDXUS@2024-01-05`); `sha256` is that of the answer that told us."""
+    start = pl.col("realtime_start").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    end = pl.col("realtime_end").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    return (
+        spans.with_columns(
+            vintage_fetched_at=start,
+            vintage_origin=pl.lit(origin),
+            payload_sha256=pl.lit(sha256),
+            vintage_id=pl.format("{}@{}", "series_id", pl.col("realtime_start").dt.to_string()),
+            realtime_start=start,
+            realtime_end=end.dt.offset_by("1d"),
+        )
+        .select(VINTAGE_SCHEMA.names())
+        .cast(dict(VINTAGE_SCHEMA))
         .sort([*KEY, "realtime_start"])
     )
 

@@ -27,10 +27,13 @@ OBSERVATION_SCHEMA = pl.Schema({c: CORE_OBSERVATIONS.polars_schema[c] for c in O
 
 @dataclass(frozen=True)
 class Parsed:
-    """What a payload holds: observations (without vintage columns) and the source's warnings."""
+    """What a payload holds: observations (without vintage columns) and the source's warnings;
+    `spans`, for an answer that records every vintage (FRED's ALFRED), each value with the first
+    and last day it was in force (`realtime_start`, `realtime_end` dates; null while current)."""
 
     observations: pl.DataFrame
     warnings: tuple[str, ...] = ()
+    spans: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,20 @@
 """FRED: Indeed job postings indexes republished by the St. Louis Fed.
 
-With `FRED_API_KEY` set, the JSON API (`/fred/series/observations`) is used and refreshes are
-incremental from the last day held; without a key, the keyless CSV download at the catalog's
-address. FRED writes `.` for a missing value.
+With `FRED_API_KEY` set, the JSON API (`/fred/series/observations`) is asked for every vintage
+FRED keeps (ALFRED: `realtime_start=1776-07-04&realtime_end=9999-12-31`, FRED's documented
+earliest and latest real-time bounds). Each observation of that answer is one span of vintages in
+which a value did not change: `realtime_start` the day FRED first published it, `realtime_end` the
+last day it was in force (`9999-12-31` while current). The answer's current observations are the
+rows of core/observations; its spans (`parse_alfred`) are folded into core/observation_vintages by
+the history step, so the series can be read as FRED published it on any day. Every fetch asks for
+the whole record: a revision can touch any past day.
+
+Without a key, the keyless CSV download at the catalog's address: today's values only, and each
+fetch is one vintage of the lake's own.
+
+FRED writes `.` for a missing value. No real FRED answer is recorded offline (no key here): the
+layout follows FRED's documentation of `fred/series/observations` and is tested against the
+synthetic answers in tests/data/fred/.
 """
 
 from __future__ import annotations
@@ -21,6 +33,9 @@ from labor_lake.sources.http import SourceError
 
 KEY_VARIABLE = "FRED_API_KEY"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
+# FRED's earliest and latest real-time bounds: every vintage of the series (ALFRED).
+EARLIEST, LATEST = "1776-07-04", "9999-12-31"
+ALFRED_QUERY = f"realtime_start={EARLIEST}&realtime_end={LATEST}"
 
 
 class FredConnector:
@@ -31,10 +46,8 @@ class FredConnector:
         (series,) = dataset.series
         if self._secret(KEY_VARIABLE) is None:
             return [DatasetRequest(dataset.id, dataset.url, extension="csv")]
-        last = held["period_end"].max() if held.height else None
-        url = f"{API_URL}?series_id={series.id}&file_type=json"
-        url += f"&observation_start={last.isoformat()}" if last else ""
-        return [DatasetRequest(dataset.id, url, start=last and last.isoformat(), extension="json")]
+        url = f"{API_URL}?series_id={series.id}&file_type=json&{ALFRED_QUERY}"
+        return [DatasetRequest(dataset.id, url, extension="json")]
 
     def with_secrets(self, request: DatasetRequest) -> DatasetRequest:
         key = self._secret(KEY_VARIABLE)
@@ -44,7 +57,9 @@ class FredConnector:
 
     def parse(self, dataset: Dataset, content: bytes, url: str, extension: str) -> Parsed:
         if extension == "json":
-            return Parsed(parse_json(dataset, content, url))
+            return Parsed(
+                parse_json(dataset, content, url), spans=parse_alfred(dataset, content, url)
+            )
         return Parsed(parse_csv(dataset, content, url))
 
 
@@ -65,12 +80,7 @@ def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str
             raise SourceError(
                 f"{dataset.id} ({url}): {series.id} {day}: value {text!r} is not a number: {error}"
             ) from None
-    try:
-        if not all(isinstance(day, str) for day in dates):
-            raise TypeError("a date is not a string")
-        days = pl.Series(dates, dtype=pl.String).str.to_date("%Y-%m-%d", strict=True)
-    except (pl.exceptions.PolarsError, TypeError):
-        raise SourceError(f"{dataset.id} ({url}): {series.id}: dates are not YYYY-MM-DD") from None
+    days = _days(dataset, url, "date", dates)
     return pl.DataFrame(
         {
             "source": dataset.source,
@@ -91,19 +101,100 @@ def _rows(dataset: Dataset, dates: list[str], values: list[str | None], url: str
     )
 
 
-def parse_json(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
+def _days(dataset: Dataset, url: str, field: str, days: list) -> pl.Series:
+    (series,) = dataset.series
     try:
-        observations = json.loads(content)["observations"]
+        if not all(isinstance(day, str) for day in days):
+            raise TypeError("a date is not a string")
+        return pl.Series(days, dtype=pl.String).str.to_date("%Y-%m-%d", strict=True)
+    except (pl.exceptions.PolarsError, TypeError):
+        raise SourceError(
+            f"{dataset.id} ({url}): {series.id}: {field} values are not YYYY-MM-DD"
+        ) from None
+
+
+def _answer(dataset: Dataset, content: bytes, url: str) -> tuple[dict, list[dict]]:
+    """FRED's observations document and its observations, checked whole."""
+    try:
+        answer = json.loads(content)
+        observations = answer["observations"]
         if not isinstance(observations, list):
             raise TypeError("observations is not a list")
-        dates = [o["date"] for o in observations]
-        values = [o["value"] for o in observations]
+        if not all("date" in o and "value" in o for o in observations):
+            raise KeyError("date or value")
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
         raise SourceError(
             f"{dataset.id} ({url}): not a FRED observations document (expected "
             "{'observations': [{'date', 'value'}, ...]})"
         ) from None
-    return _rows(dataset, dates, values, url)
+    # FRED pages at `limit` (100000 at most): an answer with fewer observations than its
+    # `count` is cut short, and folding it would drop the rest.
+    count, offset = answer.get("count"), answer.get("offset", 0)
+    if isinstance(count, int) and isinstance(offset, int) and offset + len(observations) < count:
+        raise SourceError(
+            f"{dataset.id} ({url}): the answer holds observations {offset + 1} to "
+            f"{offset + len(observations)} of {count}: FRED paged it; refused, not folded"
+        )
+    return answer, observations
+
+
+def is_alfred(answer: dict) -> bool:
+    """Whether a FRED answer covers every vintage (its real-time period reaches 9999-12-31)."""
+    return answer.get("realtime_end") == LATEST
+
+
+def parse_json(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:
+    """The observations in force: for an ALFRED answer, those whose span is still open."""
+    answer, observations = _answer(dataset, content, url)
+    if is_alfred(answer):
+        observations = [o for o in observations if o.get("realtime_end") == LATEST]
+    dates = [o["date"] for o in observations]
+    return _rows(dataset, dates, [o["value"] for o in observations], url)
+
+
+def parse_alfred(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame | None:
+    """Every span of an ALFRED answer: the observation columns plus `realtime_start` and
+    `realtime_end` as FRED gives them (dates, `realtime_end` inclusive, null for FRED's
+    9999-12-31 while current). None for an answer of today's values only (no real-time range)."""
+    answer, observations = _answer(dataset, content, url)
+    if not is_alfred(answer):
+        return None
+    try:
+        starts = [o["realtime_start"] for o in observations]
+        ends = [o["realtime_end"] for o in observations]
+    except (KeyError, TypeError):
+        raise SourceError(
+            f"{dataset.id} ({url}): an observation of the ALFRED answer lacks realtime_start or "
+            "realtime_end"
+        ) from None
+    rows = _rows(
+        dataset, [o["date"] for o in observations], [o["value"] for o in observations], url
+    )
+    latest = date.fromisoformat(LATEST)
+    spans = rows.with_columns(
+        realtime_start=_days(dataset, url, "realtime_start", starts),
+        realtime_end=_days(dataset, url, "realtime_end", ends),
+    ).with_columns(
+        realtime_end=pl.when(pl.col("realtime_end") != latest).then(pl.col("realtime_end"))
+    )
+    wrong = spans.filter(pl.col("realtime_end") < pl.col("realtime_start"))
+    if wrong.height:
+        first = wrong.row(0, named=True)
+        raise SourceError(
+            f"{dataset.id} ({url}): date {first['period_start']}: realtime_end "
+            f"{first['realtime_end']} is before realtime_start {first['realtime_start']}"
+        )
+    overlapping = spans.sort("period_start", "realtime_start").filter(
+        (pl.col("period_start") == pl.col("period_start").shift(1))
+        & (pl.col("realtime_start") <= pl.col("realtime_end").shift(1).fill_null(latest))
+    )
+    if overlapping.height:
+        first = overlapping.row(0, named=True)
+        raise SourceError(
+            f"{dataset.id} ({url}): date {first['period_start']}: two values are in force on "
+            f"{first['realtime_start']}; ALFRED's spans of one date do not overlap"
+        )
+    return spans
 
 
 def parse_csv(dataset: Dataset, content: bytes, url: str) -> pl.DataFrame:

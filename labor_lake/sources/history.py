@@ -33,10 +33,11 @@ import polars as pl
 
 from labor_lake.lake import bitemporal
 from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
+from labor_lake.sources.connector import Parsed
 from labor_lake.sources.http import SourceError
 from labor_lake.sources.http_file import csv_observations
 from schemas.tables import CORE_VINTAGES
-from schemas.vocabulary import PUBLISHER_HISTORY
+from schemas.vocabulary import ALFRED, PUBLISHER_HISTORY
 
 MANIFEST_COLUMNS = tuple(CORE_VINTAGES.polars_schema.names())
 HISTORY_FOLDER = "history"  # under snapshots/
@@ -339,13 +340,17 @@ def add_lake_vintages(
     held: pl.DataFrame,
     payloads: pl.DataFrame,
     catalog: Catalog,
-    read: Callable[[Dataset, dict], pl.DataFrame],
+    read: Callable[[Dataset, dict], Parsed],
 ) -> Folded:
     """`table` and `held` with the lake's fetched vintages (raw/<source>_payloads rows) not yet
-    held: each fetch is a vintage (BLS, FRED, and Indeed's files between history updates). One
-    whose bytes equal a version the history holds adds nothing (the fetch of a file's head is a
-    commit's version); one dated before the newest vintage held of its dataset is listed, not
-    folded. `read` gives a payload row's observations."""
+    held: each fetch is a vintage (BLS, FRED without a key, and Indeed's files between history
+    updates). One whose bytes equal a version the history holds adds nothing (the fetch of a
+    file's head is a commit's version); one dated before the newest vintage held of its dataset
+    is listed, not folded. `read` gives what a payload row holds.
+
+    An answer that records every vintage itself (FRED's ALFRED, fetched with a key) is not one
+    vintage but all of them: its spans replace the dataset's rows, since FRED's record holds
+    every vintage it published, those the lake fetched itself included."""
     errors: list[str] = []
     known_ids = set(held["vintage_id"].to_list())
     for payload in payloads.sort("fetched_at").iter_rows(named=True):
@@ -376,18 +381,23 @@ def add_lake_vintages(
             )
         else:
             try:
-                observations = read(dataset, payload)
+                parsed = read(dataset, payload)
             except SourceError as error:
                 row["status"], row["detail"] = "damaged", f"{payload['payload_id']}: {error}"
                 errors.append(row["detail"])
             else:
-                vintage = bitemporal.Vintage(
-                    payload["payload_id"], payload["fetched_at"], payload["sha256"],
-                    payload["origin"],
-                )  # fmt: skip
-                table = bitemporal.add_vintage(
-                    table, dataset.id, observations, vintage, complete=payload["complete"]
-                )
+                if parsed.spans is not None:
+                    spans = bitemporal.from_alfred(parsed.spans, payload["sha256"], ALFRED)
+                    table = pl.concat([table.filter(pl.col("dataset") != dataset.id), spans])
+                else:
+                    vintage = bitemporal.Vintage(
+                        payload["payload_id"], payload["fetched_at"], payload["sha256"],
+                        payload["origin"],
+                    )  # fmt: skip
+                    table = bitemporal.add_vintage(
+                        table, dataset.id, parsed.observations, vintage,
+                        complete=payload["complete"],
+                    )  # fmt: skip
         held = pl.concat([held, manifest_frame([row])])
     return Folded(table, held.sort("dataset", "vintage_at"), tuple(errors))
 
@@ -397,7 +407,7 @@ def refresh_vintages(
     snapshots: Path,
     previous: tuple[pl.DataFrame, pl.DataFrame] | None,
     payloads: pl.DataFrame,
-    read_payload: Callable[[Dataset, dict], pl.DataFrame],
+    read_payload: Callable[[Dataset, dict], Parsed],
     github_versions: Callable[[Dataset], list[Version]] | None,
 ) -> Folded:
     """core/observation_vintages and core/vintages after one refresh.

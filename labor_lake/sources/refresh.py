@@ -17,6 +17,7 @@ Any failure to read an answer is that dataset's one-line SourceError (`parse_ans
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -201,6 +202,16 @@ def parse_answer(
         ) from None
 
 
+def _new_record(manifest: pl.DataFrame, dataset: Dataset, parsed: Parsed, fetched: Fetched) -> bool:
+    """Whether an answer that records every vintage itself (FRED's ALFRED) says something the
+    newest vintage stored does not: its current values may equal those held (a lake that fetched
+    the keyless CSV before the key was set) while its record of past vintages is new."""
+    if parsed.spans is None:
+        return False
+    newest = newest_vintages(manifest).filter(pl.col("dataset") == dataset.id)
+    return not newest.height or newest["sha256"][0] != hashlib.sha256(fetched.content).hexdigest()
+
+
 def _in_use(manifest: pl.DataFrame, dataset: str) -> datetime | None:
     newest = newest_vintages(manifest).filter(pl.col("dataset") == dataset)
     return newest["fetched_at"][0] if newest.height else None
@@ -280,7 +291,9 @@ class SourceRefresh:
                     raise self._kept_value_verdict(missing, result.manifest, fetched.url) from None
                 check_plausible(dataset, held, parsed.observations, fetched.url)
                 result.warnings += parsed.warnings
-                if adds_nothing(held, parsed.observations, dataset.complete):
+                if adds_nothing(held, parsed.observations, dataset.complete) and not _new_record(
+                    result.manifest, dataset, parsed, fetched
+                ):
                     statuses.append("unchanged")
                     continue
                 self._store(result, dataset, fetched, datetime.now(UTC), request.extension,
