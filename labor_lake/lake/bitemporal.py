@@ -19,6 +19,7 @@ Two ways to build it, with the same result:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -66,57 +67,101 @@ def _with_provenance(rows: pl.DataFrame, vintage: Vintage) -> pl.DataFrame:
     ).select(VINTAGE_SCHEMA.names())
 
 
-def fold_versions(versions: list[tuple[Vintage, pl.DataFrame]]) -> pl.DataFrame:
-    """The bitemporal rows of one dataset from all its complete versions, in time order; each
-    frame holds a version's observations (core/observations columns without the vintage ones)."""
-    if not versions:
-        return empty_vintages()
-    versions = sorted(versions, key=lambda pair: pair[0].at)
-    ats = pl.Series("at", [v.at.astimezone(UTC) for v, _ in versions], dtype=TIMESTAMP)
-    provenance = pl.DataFrame(
-        {
-            "version": pl.Series(range(len(versions)), dtype=pl.UInt32),
-            "vintage_fetched_at": ats,
-            "vintage_origin": [v.origin for v, _ in versions],
-            "payload_sha256": [v.sha256 for v, _ in versions],
-            "vintage_id": [v.vintage_id for v, _ in versions],
-        }
-    )
-    # The series' descriptive columns from the newest version that has the series.
-    series = pl.concat(
-        [frame.select("series_id", *_SERIES_COLUMNS).unique("series_id") for _, frame in versions]
-    ).unique("series_id", keep="last", maintain_order=True)
-    long = pl.concat(
-        [
-            frame.select(*KEY, "value", "footnote_codes", "release").with_columns(
-                version=pl.lit(number, pl.UInt32)
+def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFrame:
+    """The bitemporal rows of one dataset from all its complete versions; each frame holds a
+    version's observations (core/observations columns without the vintage ones). `versions` may
+    be a generator in any order: each frame is kept only in compact form (a categorical series
+    id, dates, the value, footnotes and release), so the strings of 8 million rows are never
+    held at once, and the one sort is over numbers."""
+    vintages: list[Vintage] = []
+    descriptions: list[pl.DataFrame] = []
+    parts: list[pl.DataFrame] = []
+    for arrival, (vintage, frame) in enumerate(versions):
+        vintages.append(vintage)
+        descriptions.append(frame.select("series_id", *_SERIES_COLUMNS).unique("series_id"))
+        parts.append(
+            frame.select(
+                pl.col("series_id").cast(pl.Categorical),
+                "period_start",
+                "period_end",
+                "value",
+                "footnote_codes",
+                pl.col("release").cast(pl.Categorical),
+                version=pl.lit(arrival, pl.UInt32),
             )
-            for number, (_, frame) in enumerate(versions)
-        ]
-    ).sort([*KEY, "version"])
-    same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in KEY).fill_null(False)
+        )
+    if not vintages:
+        return empty_vintages()
+    # Versions in time order (a stable sort, as `sorted` by date): `version` is the rank.
+    order = sorted(range(len(vintages)), key=lambda i: vintages[i].at)
+    rank = [0] * len(order)
+    for position, arrival in enumerate(order):
+        rank[arrival] = position
+    vintages = [vintages[i] for i in order]
+    ats = pl.Series([v.at.astimezone(UTC) for v in vintages], dtype=TIMESTAMP)
+    # The series' descriptive columns from the newest version that has the series.
+    series = pl.concat([descriptions[i] for i in order]).unique(
+        "series_id", keep="last", maintain_order=True
+    )
+    long = pl.concat(parts)
+    del parts
+    # Series ids as numbers in the strings' order, so sorting by them sorts by series id.
+    codes = long.select(pl.col("series_id").unique()).with_columns(
+        code=pl.col("series_id").to_physical(),
+        lexical=pl.col("series_id").cast(pl.String).rank("dense").cast(pl.UInt32),
+    )
+    lexical = pl.Series([0] * (codes["code"].max() + 1), dtype=pl.UInt32).scatter(
+        codes["code"], codes["lexical"]
+    )
+    key = ["series", "period_start", "period_end"]
+    long = long.with_columns(
+        series=pl.lit(lexical).gather(pl.col("series_id").to_physical()),
+        version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
+    ).sort([*key, "version"])
+    same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key).fill_null(False)
     continues = (
         same_key
         & (pl.col("version") == pl.col("version").shift(1) + 1)
         & pl.col("value").eq_missing(pl.col("value").shift(1))
         & pl.col("footnote_codes").eq_missing(pl.col("footnote_codes").shift(1))
     )
+    final_version = long["version"][-1]
+    # A run ends on the row before the next run's first row: its version is that row's
+    # `previous` (the last run ends on the table's last row).
     runs = (
-        long.with_columns(run=(~continues).cum_sum())
-        .with_columns(last_version=pl.col("version").max().over("run"))
-        .filter(~continues)
-        .drop("run")
+        long.with_columns(starts=~continues, previous=pl.col("version").shift(1))
+        .filter("starts")
+        .with_columns(last_version=pl.col("previous").shift(-1).fill_null(final_version))
     )
-    ends = provenance.select(
-        last_version=pl.col("version"), realtime_end=pl.col("vintage_fetched_at").shift(-1)
+    del long
+    by_version = pl.DataFrame(
+        {
+            "vintage_fetched_at": ats,
+            "vintage_origin": [v.origin for v in vintages],
+            "payload_sha256": [v.sha256 for v in vintages],
+            "vintage_id": [v.vintage_id for v in vintages],
+        }
+    )
+    ends = ats.shift(-1)
+    rows = pl.concat(
+        [
+            runs.select(
+                pl.col("series_id").cast(pl.String),
+                "period_start",
+                "period_end",
+                "value",
+                "footnote_codes",
+                pl.col("release").cast(pl.String),
+                realtime_end=pl.lit(ends).gather(pl.col("last_version")),
+            ),
+            by_version[runs["version"]],
+        ],
+        how="horizontal",
     )
     return (
-        runs.join(provenance, on="version")
-        .join(ends, on="last_version")
-        .join(series, on="series_id")
+        rows.join(series, on="series_id", how="left", maintain_order="left")
         .with_columns(realtime_start=pl.col("vintage_fetched_at"))
         .select(VINTAGE_SCHEMA.names())
-        .sort([*KEY, "realtime_start"])
     )
 
 
