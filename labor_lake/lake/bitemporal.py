@@ -113,15 +113,13 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     lexical = pl.Series([0] * (codes["code"].max() + 1), dtype=pl.UInt32).scatter(
         codes["code"], codes["lexical"]
     )
-    key = ["series", "period_start", "period_end"]
     long = long.with_columns(
         series=pl.lit(lexical).gather(pl.col("series_id").to_physical()),
         version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
-    ).sort([*key, "version"])
-    same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key).fill_null(False)
+    )
+    long, follows = _sorted_by_key_and_version(long)
     continues = (
-        same_key
-        & (pl.col("version") == pl.col("version").shift(1) + 1)
+        follows
         & pl.col("value").eq_missing(pl.col("value").shift(1))
         & pl.col("footnote_codes").eq_missing(pl.col("footnote_codes").shift(1))
     )
@@ -163,6 +161,41 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
         .with_columns(realtime_start=pl.col("vintage_fetched_at"))
         .select(VINTAGE_SCHEMA.names())
     )
+
+
+def _sorted_by_key_and_version(long: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
+    """`long` sorted by series (its lexical rank), period and version, and an expression true
+    on a row whose predecessor is the same key in the previous version.
+
+    Where the four fit in 64 bits (always so far: tens of series, a few thousand days, hundreds
+    of versions), they are packed into one number, most significant first, and sorted as one
+    column, several times faster than a sort on four; the version field has room for one more
+    than the newest version, so adding 1 to a row's number never carries into its period: the
+    next version of the same key is exactly the number plus one."""
+    periods = ("period_start", "period_end")
+    days = {c: pl.col(c).to_physical().cast(pl.Int64) for c in periods}
+    stats = long.select(
+        series=pl.col("series").max(),
+        version=pl.col("version").max() + 1,
+        nulls=pl.sum_horizontal(pl.col(*periods).null_count()),
+        **{f"{c}_min": d.min() for c, d in days.items()},
+        **{f"{c}_span": d.max() - d.min() for c, d in days.items()},
+    ).row(0, named=True)
+    fields = [
+        (pl.col("series").cast(pl.Int64), stats["series"]),
+        *((days[c] - stats[f"{c}_min"], stats[f"{c}_span"]) for c in periods),
+        (pl.col("version").cast(pl.Int64), stats["version"]),
+    ]
+    if stats["nulls"] or sum(int(top).bit_length() for _, top in fields) > 64:
+        key = ["series", *periods]
+        same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key)
+        follows = same_key & (pl.col("version") == pl.col("version").shift(1) + 1)
+        return long.sort([*key, "version"]), follows.fill_null(False)
+    packed = pl.lit(0, pl.UInt64)
+    for field, top in fields:
+        packed = packed * pl.lit(2 ** int(top).bit_length(), pl.UInt64) + field.cast(pl.UInt64)
+    follows = (pl.col("order") == pl.col("order").shift(1) + 1).fill_null(False)
+    return long.with_columns(order=packed).sort("order"), follows
 
 
 def add_vintage(
