@@ -13,8 +13,10 @@ Two ways to build it, with the same result:
   differs from the previous version's or the previous version lacked it. One vectorised pass,
   no join per version.
 - `add_vintage`: one more vintage on a table that holds the others (the daily refresh): the open
-  rows of its dataset are joined with the new rows once. An incremental vintage (`complete=False`,
-  a BLS answer for the latest years) leaves the open rows it does not mention open.
+  rows of its dataset are joined with the new rows once; the rows it closes get their end in
+  place and the rows it opens are appended, the rest of the table is not copied. An
+  incremental vintage (`complete=False`, a BLS answer for the latest years) leaves the open rows
+  it does not mention open.
 """
 
 from __future__ import annotations
@@ -207,8 +209,15 @@ def add_vintage(
     holds are closed."""
     at = pl.lit(vintage.at.astimezone(UTC)).cast(TIMESTAMP)
     is_open = (pl.col("dataset") == dataset) & pl.col("realtime_end").is_null()
-    open_rows = table.filter(is_open)
-    others = table.filter(~is_open)
+    # Only the open rows' keys and values are read, with their row numbers: the rest of the
+    # table is neither copied nor moved, and a closed row is closed where it stands.
+    open_rows = table.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+        *KEY,
+        "value",
+        "footnote_codes",
+        is_open=is_open,
+    ).filter("is_open")
     new = rows.select(*KEY, new_value="value", new_footnotes="footnote_codes", present=pl.lit(True))
     joined = open_rows.join(new, on=KEY, how="left")
     unchanged = (
@@ -217,15 +226,22 @@ def add_vintage(
         & pl.col("footnote_codes").eq_missing(pl.col("new_footnotes"))
     )
     keeps = unchanged | (pl.col("present").is_null() & pl.lit(not complete))
-    kept = joined.filter(keeps).select(VINTAGE_SCHEMA.names())
-    closed = joined.filter(~keeps).select(VINTAGE_SCHEMA.names()).with_columns(realtime_end=at)
+    closing = pl.repeat(False, table.height, dtype=pl.Boolean, eager=True).scatter(
+        joined.filter(~keeps)["row"], True
+    )
     opened = _with_provenance(
-        rows.join(kept.select(KEY), on=KEY, how="anti"),
-        vintage,
+        rows.join(joined.filter(keeps).select(KEY), on=KEY, how="anti"), vintage
     )
     # Not re-sorted: the writer keeps the rows' order, and sorting the whole table for one
     # vintage would cost more than the vintage itself.
-    return pl.concat([others, kept, closed, opened])
+    return pl.concat(
+        [
+            table.with_columns(
+                realtime_end=pl.when(pl.lit(closing)).then(at).otherwise("realtime_end")
+            ),
+            opened,
+        ]
+    )
 
 
 def _end_of(day: date) -> pl.Expr:
