@@ -32,6 +32,8 @@ from schemas.tables import CORE_OBSERVATION_VINTAGES, CORE_OBSERVATIONS
 KEY = ["series_id", "period_start", "period_end"]
 TIMESTAMP = pl.Datetime("us", "UTC")
 VINTAGE_SCHEMA = CORE_OBSERVATION_VINTAGES.polars_schema
+# The widest sort key packed into one number (fold_versions); wider keys sort column by column.
+PACKED_KEY_BITS = 64
 _PROVENANCE = ("vintage_fetched_at", "vintage_origin", "payload_sha256", "vintage_id")
 # The observation columns other than the key, the value and the vintage columns: constant per
 # series in every source we read, so a version's rows carry them once per series.
@@ -115,23 +117,17 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     lexical = pl.Series([0] * (codes["code"].max() + 1), dtype=pl.UInt32).scatter(
         codes["code"], codes["lexical"]
     )
-    long = long.with_columns(
-        series=pl.lit(lexical).gather(pl.col("series_id").to_physical()),
-        version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
-    )
-    long, follows = _sorted_by_key_and_version(long)
-    continues = (
-        follows
-        & pl.col("value").eq_missing(pl.col("value").shift(1))
-        & pl.col("footnote_codes").eq_missing(pl.col("footnote_codes").shift(1))
-    )
-    final_version = long["version"][-1]
-    # A run ends on the row before the next run's first row: its version is that row's
-    # `previous` (the last run ends on the table's last row).
-    runs = (
-        long.with_columns(starts=~continues, previous=pl.col("version").shift(1))
-        .filter("starts")
-        .with_columns(last_version=pl.col("previous").shift(-1).fill_null(final_version))
+    names = codes.sort("lexical")["series_id"].cast(pl.String)
+    runs = _runs(
+        long.select(
+            series=pl.lit(lexical).gather(pl.col("series_id").to_physical()),
+            period_start="period_start",
+            period_end="period_end",
+            version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
+            value="value",
+            footnote_codes="footnote_codes",
+            release="release",
+        )
     )
     del long
     by_version = pl.DataFrame(
@@ -146,7 +142,7 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     rows = pl.concat(
         [
             runs.select(
-                pl.col("series_id").cast(pl.String),
+                pl.lit(names).gather(pl.col("series") - 1).alias("series_id"),
                 "period_start",
                 "period_end",
                 "value",
@@ -165,15 +161,18 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     )
 
 
-def _sorted_by_key_and_version(long: pl.DataFrame) -> tuple[pl.DataFrame, pl.Expr]:
-    """`long` sorted by series (its lexical rank), period and version, and an expression true
-    on a row whose predecessor is the same key in the previous version.
+def _runs(long: pl.DataFrame) -> pl.DataFrame:
+    """The first row of each run of `long` (series as its lexical rank, periods, version and
+    the value columns): a run is a key's value through consecutive versions, and
+    `last_version` is the version of its last row.
 
-    Where the four fit in 64 bits (always so far: tens of series, a few thousand days, hundreds
-    of versions), they are packed into one number, most significant first, and sorted as one
-    column, several times faster than a sort on four; the version field has room for one more
-    than the newest version, so adding 1 to a row's number never carries into its period: the
-    next version of the same key is exactly the number plus one."""
+    Rows are sorted by series, period and version. Where these fit in 64 bits (always so far:
+    tens of series, a few thousand days, hundreds of versions), they are packed into one
+    number, most significant first, sorted as one column (several times faster than a sort on
+    four) and decoded only for the runs' first rows; the sort then moves one number and the
+    values, not the key columns. The version field has room for one more than the newest
+    version, so adding 1 to a row's number never carries into its period: the same key's next
+    version is exactly the number plus one."""
     periods = ("period_start", "period_end")
     days = {c: pl.col(c).to_physical().cast(pl.Int64) for c in periods}
     stats = long.select(
@@ -184,20 +183,58 @@ def _sorted_by_key_and_version(long: pl.DataFrame) -> tuple[pl.DataFrame, pl.Exp
         **{f"{c}_span": d.max() - d.min() for c, d in days.items()},
     ).row(0, named=True)
     fields = [
-        (pl.col("series").cast(pl.Int64), stats["series"]),
-        *((days[c] - stats[f"{c}_min"], stats[f"{c}_span"]) for c in periods),
-        (pl.col("version").cast(pl.Int64), stats["version"]),
+        ("series", pl.col("series").cast(pl.Int64), stats["series"], 0),
+        *((c, days[c] - stats[f"{c}_min"], stats[f"{c}_span"], stats[f"{c}_min"]) for c in periods),
+        ("version", pl.col("version").cast(pl.Int64), stats["version"], 0),
     ]
-    if stats["nulls"] or sum(int(top).bit_length() for _, top in fields) > 64:
+    same_value = pl.col("value").eq_missing(pl.col("value").shift(1)) & pl.col(
+        "footnote_codes"
+    ).eq_missing(pl.col("footnote_codes").shift(1))
+    if stats["nulls"] or sum(int(top).bit_length() for _, _, top, _ in fields) > PACKED_KEY_BITS:
         key = ["series", *periods]
         same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key)
         follows = same_key & (pl.col("version") == pl.col("version").shift(1) + 1)
-        return long.sort([*key, "version"]), follows.fill_null(False)
+        long = long.sort([*key, "version"])
+        final = long["version"][-1]
+        # A run ends on the row before the next run's first row: its version is that row's
+        # `previous` (the last run ends on the table's last row).
+        return (
+            long.with_columns(starts=~(follows.fill_null(False) & same_value))
+            .with_columns(previous=pl.col("version").shift(1))
+            .filter("starts")
+            .with_columns(last_version=pl.col("previous").shift(-1).fill_null(final))
+            .drop("starts", "previous")
+        )
     packed = pl.lit(0, pl.UInt64)
-    for field, top in fields:
+    for _, field, top, _ in fields:
         packed = packed * pl.lit(2 ** int(top).bit_length(), pl.UInt64) + field.cast(pl.UInt64)
+    long = long.select(packed.alias("order"), "value", "footnote_codes", "release").sort("order")
     follows = (pl.col("order") == pl.col("order").shift(1) + 1).fill_null(False)
-    return long.with_columns(order=packed).sort("order"), follows
+    final = long["order"][-1]
+    runs = (
+        long.with_columns(starts=~(follows & same_value), previous=pl.col("order").shift(1))
+        .filter("starts")
+        .with_columns(last=pl.col("previous").shift(-1).fill_null(final))
+    )
+    del long
+    version_size = 2 ** int(stats["version"]).bit_length()
+    decoded = {"last_version": (pl.col("last") % version_size).cast(pl.UInt32)}
+    rest = pl.col("order")
+    for name, _, top, low in reversed(fields):
+        size = 2 ** int(top).bit_length()
+        field = (rest % size).cast(pl.Int64) + low
+        decoded[name] = field.cast(pl.Int32).cast(pl.Date) if name in periods else field
+        rest = rest // size
+    return runs.select(
+        series=decoded["series"].cast(pl.UInt32),
+        period_start=decoded["period_start"],
+        period_end=decoded["period_end"],
+        version=decoded["version"].cast(pl.UInt32),
+        value="value",
+        footnote_codes="footnote_codes",
+        release="release",
+        last_version=decoded["last_version"],
+    )
 
 
 def add_vintage(
