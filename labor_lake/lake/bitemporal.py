@@ -80,16 +80,19 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     vintages: list[Vintage] = []
     descriptions: list[pl.DataFrame] = []
     parts: list[pl.DataFrame] = []
+    footnotes: list[pl.DataFrame] = []
     for arrival, (vintage, frame) in enumerate(versions):
         vintages.append(vintage)
         descriptions.append(frame.select("series_id", *_SERIES_COLUMNS).unique("series_id"))
+        frame = frame.with_columns(footnotes=_footnotes_key(pl.col("footnote_codes")))
+        footnotes.append(frame.select("footnotes", "footnote_codes").unique("footnotes"))
         parts.append(
             frame.select(
                 pl.col("series_id").cast(pl.Categorical),
                 "period_start",
                 "period_end",
                 "value",
-                "footnote_codes",
+                "footnotes",
                 pl.col("release").cast(pl.Categorical),
                 version=pl.lit(arrival, pl.UInt32),
             )
@@ -125,7 +128,7 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
             period_end="period_end",
             version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
             value="value",
-            footnote_codes="footnote_codes",
+            footnotes="footnotes",
             release="release",
         )
     )
@@ -146,7 +149,7 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
                 "period_start",
                 "period_end",
                 "value",
-                "footnote_codes",
+                "footnotes",
                 pl.col("release").cast(pl.String),
                 realtime_end=pl.lit(ends).gather(pl.col("last_version")),
             ),
@@ -154,11 +157,25 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
         ],
         how="horizontal",
     )
+    # Each run's footnote codes back from their key (a null key: a null list, as the join
+    # matches no null).
+    footnote_lists = pl.concat(footnotes).unique("footnotes")
     return (
-        rows.join(series, on="series_id", how="left", maintain_order="left")
+        rows.join(footnote_lists, on="footnotes", how="left", maintain_order="left")
+        .join(series, on="series_id", how="left", maintain_order="left")
         .with_columns(realtime_start=pl.col("vintage_fetched_at"))
         .select(VINTAGE_SCHEMA.names())
     )
+
+
+def _footnotes_key(codes: pl.Expr) -> pl.Expr:
+    """A categorical text that is equal for two lists of footnote codes exactly when the lists
+    are (null for a null list): each code as its length, a colon and itself ("n" for a null
+    code), so a fold compares 4-byte codes, not lists."""
+    code = pl.element()
+    encoded = pl.when(code.is_null()).then(pl.lit("n"))
+    encoded = encoded.otherwise(code.str.len_bytes().cast(pl.String) + ":" + code)
+    return codes.list.eval(encoded).list.join("").cast(pl.Categorical)
 
 
 def _runs(long: pl.DataFrame) -> pl.DataFrame:
@@ -188,8 +205,8 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
         ("version", pl.col("version").cast(pl.Int64), stats["version"], 0),
     ]
     same_value = pl.col("value").eq_missing(pl.col("value").shift(1)) & pl.col(
-        "footnote_codes"
-    ).eq_missing(pl.col("footnote_codes").shift(1))
+        "footnotes"
+    ).eq_missing(pl.col("footnotes").shift(1))
     if stats["nulls"] or sum(int(top).bit_length() for _, _, top, _ in fields) > PACKED_KEY_BITS:
         key = ["series", *periods]
         same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key)
@@ -208,7 +225,7 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
     packed = pl.lit(0, pl.UInt64)
     for _, field, top, _ in fields:
         packed = packed * pl.lit(2 ** int(top).bit_length(), pl.UInt64) + field.cast(pl.UInt64)
-    long = long.select(packed.alias("order"), "value", "footnote_codes", "release").sort("order")
+    long = long.select(packed.alias("order"), "value", "footnotes", "release").sort("order")
     follows = (pl.col("order") == pl.col("order").shift(1) + 1).fill_null(False)
     final = long["order"][-1]
     runs = (
@@ -231,7 +248,7 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
         period_end=decoded["period_end"],
         version=decoded["version"].cast(pl.UInt32),
         value="value",
-        footnote_codes="footnote_codes",
+        footnotes="footnotes",
         release="release",
         last_version=decoded["last_version"],
     )
