@@ -245,3 +245,59 @@ def test_damaged_history_is_one_line_naming_the_commit_and_loses_nothing(
     # Nothing held is lost: every held row is still there, unchanged.
     key = ["series_id", "period_start", "realtime_start"]
     assert result.rows.sort(key).equals(held_rows.sort(key))
+
+
+def _synthetic_version(values: dict[tuple[str, date], float | None], note: str | None = None):
+    """SYNTHETIC observations (invented values, not a publisher's): one version of a file."""
+    frame = pl.DataFrame(
+        {
+            "series_id": [s for s, _ in values],
+            "period_start": [d for _, d in values],
+            "value": list(values.values()),
+        },
+        schema={"series_id": pl.String, "period_start": pl.Date, "value": pl.Float64},
+    )
+    return frame.with_columns(
+        source=pl.lit("synthetic"),
+        dataset=pl.lit("synthetic"),
+        subject=pl.col("series_id"),
+        measure=pl.lit("index"),
+        geography=pl.lit("US"),
+        frequency=pl.lit("daily"),
+        period_end="period_start",
+        unit=pl.lit("index"),
+        footnote_codes=pl.lit([note] if note else [], dtype=pl.List(pl.String)),
+        release=pl.lit(None, pl.String),
+    ).select(CORE_OBSERVATIONS.polars_schema.names()[:13])
+
+
+@pytest.mark.parametrize("packed_key_bits", [64, 0])  # 0: the column-by-column sort
+def test_a_fold_of_all_versions_equals_adding_them_one_by_one(monkeypatch, packed_key_bits):
+    monkeypatch.setattr(bitemporal, "PACKED_KEY_BITS", packed_key_bits)
+    d1, d2, d3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
+    # Series first seen in other than their lexical order; a value that changes and changes
+    # back, one absent from a version and back, a null value, a footnote added.
+    contents = [
+        {("z", d1): 1.0, ("a", d1): 5.0, ("a", d2): None},
+        {("z", d1): 1.5, ("a", d1): 5.0, ("a", d2): None, ("m", d3): 2.0},
+        {("z", d1): 1.0, ("a", d2): None, ("m", d3): 2.0},
+        {("z", d1): 1.0, ("a", d1): 5.0, ("a", d2): 7.0, ("m", d3): 2.0},
+    ]
+    notes = [None, None, None, "p"]
+    versions = [
+        (
+            bitemporal.Vintage(f"{n:040x}", datetime(2024, 2, 1 + n, tzinfo=UTC), "0" * 64, "f"),
+            _synthetic_version(content, note),
+        )
+        for n, (content, note) in enumerate(zip(contents, notes, strict=True))
+    ]
+    added = bitemporal.empty_vintages()
+    for vintage, frame in versions:
+        added = bitemporal.add_vintage(added, "synthetic", frame, vintage, complete=True)
+    folded = bitemporal.fold_versions(reversed(versions))  # any order: sorted by date
+    key = ["series_id", "period_start", "realtime_start"]
+    assert folded.equals(folded.sort(key)) and folded.equals(added.sort(key))
+    # z: 1.0 (v0), 1.5 (v1), 1.0 again (v2, v3 with a footnote); a on d1 absent in v2.
+    z = folded.filter(pl.col("series_id") == "z")
+    assert z["value"].to_list() == [1.0, 1.5, 1.0, 1.0]
+    assert folded.filter(pl.col("series_id") == "a", pl.col("period_start") == d1).height == 2

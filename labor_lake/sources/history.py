@@ -24,7 +24,7 @@ import csv
 import hashlib
 import io
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,45 +147,57 @@ def manifest_frame(rows: Iterable[dict]) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=CORE_VINTAGES.polars_schema)
 
 
-def read_versions(
-    dataset: Dataset, versions: Iterable[Version]
-) -> tuple[list[tuple[bitemporal.Vintage, pl.DataFrame]], pl.DataFrame, tuple[str, ...]]:
-    """Each version's observations, with its vintage; the manifest rows of every version and
-    the error lines of those that could not be read."""
-    read, rows, errors = [], [], []
+def _each_version(
+    dataset: Dataset, versions: Iterable[Version], manifest: list[dict], errors: list[str]
+) -> Iterator[tuple[bitemporal.Vintage, pl.DataFrame]]:
+    """Each version's observations, with its vintage, one at a time (a fold keeps each only in
+    compact form); the manifest row of every version and the error line of each that could not
+    be read are appended to `manifest` and `errors` as it goes."""
     for version in versions:
         if version.read is None:
-            rows.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
+            manifest.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
             continue
         try:
             content = version.read()
         except FileAbsent:
-            rows.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
+            manifest.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
             continue
         except (SourceError, OSError) as error:
             line = f"{dataset.id} at {version.commit[:12]}: {error}"
-            rows.append(_manifest_row(version, None, "missing", line))
+            manifest.append(_manifest_row(version, None, "missing", line))
             errors.append(line)
             continue
         try:
             observations = read_version(dataset, content, version.commit)
         except HistoryError as error:
-            rows.append(_manifest_row(version, content, "damaged", str(error)))
+            manifest.append(_manifest_row(version, content, "damaged", str(error)))
             errors.append(str(error))
             continue
         row = _manifest_row(version, content, "folded", None)
-        rows.append(row)
+        manifest.append(row)
         vintage = bitemporal.Vintage(
             version.commit, version.committed_at, row["sha256"], PUBLISHER_HISTORY
         )
-        read.append((vintage, observations))
-    return read, manifest_frame(rows), tuple(errors)
+        yield vintage, observations
+
+
+def read_versions(
+    dataset: Dataset, versions: Iterable[Version]
+) -> tuple[list[tuple[bitemporal.Vintage, pl.DataFrame]], pl.DataFrame, tuple[str, ...]]:
+    """Each version's observations, with its vintage; the manifest rows of every version and
+    the error lines of those that could not be read."""
+    manifest: list[dict] = []
+    errors: list[str] = []
+    read = list(_each_version(dataset, versions, manifest, errors))
+    return read, manifest_frame(manifest), tuple(errors)
 
 
 def fold_history(dataset: Dataset, versions: Iterable[Version]) -> Folded:
-    """Every version of the dataset's file folded into bitemporal rows."""
-    read, manifest, errors = read_versions(dataset, versions)
-    return Folded(bitemporal.fold_versions(read), manifest.sort("vintage_at"), errors)
+    """Every version of the dataset's file folded into bitemporal rows, read one at a time."""
+    manifest: list[dict] = []
+    errors: list[str] = []
+    rows = bitemporal.fold_versions(_each_version(dataset, versions, manifest, errors))
+    return Folded(rows, manifest_frame(manifest).sort("vintage_at"), tuple(errors))
 
 
 def add_versions(
