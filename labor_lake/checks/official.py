@@ -135,22 +135,31 @@ class PublishedNumbers:
     """The numbers as published on any day (from the bitemporal table of observations), to check
     a statement against what its writer could see."""
 
-    observations_on: Callable[[date], pl.DataFrame]
+    # The observations as published on a day, of the datasets holding a series (at least).
+    observations_on: Callable[[date, str], pl.DataFrame]
     # Series id -> the days its vintages were published, in order: before the first, nothing
     # can be checked as published.
     vintage_days: Mapping[str, Sequence[date]]
 
 
 def published_numbers(vintages: pl.DataFrame) -> PublishedNumbers:
-    """The numbers as published on any day, from core/observation_vintages (each day's view
-    computed once, however many figures ask for it)."""
+    """The numbers as published on any day, from core/observation_vintages. A day's view is
+    computed for the datasets that hold the series asked for (each dataset's vintage in force is
+    its own), once per day and datasets, however many figures ask for it."""
     days = vintages.group_by("series_id").agg(pl.col("realtime_start").dt.date().unique().sort())
-    views: dict[date, pl.DataFrame] = {}
+    datasets = {
+        series: tuple(sorted(held))
+        for series, held in vintages.group_by("series_id")
+        .agg(pl.col("dataset").unique())
+        .iter_rows()
+    }
+    views: dict[tuple[date, tuple[str, ...]], pl.DataFrame] = {}
 
-    def observations_on(day: date) -> pl.DataFrame:
-        if day not in views:
-            views[day] = observations_as_of(vintages, day)
-        return views[day]
+    def observations_on(day: date, series_id: str) -> pl.DataFrame:
+        key = (day, datasets.get(series_id, ()))
+        if key not in views:
+            views[key] = observations_as_of(vintages.filter(pl.col("dataset").is_in(key[1])), day)
+        return views[key]
 
     return PublishedNumbers(observations_on, dict(days.iter_rows()))
 
@@ -247,11 +256,12 @@ def _as_published(
     """The figure read from the numbers in force on `published_on`; where they do not reach
     the figure's period (a writer with the publisher's own, newer data), from the first later
     vintage that does. None when none does."""
-    then = _check(figure, published.observations_on(published_on))
+    series_id = figure["official_series_id"]
+    then = _check(figure, published.observations_on(published_on, series_id))
     if then.computed is not None:
         return then, published_on
     for day in (d for d in days if d > published_on):
-        later = _check(figure, published.observations_on(day))
+        later = _check(figure, published.observations_on(day, series_id))
         if later.computed is not None:
             return later, day
     return None, published_on

@@ -1011,7 +1011,7 @@ def _as_published_points(
     points = []
     for c in revised.iter_rows(named=True):
         day = date.fromisoformat(c["day"])
-        window = published.observations_on(c["checked_as_of"]).filter(
+        window = published.observations_on(c["checked_as_of"], c["series"]).filter(
             (pl.col("series_id") == c["series"])
             & pl.col("period_start").is_between(
                 day - timedelta(days=_AS_PUBLISHED_DAYS), day + timedelta(days=_AS_PUBLISHED_DAYS)
