@@ -41,7 +41,9 @@ from labor_lake.present.words import (
     measure_words,
     period_words,
 )
+from labor_lake.registry.articles import article_id_of
 from labor_lake.sources.publishers import Publishers
+from schemas.tables import ARTICLE_DOCUMENT_PREFIX
 from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES, READINGS, RECORDED_SNAPSHOT
 
 __all__ = ["Chart", "SourceStatus", "Status", "charts", "html_report", "status_counts"]
@@ -59,7 +61,6 @@ _MAX_ROWS = 25  # bars or rows per chart; more would be unreadable anyway
 _MAX_PANELS = 8
 _LABEL_CHARS = 30  # a y-axis label's line, so that labels and plot share a 390 px screen
 _ARTICLE = "figures quoted in the seed article and its sources (see the ledger below)"
-_ARTICLE_PREFIX = "article:"
 _PERCENTILES = {
     "annual_wage_p10": 10,
     "annual_wage_p25": 25,
@@ -872,7 +873,7 @@ def checked_figures_chart(
     }
     for c in checked.iter_rows(named=True):
         figure = figures.get(c["figure"], {})
-        article = (figure.get("source_document") or "").removeprefix(_ARTICLE_PREFIX)
+        article = article_id_of(figure.get("source_document"))
         reading = figure.get("reading", "value")
         level = partial(
             _implied_level, reading, c["computed_value"], level_on.get((c["series"], c["day"]))
@@ -1080,7 +1081,7 @@ def _status_phrase(counts: Mapping[str, int], verdicts: Mapping[str, tuple[str, 
 def articles(published_figures: pl.DataFrame) -> list[str]:
     """The ids of the articles the figures name (`source_document` `article:<id>`)."""
     documents = published_figures["source_document"].drop_nulls().unique().sort()
-    return [d.removeprefix(_ARTICLE_PREFIX) for d in documents if d.startswith(_ARTICLE_PREFIX)]
+    return [article for d in documents if (article := article_id_of(d)) is not None]
 
 
 def article_verdict(
@@ -1097,7 +1098,7 @@ def article_verdict(
     official series."""
     title = (titles or {}).get(article_id) or f"Article {article_id}"
     own_figures = published_figures.filter(
-        pl.col("source_document") == f"{_ARTICLE_PREFIX}{article_id}"
+        pl.col("source_document") == f"{ARTICLE_DOCUMENT_PREFIX}{article_id}"
     )
     figure_ids = own_figures["figure_id"].to_list()
     claims = claim_checks.filter(
