@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 from labor_lake.checks.rows import claim_check_frame, claim_check_row
+from labor_lake.lake.reader import read_table
 from labor_lake.pay.premiums import SERIES_BREAK_FLAG, TOP_CODED_FLAGS
 from labor_lake.present import report
 from labor_lake.present.browser import browser, chromium_path
@@ -114,7 +115,15 @@ def test_page_leads_with_its_finding_and_carries_everything_it_draws_with(report
     assert set(specs) == set(CHARTS)
     for name, spec in specs.items():
         assert_valid_vega_lite(spec, name)
-    # The verdict first, with the numbers; then the status box; then the charts.
+    # The ledger in two sentences first, its counts the ledger's own; then the verdicts with the
+    # numbers; then the status box; then the charts.
+    overview = html.unescape(re.search(r'<p class="overview">(.*?)</p>', page, re.S)[1])
+    figures = read_table("metrics/claim_checks", root=workspace.lake_root).filter(
+        pl.col("kind") == "figure_vs_official"
+    )
+    matched = figures.filter(pl.col("status") == "consistent").height
+    assert f"Of their {figures.height} figures" in overview and f"{matched} matched" in overview
+    assert page.index('class="overview"') < page.index('id="verdicts"')
     assert page.index('id="verdicts"') < page.index('id="status"') < page.index('class="chart"')
     verdict = re.search(r'<section id="verdicts">(.*?)</section>', page, re.S)[1]
     for words in ("-15.4%", "+5.9%", "30-38%", "+37.8%", "official OEWS median annual wages"):

@@ -1202,6 +1202,63 @@ def _article_line(article: Mapping[str, Any] | None) -> str:
     return f'<p class="byline">{" &middot; ".join(parts)}</p>'
 
 
+# A figure's status against its series, said of now and of the article's day.
+_NOW = {"consistent": "match", "inconsistent": "differ", "unverifiable": "cannot be checked",
+        "conflict": "are credited to more than one source"}  # fmt: skip
+_PAST = {"consistent": "matched", "inconsistent": "differed", "unverifiable": "could not be checked",
+         "conflict": "were credited to more than one source"}  # fmt: skip
+
+
+def _overview(
+    claim_checks: pl.DataFrame, published_figures: pl.DataFrame, article_rows: pl.DataFrame | None
+) -> str:
+    """The whole ledger in two sentences above the verdicts: how many articles, how their figures
+    fare against official series as published, and how many verdicts a revision has turned."""
+    names = articles(published_figures)
+    if not names:
+        return ""
+    publishers = (
+        article_rows.filter(pl.col("article_id").is_in(names))["publisher"].n_unique()
+        if article_rows is not None
+        else 0
+    )
+    said = f"{_count(len(names), 'article')}" + (
+        f" from {_count(publishers, 'publisher')}" if publishers else ""
+    )
+    figures = claim_checks.filter(pl.col("kind") == "figure_vs_official")
+    counts = dict(figures["status"].value_counts().iter_rows())
+    parts = [f"{counts[s]} {_PAST[s]}" for s in LEDGER_STATUSES if counts.get(s)]
+    text = f"In short: {said}."
+    if parts:
+        text += (
+            f" Of their {_count(figures.height, 'figure')} read against an official series as "
+            "it was published on the article's day (as now where the article is undated), "
+            + ", ".join(parts[:-1])
+            + (" and " if len(parts) > 1 else "")
+            + parts[-1]
+            + "."
+        )
+    turned = figures.filter(pl.col("revised_since").fill_null(False))
+    if turned.height:
+        changes = [
+            f"{n} {_PAST[then]} then and {_NOW[now]} now"
+            for then, now, n in turned.group_by("status", "status_now")
+            .len()
+            .sort("len", descending=True)
+            .iter_rows()
+        ]
+        text += (
+            f" Revisions published since have changed {_count(turned.height, 'verdict')}: "
+            + ", ".join(changes)
+            + "."
+        )
+    return (
+        f'<p class="overview">{html.escape(text)} Each article&rsquo;s verdict follows, newest '
+        'first; then <a href="#status">the sources</a>, the charts and '
+        '<a href="#ledger">every check with its reason</a>.</p>'
+    )
+
+
 def _verdicts(
     claim_checks: pl.DataFrame,
     published_figures: pl.DataFrame,
@@ -1380,6 +1437,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
 .status{border:2px solid #444;border-radius:6px;padding:.5rem 1rem;background:#f7f7f7}
 .chip{color:white;padding:.1rem .4rem;border-radius:3px;white-space:nowrap}
 .finding{font-weight:bold;margin:.2rem 0 .6rem}
+.overview{font-size:1.1rem}
 .vega-chart{width:100%;min-height:120px}
 .source{font-size:.8rem;color:#555;margin-top:.2rem}.hint{font-style:italic}
 .empty{font-style:italic;color:#555}
@@ -1436,6 +1494,7 @@ def html_report(
 <style>{_STYLE}</style>
 </head><body>
 <h1>labor-lake: claims about the tech labor market, checked</h1>
+{_overview(claim_checks, published_figures, article_rows)}
 {_verdicts(claim_checks, published_figures, pay_premiums, titles, article_rows)}
 {_status_box(status)}
 <p>Drawn from the lake's metrics tables; every number traces to a row of its core tables. Hover
@@ -1444,7 +1503,7 @@ downloads it as PNG or SVG.</p>
 <noscript><p class="empty">The charts are drawn by JavaScript in this page (nothing is loaded
 from the network); with scripts off only the text and tables show.</p></noscript>
 {sections}
-<h2>Claim ledger: every check, with the reason for its status</h2>
+<h2 id="ledger">Claim ledger: every check, with the reason for its status</h2>
 <ul>{meanings}</ul>
 {ledger_html}
 <p class="details">Charts drawn with {html.escape(versions())} (BSD-3-Clause), inlined.</p>
