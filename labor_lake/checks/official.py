@@ -159,11 +159,15 @@ def published_numbers(vintages: pl.DataFrame) -> PublishedNumbers:
         for series, held in by_series.select("series_id", "datasets").iter_rows()
     }
     views: dict[tuple[date, tuple[str, ...]], pl.DataFrame] = {}
+    # The vintages of each set of datasets, taken out of the whole table once, not once a day.
+    held_by: dict[tuple[str, ...], pl.DataFrame] = {}
 
     def observations_on(day: date, series_id: str) -> pl.DataFrame:
         key = (day, datasets.get(series_id, ()))
         if key not in views:
-            views[key] = observations_as_of(vintages.filter(pl.col("dataset").is_in(key[1])), day)
+            if key[1] not in held_by:
+                held_by[key[1]] = vintages.filter(pl.col("dataset").is_in(key[1]))
+            views[key] = observations_as_of(held_by[key[1]], day)
         return views[key]
 
     return PublishedNumbers(
