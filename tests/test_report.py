@@ -301,6 +301,15 @@ def test_units_and_ids_read_as_words() -> None:
     assert not snake_case_words(text)
 
 
+def test_an_id_is_read_whole_the_longest_that_fits() -> None:
+    """Ids that begin like others (series of one prefix, an id inside a longer one) are each
+    read as a whole, never a shorter id inside a longer one, and not inside other words."""
+    reader = Reader({"bls:OEU1": "one", "bls:OEU12": "twelve", "bls:OEU123": "a hundred",
+                     "a_b": "short", "a_b_c": "long"})  # fmt: skip
+    text = reader("bls:OEU12, bls:OEU123 and bls:OEU1. a_b_c a_b xa_b a_b_cd bls:OEU1234 fred:a_b")
+    assert text == "twelve, a hundred and one. long short xa_b a_b_cd bls:OEU1234 fred:a_b"
+
+
 def _synthetic_verdict_inputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """A made-up article (synthetic): a premium claim on its own two figures and one official
     proxy claim stating the same range."""
