@@ -11,13 +11,17 @@ import re
 import shutil
 import subprocess
 import textwrap
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from labor_lake.checks.lineage import OBSERVATION_REFERENCE_SEPARATOR
 from labor_lake.checks.rows import claim_check_frame, claim_check_row
+from labor_lake.lake.bitemporal import observations_as_of
+from labor_lake.lake.files import Lake
 from labor_lake.pay.premiums import SERIES_BREAK_FLAG, TOP_CODED_FLAGS
 from labor_lake.present import report
 from labor_lake.present.browser import browser, chromium_path
@@ -28,7 +32,10 @@ from labor_lake.present.words import Reader, amount, snake_case_words
 from labor_lake.sources.catalog import load_catalog
 from labor_lake.sources.publishers import Publishers
 from schemas.tables import (
+    CORE_OBSERVATION_VINTAGES,
     CORE_OBSERVATIONS,
+    CORE_PUBLISHED_FIGURES,
+    METRICS_CLAIM_CHECKS,
     METRICS_GROWTH_RATES,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,
@@ -280,6 +287,48 @@ def test_long_series_keep_a_bounded_number_of_points() -> None:
     assert kept["end"].is_sorted() and kept["end"].n_unique() == kept.height
     short = series.head(50)
     assert report.thin(short).equals(short)
+
+
+def test_the_series_as_published_are_those_of_the_whole_vintages_table(
+    published_lake: Path,
+) -> None:
+    """The checked-figures chart folds only the revised figures' series out of
+    core/observation_vintages: each dashed point is still the value the whole table gives as
+    published on the figure's day (`observations_as_of`), at every date of its window."""
+    lake = Lake(str(published_lake))
+    vintages = lake.read_table(CORE_OBSERVATION_VINTAGES)
+    claim_checks = lake.read_table(METRICS_CLAIM_CHECKS)
+    chart = report.checked_figures_chart(
+        claim_checks, lake.read_table(CORE_PUBLISHED_FIGURES),
+        lake.read_table(CORE_OBSERVATIONS), PUBLISHERS, None, vintages,
+    )  # fmt: skip
+    drawn = [d for d in chart.spec["data"]["values"] if d["kind"] == "as_published"]
+    revised = claim_checks.filter(
+        (pl.col("kind") == "figure_vs_official") & pl.col("revised_since").fill_null(False)
+    )
+    assert drawn and revised.height
+    views: dict = {}
+    for row in revised.iter_rows(named=True):
+        reference = [i for i in row["inputs"] if OBSERVATION_REFERENCE_SEPARATOR in i][-1]
+        series, _, day = reference.partition(OBSERVATION_REFERENCE_SEPARATOR)
+        if row["checked_as_of"] not in views:
+            views[row["checked_as_of"]] = observations_as_of(vintages, row["checked_as_of"])
+        around = date.fromisoformat(day)
+        expected = (
+            views[row["checked_as_of"]]
+            .filter(
+                (pl.col("series_id") == series)
+                & pl.col("period_start").is_between(
+                    around - timedelta(days=report._AS_PUBLISHED_DAYS),
+                    around + timedelta(days=report._AS_PUBLISHED_DAYS),
+                )
+            )
+            .sort("period_start")
+        )
+        assert [(d["date"], d["value"]) for d in drawn if d["id"] == row["claim_id"]] == [
+            (f"{period:%Y-%m-%d}", value)
+            for period, value in expected.select("period_start", "value").rows()
+        ], row["claim_id"]
 
 
 def test_units_and_ids_read_as_words() -> None:
