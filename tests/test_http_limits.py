@@ -6,12 +6,14 @@ host."""
 from __future__ import annotations
 
 import gzip
+import socket
 import time
 
 import pytest
 import requests
 
 from assets import settings
+from labor_lake.sources import http
 from labor_lake.sources.http import (
     SourceError,
     SourceUnreachable,
@@ -152,6 +154,69 @@ def test_a_connection_refused_is_unreachable(session) -> None:
     with pytest.raises(SourceUnreachable, match="unreachable") as error:
         fetch(session, url, timeout=2)
     assert url in one_line_error(error)
+
+
+def test_a_connection_refused_is_not_retried() -> None:
+    """A refusal is a definite answer: asking again after a backoff of 30 s would only wait."""
+    with FaultServer() as gone:
+        url = gone.url(AI_SHARE_PATH)
+    started = time.monotonic()
+    with pytest.raises(SourceUnreachable, match=r"unreachable \(NewConnectionError\)"):
+        fetch(build_session(retries=2, backoff_factor=30), url, timeout=2)
+    assert time.monotonic() - started < 5
+
+
+@pytest.fixture
+def resolver(monkeypatch, server):
+    """The system resolver for one real host name, `raw.githubusercontent.com`, answering in
+    turn with the errors listed in `answers` (a socket.gaierror errno each), then with the local
+    server's address; every other name resolves as usual. Records each lookup of the name."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers: list[int] = []
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "raw.githubusercontent.com":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        lookups.append(host)
+        if answers:
+            errno = answers.pop(0)
+            raise socket.gaierror(errno, "Name or service not known"
+                                  if errno == socket.EAI_NONAME
+                                  else "Temporary failure in name resolution")  # fmt: skip
+        return real_getaddrinfo("127.0.0.1", port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers, lookups, f"http://raw.githubusercontent.com:{server.port}{AI_SHARE_PATH}"
+
+
+def test_a_name_that_does_not_resolve_fails_at_once_and_is_remembered(
+    resolver, server, ai_share_csv, monkeypatch
+) -> None:
+    answers, lookups, url = resolver
+    server.serve(AI_SHARE_PATH, ai_share_csv)
+    session = build_session(retries=2, backoff_factor=30)
+    answers.append(socket.EAI_NONAME)
+    started = time.monotonic()
+    with pytest.raises(SourceUnreachable, match=r"unreachable \(NameResolutionError\)") as first:
+        fetch(session, url, timeout=2)
+    # Another request to the host in the same run: the same answer, the resolver not asked.
+    with pytest.raises(SourceUnreachable, match=r"unreachable \(NameResolutionError\)") as again:
+        fetch(session, url + "?page=2", timeout=2)
+    assert time.monotonic() - started < 5 and lookups == ["raw.githubusercontent.com"]
+    assert url in one_line_error(first) and url in one_line_error(again)
+    # Once the memory has passed, the resolver is asked again (and now answers).
+    monkeypatch.setattr(http, "UNRESOLVED_HOST_SECONDS", 0.0)
+    assert fetch(session, url, timeout=2).content == ai_share_csv
+    assert lookups == ["raw.githubusercontent.com"] * 2
+
+
+def test_a_temporary_resolver_failure_is_retried(resolver, server, ai_share_csv) -> None:
+    answers, lookups, url = resolver
+    server.serve(AI_SHARE_PATH, ai_share_csv)
+    answers.append(socket.EAI_AGAIN)
+    fetched = fetch(build_session(retries=2, backoff_factor=0.05), url, timeout=2)
+    assert fetched.content == ai_share_csv and len(lookups) == 2
 
 
 @pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])

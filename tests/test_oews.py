@@ -18,6 +18,7 @@ from assets import oews as oews_assets
 from labor_lake.lake.files import Lake, partition_files
 from labor_lake.lake.reader import read_table
 from labor_lake.lake.tables import write_partitioned_table
+from labor_lake.registry import validation
 from labor_lake.registry.validation import ValidationFailed, schema_problems
 from labor_lake.sources.oews import read_oews
 from schemas.tables import CORE_OEWS_ESTIMATES
@@ -70,6 +71,28 @@ def test_every_recorded_national_file_is_read_whole_and_valid(estimates: pl.Data
     assert (
         estimates.filter((pl.col("year") == 2024) & (pl.col("occ_code") == "13-1020")).height == 2
     )
+
+
+def test_a_small_partitioned_table_is_validated_whole_with_the_same_problems(
+    estimates: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nine real national files are validated whole (one query per check, not nine): the
+    problems are those found a year at a time, each naming its file, line and record."""
+    first_row_of = pl.col("year").cum_count().over("year") == 1
+    damaged = estimates.with_columns(
+        o_group=pl.when(first_row_of & pl.col("year").is_in([2014, 2024]))
+        .then(pl.lit("bogus"))
+        .otherwise("o_group")
+    )
+    whole = schema_problems(damaged, CORE_OEWS_ESTIMATES)
+    monkeypatch.setattr(validation, "_WHOLE_BELOW_BYTES", 0)
+    by_year = schema_problems(damaged, CORE_OEWS_ESTIMATES)
+    assert len(whole) == 2 and sorted(map(repr, whole)) == sorted(map(repr, by_year))
+    assert {(p.column, p.value, p.file) for p in whole} == {
+        ("o_group", "bogus", "national_M2014_dl.xlsx sheet 'national_dl'"),
+        ("o_group", "bogus", "national_M2024_dl.xlsx sheet 'national_M2024_dl'"),
+    }
+    assert all(p.record is not None for p in whole)
 
 
 def test_markers_keep_their_meaning_and_top_coding_stores_the_bound(

@@ -11,13 +11,17 @@ import re
 import shutil
 import subprocess
 import textwrap
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from labor_lake.checks.lineage import OBSERVATION_REFERENCE_SEPARATOR
 from labor_lake.checks.rows import claim_check_frame, claim_check_row
+from labor_lake.lake.bitemporal import observations_as_of
+from labor_lake.lake.files import Lake
 from labor_lake.lake.reader import read_table
 from labor_lake.pay.premiums import SERIES_BREAK_FLAG, TOP_CODED_FLAGS
 from labor_lake.present import report
@@ -29,7 +33,10 @@ from labor_lake.present.words import Reader, amount, snake_case_words
 from labor_lake.sources.catalog import load_catalog
 from labor_lake.sources.publishers import Publishers
 from schemas.tables import (
+    CORE_OBSERVATION_VINTAGES,
     CORE_OBSERVATIONS,
+    CORE_PUBLISHED_FIGURES,
+    METRICS_CLAIM_CHECKS,
     METRICS_GROWTH_RATES,
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,
@@ -291,6 +298,48 @@ def test_long_series_keep_a_bounded_number_of_points() -> None:
     assert report.thin(short).equals(short)
 
 
+def test_the_series_as_published_are_those_of_the_whole_vintages_table(
+    published_lake: Path,
+) -> None:
+    """The checked-figures chart folds only the revised figures' series out of
+    core/observation_vintages: each dashed point is still the value the whole table gives as
+    published on the figure's day (`observations_as_of`), at every date of its window."""
+    lake = Lake(str(published_lake))
+    vintages = lake.read_table(CORE_OBSERVATION_VINTAGES)
+    claim_checks = lake.read_table(METRICS_CLAIM_CHECKS)
+    chart = report.checked_figures_chart(
+        claim_checks, lake.read_table(CORE_PUBLISHED_FIGURES),
+        lake.read_table(CORE_OBSERVATIONS), PUBLISHERS, None, vintages,
+    )  # fmt: skip
+    drawn = [d for d in chart.spec["data"]["values"] if d["kind"] == "as_published"]
+    revised = claim_checks.filter(
+        (pl.col("kind") == "figure_vs_official") & pl.col("revised_since").fill_null(False)
+    )
+    assert drawn and revised.height
+    views: dict = {}
+    for row in revised.iter_rows(named=True):
+        reference = [i for i in row["inputs"] if OBSERVATION_REFERENCE_SEPARATOR in i][-1]
+        series, _, day = reference.partition(OBSERVATION_REFERENCE_SEPARATOR)
+        if row["checked_as_of"] not in views:
+            views[row["checked_as_of"]] = observations_as_of(vintages, row["checked_as_of"])
+        around = date.fromisoformat(day)
+        expected = (
+            views[row["checked_as_of"]]
+            .filter(
+                (pl.col("series_id") == series)
+                & pl.col("period_start").is_between(
+                    around - timedelta(days=report._AS_PUBLISHED_DAYS),
+                    around + timedelta(days=report._AS_PUBLISHED_DAYS),
+                )
+            )
+            .sort("period_start")
+        )
+        assert [(d["date"], d["value"]) for d in drawn if d["id"] == row["claim_id"]] == [
+            (f"{period:%Y-%m-%d}", value)
+            for period, value in expected.select("period_start", "value").rows()
+        ], row["claim_id"]
+
+
 def test_units_and_ids_read_as_words() -> None:
     assert amount(-15.396, "percent_change", signed=True) == "-15.4%"
     assert amount(133080, "usd_per_year") == "$133,080 a year"
@@ -308,6 +357,15 @@ def test_units_and_ids_read_as_words() -> None:
         "“CPS rates” entry."
     )
     assert not snake_case_words(text)
+
+
+def test_an_id_is_read_whole_the_longest_that_fits() -> None:
+    """Ids that begin like others (series of one prefix, an id inside a longer one) are each
+    read as a whole, never a shorter id inside a longer one, and not inside other words."""
+    reader = Reader({"bls:OEU1": "one", "bls:OEU12": "twelve", "bls:OEU123": "a hundred",
+                     "a_b": "short", "a_b_c": "long"})  # fmt: skip
+    text = reader("bls:OEU12, bls:OEU123 and bls:OEU1. a_b_c a_b xa_b a_b_cd bls:OEU1234 fred:a_b")
+    assert text == "twelve, a hundred and one. long short xa_b a_b_cd bls:OEU1234 fred:a_b"
 
 
 def _synthetic_verdict_inputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -146,22 +146,33 @@ def published_numbers(vintages: pl.DataFrame) -> PublishedNumbers:
     """The numbers as published on any day, from core/observation_vintages. A day's view is
     computed for the datasets that hold the series asked for (each dataset's vintage in force is
     its own), once per day and datasets, however many figures ask for it."""
-    days = vintages.group_by("series_id").agg(pl.col("realtime_start").dt.date().unique().sort())
+    # One pass over the (tens of thousands of) distinct series, days and datasets, not two over
+    # every row of every vintage.
+    by_series = (
+        vintages.select("series_id", "dataset", day=pl.col("realtime_start").dt.date())
+        .unique()
+        .group_by("series_id")
+        .agg(days=pl.col("day").unique().sort(), datasets=pl.col("dataset").unique())
+    )
     datasets = {
         series: tuple(sorted(held))
-        for series, held in vintages.group_by("series_id")
-        .agg(pl.col("dataset").unique())
-        .iter_rows()
+        for series, held in by_series.select("series_id", "datasets").iter_rows()
     }
     views: dict[tuple[date, tuple[str, ...]], pl.DataFrame] = {}
+    # The vintages of each set of datasets, taken out of the whole table once, not once a day.
+    held_by: dict[tuple[str, ...], pl.DataFrame] = {}
 
     def observations_on(day: date, series_id: str) -> pl.DataFrame:
         key = (day, datasets.get(series_id, ()))
         if key not in views:
-            views[key] = observations_as_of(vintages.filter(pl.col("dataset").is_in(key[1])), day)
+            if key[1] not in held_by:
+                held_by[key[1]] = vintages.filter(pl.col("dataset").is_in(key[1]))
+            views[key] = observations_as_of(held_by[key[1]], day)
         return views[key]
 
-    return PublishedNumbers(observations_on, dict(days.iter_rows()))
+    return PublishedNumbers(
+        observations_on, dict(by_series.select("series_id", "days").iter_rows())
+    )
 
 
 def _as_of_words(then: _Checked, now: _Checked) -> str:

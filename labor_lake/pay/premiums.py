@@ -240,6 +240,20 @@ def _series_breaks(codes: list[Code], concepts: tuple[str, ...], years: list[int
     return notes
 
 
+def _national_rows(
+    estimates: pl.DataFrame, occ_codes: list[str]
+) -> tuple[list[int], dict[tuple[int, str], dict]]:
+    """Every year of the national rows, and the national rows of `occ_codes` by year and code
+    (only those are looked up: a few dozen codes of about 1,300 a year, so only their rows are
+    made into dictionaries)."""
+    every_code = national(estimates)
+    wanted = every_code.filter(pl.col("occ_code").is_in(occ_codes))
+    return (
+        sorted(every_code["year"].unique().to_list()),
+        {(r["year"], r["occ_code"]): r for r in wanted.iter_rows(named=True)},
+    )
+
+
 def _codes_in(codes: list[Code], concept: str, year: int) -> list[Code]:
     return [c for c in codes if c.concept == concept and c.valid_in(year)]
 
@@ -261,8 +275,7 @@ def premiums(estimates: pl.DataFrame, codes: list[Code], pairs: list[Pair]) -> l
     """Premiums (a / b - 1) x 100 of every pair, for every year both concepts have a code and
     every annual statistic both publish. A concept with two codes in a year (SOC 2010 software
     developers) gives one row per code: codes are never pooled."""
-    rows = {(r["year"], r["occ_code"]): r for r in national(estimates).iter_rows(named=True)}
-    years = sorted({year for year, _ in rows})
+    years, rows = _national_rows(estimates, [c.occ_code for c in codes])
     found = []
     for pair in pairs:
         breaks = _series_breaks(codes, (pair.subject_concept, pair.base_concept), years)
@@ -500,8 +513,7 @@ def trend_checks(found: list[Premium]) -> pl.DataFrame:
 def growth_rates(estimates: pl.DataFrame, codes: list[Code]) -> pl.DataFrame:
     """Growth between consecutive recorded years of each concordance code, never across a code
     change: median annual wage, employment, and share of all-occupations employment."""
-    rows_by_key = {(r["year"], r["occ_code"]): r for r in national(estimates).iter_rows(named=True)}
-    years = sorted({year for year, _ in rows_by_key})
+    years, rows_by_key = _national_rows(estimates, [*(c.occ_code for c in codes), ALL_OCCUPATIONS])
     metrics = []
     for code in codes:
         breaks = _series_breaks(codes, (code.concept,), years)

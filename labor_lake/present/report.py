@@ -224,7 +224,22 @@ def _vintages_of(observations: pl.DataFrame, references: Sequence[str]) -> dict[
         fetched="vintage_fetched_at",
         origin="vintage_origin",
     ).filter(pl.col("reference").is_in(list(set(references))))
-    return {r: _vintage(rel, f, o) for r, rel, f, o in rows.iter_rows()}
+    return dict(zip(rows["reference"].to_list(), _vintage_words(rows).to_list(), strict=True))
+
+
+def _vintage_words(rows: pl.DataFrame) -> pl.Series:
+    """`_vintage` of each row's `release`, `fetched` and `origin`: worded once per distinct
+    vintage (a handful) rather than once per row (tens of thousands of points)."""
+    vintage = ["release", "fetched", "origin"]
+    distinct = rows.select(vintage).unique(maintain_order=True)
+    worded = distinct.with_columns(
+        words=pl.Series([_vintage(*key) for key in distinct.iter_rows()], dtype=pl.String)
+    )
+    return (
+        rows.select(vintage)
+        .join(worded, on=vintage, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("words")
+    )
 
 
 def _oews_vintages(observations: pl.DataFrame) -> dict[int, str]:
@@ -856,21 +871,38 @@ def checked_figures_chart(
         points.select(_observation_references(points)).to_series().to_list(),
     )
     figures = {f["figure_id"]: f for f in published_figures.iter_rows(named=True)}
-    data = []
-    for p in points.iter_rows(named=True):
-        reference = f"{p['series_id']}{OBSERVATION_REFERENCE_SEPARATOR}{p['period_start']}"
-        source = publishers.source_of_series(p["series_id"])
-        data.append({
-            "kind": "series", "date": f"{p['period_start']:%Y-%m-%d}", "value": p["value"],
-            "series": _short_subject(p["subject"]), "unit": UNIT_WORDS.get(p["unit"], p["unit"]),
-            "measure": measure_words(p["measure"]),
-            "publisher": publishers.publisher(source).name if source else "not named",
-            "vintage": vintages.get(reference, "unknown"), "id": p["series_id"],
-        })  # fmt: skip
-    unit_of = dict(points.select("series_id", "unit").unique("series_id").iter_rows())
-    level_on = {
-        (p["series_id"], f"{p['period_start']}"): p["value"] for p in points.iter_rows(named=True)
+    # Tens of thousands of points: their words are looked up once per distinct value, and the
+    # points built from the columns, not row by row.
+    columns = points.select(
+        day=pl.col("period_start").dt.strftime("%Y-%m-%d"),
+        value="value",
+        subject="subject",
+        unit="unit",
+        measure="measure",
+        series_id="series_id",
+        reference=_observation_references(points),
+    ).to_dict(as_series=False)
+    series_words = {s: _short_subject(s) for s in set(columns["subject"])}
+    unit_words = {u: UNIT_WORDS.get(u, u) for u in set(columns["unit"])}
+    measures = {m: measure_words(m) for m in set(columns["measure"])}
+    publisher_of = {
+        i: publishers.publisher(source).name if source else "not named"
+        for i in set(columns["series_id"])
+        for source in [publishers.source_of_series(i)]
     }
+    data = [
+        {"kind": "series", "date": day, "value": value, "series": series_words[subject],
+         "unit": unit_words[unit], "measure": measures[measure],
+         "publisher": publisher_of[series_id], "vintage": vintages.get(reference, "unknown"),
+         "id": series_id}
+        for day, value, subject, unit, measure, series_id, reference in zip(
+            *columns.values(), strict=True)
+    ]  # fmt: skip
+    unit_of = dict(points.select("series_id", "unit").unique("series_id").iter_rows())
+    # `day` is the ISO date, as `f"{period_start}"` writes it.
+    level_on = dict(
+        zip(zip(columns["series_id"], columns["day"], strict=True), columns["value"], strict=True)
+    )
     for c in checked.iter_rows(named=True):
         figure = figures.get(c["figure"], {})
         article = article_id_of(figure.get("source_document"))
@@ -1008,7 +1040,13 @@ def _as_published_points(
     revised = checked.filter(pl.col("revised_since").fill_null(False))
     if vintages is None or revised.height == 0:
         return []
-    published = published_numbers(vintages)
+    # Only the revised figures' series: a value as published on a day is its own row's (its
+    # realtime span), and the points name their vintage from the ledger row, not from the view
+    # (whose vintage of record needs every series of the dataset): a few thousand rows to fold
+    # instead of the whole datasets' hundreds of thousands.
+    published = published_numbers(
+        vintages.filter(pl.col("series_id").is_in(revised["series"].unique().to_list()))
+    )
     points = []
     for c in revised.iter_rows(named=True):
         day = date.fromisoformat(c["day"])

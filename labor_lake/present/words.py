@@ -104,14 +104,36 @@ def series_names(observations: pl.DataFrame) -> dict[str, str]:
     }
 
 
+def _longest_first(words: Iterable[str]) -> str:
+    """A pattern matching any of `words`, the longest that fits first (as an alternation sorted
+    longest first would), written as a trie: the ids of a build (about 1,000, most sharing long
+    prefixes such as `bls:OEUN0000000000000`) compile and match in a fraction of the time."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for character in word:
+            node = node.setdefault(character, {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(c) + pattern(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a word ends here: a longer one is tried first, then this one
+            return ("(?:" + group + ")" if len(branches) == 1 else group) + "?"
+        return group
+
+    return pattern(trie)
+
+
 class Reader:
     """Turns the ledger's reasons into prose: ids become what they name (quoted statements for
     claims), `<number> <unit code>` becomes an amount, `(tolerance x)` says what it means."""
 
     def __init__(self, names: Mapping[str, str]) -> None:
         self.names = dict(names)
-        ids = sorted(self.names, key=len, reverse=True)
-        self._ids = re.compile(r"(?<![\w:])(" + "|".join(map(re.escape, ids)) + r")(?![\w:])")
+        self._ids = re.compile(r"(?<![\w:])(" + _longest_first(self.names) + r")(?![\w:])")
         units = "|".join(sorted(_UNIT_AFTER, key=len, reverse=True))
         self._amounts = re.compile(rf"{_NUMBER} ({units})\b")
         self._ranges = re.compile(rf"{_NUMBER} to {_NUMBER} ({units})\b")

@@ -16,6 +16,11 @@ from schemas.model import Table, to_pandera
 
 _MAX_PROBLEMS_IN_MESSAGE = 25
 _VALIDATION_THREADS = 2
+# A partitioned table this small is validated whole: its memory is no concern, and pandera's
+# fixed cost per validation (a query per check) would be paid once per partition. The nine
+# years of OEWS national files (12,000 rows, about 5 MB) validate in 0.04 s whole against 0.29 s
+# a year at a time; the bulk files (2,000,000 rows) are still validated a year at a time.
+_WHOLE_BELOW_BYTES = 64 * 1024 * 1024
 _SHAPE_CHECKS = ("column_in_dataframe", "column_in_schema")
 _DTYPE_CHECK_PREFIX = "dtype("  # pandera's dtype checks are named `dtype('<type>')`
 
@@ -66,9 +71,9 @@ def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
     The frame must be a DataFrame, not a LazyFrame: on a LazyFrame pandera checks only the schema
     unless the validation depth says otherwise, and we always want the data checks.
 
-    A partitioned table is validated one partition at a time, so validation needs memory for one
-    partition, not for the whole table; that is sound because every uniqueness constraint of such
-    a table includes its partition column (see `_chunks`).
+    A large partitioned table is validated one partition at a time, so validation needs memory
+    for one partition, not for the whole table; that is sound because every uniqueness
+    constraint of such a table includes its partition column (see `_chunks`).
     """
     schema = to_pandera(table)
     problems: list[Problem] = []
@@ -104,9 +109,12 @@ def _is_shape_problem(check: str) -> bool:
 def _chunks(frame: pl.DataFrame, table: Table) -> Iterable[pl.DataFrame]:
     """The frame in the pieces it is validated in: one per partition value when uniqueness can be
     checked within a partition (every unique constraint includes the partition column), else
-    whole. A missing partition column, or an empty frame, is checked whole (its shape)."""
+    whole. A missing partition column, or an empty frame, is checked whole (its shape), and so
+    is a frame smaller than `_WHOLE_BELOW_BYTES`."""
     key = table.partition_by
     if key is None or key not in frame.columns or frame.height == 0:
+        return [frame]
+    if frame.estimated_size() < _WHOLE_BELOW_BYTES:
         return [frame]
     if any(c.unique for c in table.columns) or (
         table.unique_together and key not in table.unique_together

@@ -10,7 +10,11 @@ Limits, per call (keyword arguments of `fetch`, defaults below):
   waits included, also enforced while the body arrives (a server dripping bytes is cut off).
 - retries (the session's `retries`, `backoff_factor`): connection failures are retried once,
   429 and 5xx and bodies cut short up to `retries` times, waiting `Retry-After` when given but
-  never more than `max_retry_after_seconds`, and never past the deadline.
+  never more than `max_retry_after_seconds`, and never past the deadline. Two connection failures
+  are definite answers that a retry within seconds would not change, so they are not retried: a
+  host name the resolver says does not exist ("Name or service not known", unlike "Temporary
+  failure in name resolution", which is retried) and a connection refused. A session remembers a
+  host that does not resolve for `UNRESOLVED_HOST_SECONDS`: later requests to it fail at once.
 - `max_redirects`: redirects are followed here, not by requests: more than this many, or a URL
   seen twice (a loop), is an error. A request that carries credentials (a secret query parameter
   such as FRED's `api_key`, a JSON body field such as BLS's `registrationkey`, or an
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -46,6 +51,10 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # the largest real source file we fetch is
 DEFAULT_DEADLINE_SECONDS = 120.0
 DEFAULT_MAX_RETRY_AFTER_SECONDS = 30.0
 DEFAULT_MAX_REDIRECTS = 5
+# How long a session takes a host that did not resolve as unresolvable: long enough for one build
+# (offline, every source's requests to a host fail at once after the first), short enough that a
+# process serving later runs asks the resolver again.
+UNRESOLVED_HOST_SECONDS = 300.0
 _CHUNK_BYTES = 64 * 1024
 
 
@@ -79,13 +88,15 @@ class LimitedSession(requests.Session):
         super().__init__()
         self.retries = retries
         self.backoff_factor = backoff_factor
+        # Host name -> (when it failed to resolve, monotonic seconds; the failure's class name).
+        self.unresolved_hosts: dict[str, tuple[float, str]] = {}
 
 
 def build_session(retries: int = 3, backoff_factor: float = 0.5) -> LimitedSession:
     """A session whose `fetch` calls retry 429, 5xx and cut bodies up to `retries` times with
-    exponential backoff. Failed connections are retried once only: when a host cannot be
-    resolved or reached, more attempts rarely help, and in `auto` mode the pipeline should fall
-    back without a long wait."""
+    exponential backoff. Failed connections are retried once only, and a host name that does not
+    exist or a refused connection not at all: more attempts rarely help, and in `auto` mode the
+    pipeline should fall back without a long wait."""
     session = LimitedSession(retries, backoff_factor)
     adapter = HTTPAdapter(max_retries=0)
     session.mount("http://", adapter)
@@ -165,6 +176,9 @@ def fetch(
     seen: list[str] = [url]
     failures = 0
     connection_failures = 0
+    unresolved_hosts: dict[str, tuple[float, str]] | None = getattr(
+        session, "unresolved_hosts", None
+    )
 
     def wait_then_retry(seconds: float, why: str, error: type[SourceError]) -> None:
         if time.monotonic() + seconds > deadline:
@@ -181,6 +195,14 @@ def fetch(
             raise SourceUnreachable(
                 f"{where()}: no complete answer within the {deadline_seconds:g}s deadline"
             )
+        host = (urlsplit(url).hostname or "").lower()
+        if unresolved_hosts is not None and host in unresolved_hosts:
+            failed_at, reason = unresolved_hosts[host]
+            # The resolver's answer of a moment ago, as a caching resolver would give it (the
+            # same words, so the run summary groups it with the first failure).
+            if time.monotonic() - failed_at < UNRESOLVED_HOST_SECONDS:
+                raise SourceUnreachable(f"{where()}: unreachable ({reason})")
+            del unresolved_hosts[host]
         try:
             response = session.request(
                 method,
@@ -193,7 +215,10 @@ def fetch(
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
             connection_failures += 1
             why = f"unreachable ({_reason(error)})"
-            if connection_failures > min(retries, 1):
+            definite = _definite_connection_failure(error)
+            if definite == _UNRESOLVED and unresolved_hosts is not None:
+                unresolved_hosts[host] = (time.monotonic(), _reason(error))
+            if definite or connection_failures > min(retries, 1):
                 raise SourceUnreachable(f"{where()}: {why}") from None
             wait_then_retry(backoff_factor, why, SourceUnreachable)
             continue
@@ -316,6 +341,38 @@ def _broken_body(error: BaseException, received: int) -> str:
     if isinstance(cause, BaseException):
         return f"{type(cause).__name__} after {received:,} bytes"
     return f"connection closed after {received:,} bytes"
+
+
+_UNRESOLVED = "unresolved"
+_REFUSED = "refused"
+
+
+def _definite_connection_failure(error: BaseException) -> str | None:
+    """`_UNRESOLVED` if the resolver answered that the host name does not exist (EAI_NONAME),
+    `_REFUSED` if the host refused the connection, else None: a timeout, a reset or a temporary
+    resolver failure (EAI_AGAIN) may pass, so those are retried."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:  # the cause is wrapped by requests and urllib3, in args or as __cause__
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return _UNRESOLVED if current.errno == socket.EAI_NONAME else None
+        if isinstance(current, ConnectionRefusedError):
+            return _REFUSED
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        pending.extend(
+            linked
+            for linked in (
+                current.__cause__,
+                current.__context__,
+                getattr(current, "_reason", None),
+            )
+            if isinstance(linked, BaseException)
+        )
+    return None
 
 
 def _reason(error: BaseException) -> str:
