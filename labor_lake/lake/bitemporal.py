@@ -45,6 +45,7 @@ _SERIES_COLUMNS = [
     for c in CORE_OBSERVATIONS.polars_schema.names()
     if c not in (*KEY, "value", "footnote_codes", "release", *_PROVENANCE)
 ]
+_OBSERVATION_COLUMNS = [c for c in CORE_OBSERVATIONS.polars_schema.names() if c not in _PROVENANCE]
 
 
 @dataclass(frozen=True)
@@ -74,29 +75,112 @@ def _with_provenance(rows: pl.DataFrame, vintage: Vintage) -> pl.DataFrame:
     ).select(VINTAGE_SCHEMA.names())
 
 
-def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFrame:
-    """The bitemporal rows of one dataset from all its complete versions; each frame holds a
-    version's observations (core/observations columns without the vintage ones). `versions` may
-    be a generator in any order: each frame is kept only in compact form (a categorical series
-    id, dates, the value, footnotes and release), so the strings of 8 million rows are never
-    held at once, and the one sort is over numbers."""
+@dataclass(frozen=True)
+class CompactVersion:
+    """One version's observations in the form a fold keeps them: what is constant per series,
+    per footnote list and per release once, in small tables, and per row only numbers.
+
+    `series` has series_id and the series' descriptive columns (_SERIES_COLUMNS), one row per
+    series; `footnotes` one footnote_codes list per row; `releases` one release per row; `rows`
+    has `series`, `footnotes` and `release` (UInt32: a row of those tables), period_start,
+    period_end and value. A reader that knows a file's layout builds it without building the
+    observation columns row by row (labor_lake.sources.history); `compact` builds it from any
+    version's observations."""
+
+    series: pl.DataFrame
+    footnotes: pl.Series
+    releases: pl.Series
+    rows: pl.DataFrame
+
+    def observations(self) -> pl.DataFrame:
+        """The version's observations (core/observations columns without the vintage ones)."""
+        series = self.series.with_row_index("series", offset=0).with_columns(
+            pl.col("series").cast(pl.UInt32)
+        )
+        return (
+            self.rows.with_columns(
+                footnote_codes=pl.lit(self.footnotes).gather(pl.col("footnotes")),
+                release=pl.lit(self.releases).gather(pl.col("release")),
+            )
+            .join(series, on="series", how="left", maintain_order="left")
+            .select(_OBSERVATION_COLUMNS)
+        )
+
+
+def _local_index(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.Series]:
+    """`frame` with `column` replaced by the UInt32 row of its value among the distinct values
+    (in order of first appearance), and those values."""
+    distinct = frame.select(pl.col(column).unique(maintain_order=True))
+    index = distinct.with_row_index("index").with_columns(pl.col("index").cast(pl.UInt32))
+    joined = frame.join(index, on=column, how="left", maintain_order="left", nulls_equal=True)
+    return joined.drop(column).rename({"index": column}), distinct[column]
+
+
+def compact(observations: pl.DataFrame) -> CompactVersion:
+    """Any version's observations (core/observations columns without the vintage ones) in
+    compact form."""
+    frame = observations.with_columns(footnotes=_footnotes_key(pl.col("footnote_codes")))
+    lists = frame.select("footnotes", "footnote_codes").unique("footnotes", maintain_order=True)
+    frame, _ = _local_index(frame, "series_id")
+    frame, _ = _local_index(frame, "footnotes")
+    frame, releases = _local_index(frame, "release")
+    footnotes = lists["footnote_codes"]  # in the order of `keys`: both by first appearance
+    series = observations.select("series_id", *_SERIES_COLUMNS).unique(
+        "series_id", keep="first", maintain_order=True
+    )
+    rows = frame.select(
+        pl.col("series_id").alias("series"),
+        "period_start",
+        "period_end",
+        "value",
+        "footnotes",
+        "release",
+    )
+    return CompactVersion(series, footnotes, releases, rows)
+
+
+def fold_versions(
+    versions: Iterable[tuple[Vintage, pl.DataFrame | CompactVersion]],
+) -> pl.DataFrame:
+    """The bitemporal rows of one dataset from all its complete versions; each holds a
+    version's observations (core/observations columns without the vintage ones, or their
+    CompactVersion). `versions` may be a generator in any order: each version is kept only in
+    compact form (numbers per row; each series, footnote list and release once), so the strings
+    of 8 million rows are never held at once, and the one sort is over numbers."""
     vintages: list[Vintage] = []
     descriptions: list[pl.DataFrame] = []
     parts: list[pl.DataFrame] = []
-    footnotes: list[pl.DataFrame] = []
-    for arrival, (vintage, frame) in enumerate(versions):
+    # Every series, footnote list and release seen, numbered in order of first appearance.
+    series_ids: dict[str, int] = {}
+    footnote_ids: dict[tuple[str | None, ...] | None, int] = {}
+    footnote_lists: list[list[str | None] | None] = []
+    release_ids: dict[str | None, int] = {}
+    for arrival, (vintage, version) in enumerate(versions):
+        if isinstance(version, pl.DataFrame):
+            version = compact(version)
         vintages.append(vintage)
-        descriptions.append(frame.select("series_id", *_SERIES_COLUMNS).unique("series_id"))
-        frame = frame.with_columns(footnotes=_footnotes_key(pl.col("footnote_codes")))
-        footnotes.append(frame.select("footnotes", "footnote_codes").unique("footnotes"))
+        series = [series_ids.setdefault(s, len(series_ids)) for s in version.series["series_id"]]
+        notes = []
+        for codes in version.footnotes.to_list():
+            exact = None if codes is None else tuple(codes)
+            if exact not in footnote_ids:
+                footnote_ids[exact] = len(footnote_ids)
+                footnote_lists.append(codes)
+            notes.append(footnote_ids[exact])
+        releases = [release_ids.setdefault(r, len(release_ids)) for r in version.releases]
+        descriptions.append(version.series.select("series_id", *_SERIES_COLUMNS))
+
+        def number(ids: list[int], column: str) -> pl.Expr:
+            return pl.lit(pl.Series(ids, dtype=pl.UInt32)).gather(pl.col(column))
+
         parts.append(
-            frame.select(
-                pl.col("series_id").cast(pl.Categorical),
-                "period_start",
-                "period_end",
-                "value",
-                "footnotes",
-                pl.col("release").cast(pl.Categorical),
+            version.rows.select(
+                series=number(series, "series"),
+                period_start="period_start",
+                period_end="period_end",
+                value="value",
+                footnotes=number(notes, "footnotes"),
+                release=number(releases, "release"),
                 version=pl.lit(arrival, pl.UInt32),
             )
         )
@@ -115,18 +199,14 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     )
     long = pl.concat(parts)
     del parts
-    # Series ids as numbers in the strings' order, so sorting by them sorts by series id.
-    codes = long.select(pl.col("series_id").unique()).with_columns(
-        code=pl.col("series_id").to_physical(),
-        lexical=pl.col("series_id").cast(pl.String).rank("dense").cast(pl.UInt32),
-    )
-    lexical = pl.Series([0] * (codes["code"].max() + 1), dtype=pl.UInt32).scatter(
-        codes["code"], codes["lexical"]
-    )
-    names = codes.sort("lexical")["series_id"].cast(pl.String)
+    # Series as numbers in their ids' order (1 for the first), so sorting by them sorts by id.
+    names = sorted(series_ids)
+    lexical = [0] * len(series_ids)
+    for position, name in enumerate(names, start=1):
+        lexical[series_ids[name]] = position
     runs = _runs(
         long.select(
-            series=pl.lit(lexical).gather(pl.col("series_id").to_physical()),
+            series=pl.lit(pl.Series(lexical, dtype=pl.UInt32)).gather(pl.col("series")),
             period_start="period_start",
             period_end="period_end",
             version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
@@ -145,40 +225,40 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
         }
     )
     ends = ats.shift(-1)
+    footnote_codes = pl.Series(footnote_lists, dtype=pl.List(pl.String))
     rows = pl.concat(
         [
             runs.select(
-                pl.lit(names).gather(pl.col("series") - 1).alias("series_id"),
+                pl.lit(pl.Series(names, dtype=pl.String))
+                .gather(pl.col("series") - 1)
+                .alias("series_id"),
                 "period_start",
                 "period_end",
                 "value",
-                "footnotes",
-                pl.col("release").cast(pl.String),
+                pl.lit(footnote_codes).gather(pl.col("footnotes")).alias("footnote_codes"),
+                pl.lit(pl.Series(list(release_ids), dtype=pl.String))
+                .gather(pl.col("release"))
+                .alias("release"),
                 realtime_end=pl.lit(ends).gather(pl.col("last_version")),
             ),
             by_version[runs["version"]],
         ],
         how="horizontal",
     )
-    # Each run's footnote codes back from their key (a null key: a null list, as the join
-    # matches no null).
-    footnote_lists = pl.concat(footnotes).unique("footnotes")
     return (
-        rows.join(footnote_lists, on="footnotes", how="left", maintain_order="left")
-        .join(series, on="series_id", how="left", maintain_order="left")
+        rows.join(series, on="series_id", how="left", maintain_order="left")
         .with_columns(realtime_start=pl.col("vintage_fetched_at"))
         .select(VINTAGE_SCHEMA.names())
     )
 
 
 def _footnotes_key(codes: pl.Expr) -> pl.Expr:
-    """A categorical text that is equal for two lists of footnote codes exactly when the lists
-    are (null for a null list): each code as its length, a colon and itself ("n" for a null
-    code), so a fold compares 4-byte codes, not lists."""
+    """A text that is equal for two lists of footnote codes exactly when the lists are (null
+    for a null list): each code as its length, a colon and itself ("n" for a null code)."""
     code = pl.element()
     encoded = pl.when(code.is_null()).then(pl.lit("n"))
     encoded = encoded.otherwise(code.str.len_bytes().cast(pl.String) + ":" + code)
-    return codes.list.eval(encoded).list.join("").cast(pl.Categorical)
+    return codes.list.eval(encoded).list.join("")
 
 
 def _runs(long: pl.DataFrame) -> pl.DataFrame:

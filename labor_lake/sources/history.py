@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -35,10 +36,17 @@ from labor_lake.lake import bitemporal
 from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
 from labor_lake.sources.connector import Parsed
 from labor_lake.sources.http import SourceError
-from labor_lake.sources.http_file import csv_observations
+from labor_lake.sources.http_file import (
+    NUMBER,
+    csv_observations,
+    period_end,
+    series_columns,
+    value_of,
+)
 from schemas.tables import CORE_VINTAGES
 from schemas.vocabulary import ALFRED, PUBLISHER_HISTORY
 
+Read = TypeVar("Read")
 MANIFEST_COLUMNS = tuple(CORE_VINTAGES.polars_schema.names())
 HISTORY_FOLDER = "history"  # under snapshots/
 
@@ -82,30 +90,44 @@ def _date_format(history: History, dates: pl.Series) -> str | None:
     return None
 
 
+def _value_columns(
+    dataset: Dataset, header: tuple[str, ...], where: str
+) -> tuple[tuple[ValueColumn, ...], dict[str, float]]:
+    """The value columns of a version with this header, named by the current header's meaning,
+    and what to add to each column's values to give them that meaning."""
+    history = dataset.history
+    assert history is not None, dataset.id
+    if header == dataset.columns:
+        return dataset.values, {}
+    variant = next((v for v in history.variants if v.columns == header), None)
+    if variant is None:
+        raise HistoryError(
+            f"{where}: header {list(header)[:8]} is neither the current one nor a variant "
+            "declared in the catalog's [dataset.history]"
+        )
+    names = {v.column: v.name for v in dataset.values}
+    values = tuple(ValueColumn(v.column, names[v.means]) for v in variant.values)
+    return values, {v.column: v.add for v in variant.values}
+
+
+def _where(dataset: Dataset, commit: str) -> str:
+    history = dataset.history
+    assert history is not None, dataset.id
+    return f"{dataset.id} at {history.repository}@{commit[:12]}:{history.path}"
+
+
 def read_version(dataset: Dataset, content: bytes, commit: str) -> pl.DataFrame:
     """The observations one version of the file published (core/observations columns without
     the vintage ones), read with the header variant its header matches; a HistoryError naming
     the commit when it does not parse."""
     history = dataset.history
     assert history is not None, dataset.id
-    where = f"{dataset.id} at {history.repository}@{commit[:12]}:{history.path}"
+    where = _where(dataset, commit)
     try:
         frame = pl.read_csv(io.BytesIO(content), infer_schema=False)
     except pl.exceptions.PolarsError as error:
         raise HistoryError(f"{where}: not a CSV: {type(error).__name__}") from None
-    header = tuple(frame.columns)
-    if header == dataset.columns:
-        values, add = dataset.values, {}
-    else:
-        variant = next((v for v in history.variants if v.columns == header), None)
-        if variant is None:
-            raise HistoryError(
-                f"{where}: header {list(header)[:8]} is neither the current one nor a variant "
-                "declared in the catalog's [dataset.history]"
-            )
-        names = {v.column: v.name for v in dataset.values}
-        values = tuple(ValueColumn(v.column, names[v.means]) for v in variant.values)
-        add = {v.column: v.add for v in variant.values}
+    values, add = _value_columns(dataset, tuple(frame.columns), where)
     if frame.height == 0:
         raise HistoryError(f"{where}: the file has a header and no rows")
     frame = frame.with_row_index("line", offset=2)
@@ -128,6 +150,97 @@ def read_version(dataset: Dataset, content: bytes, commit: str) -> pl.DataFrame:
         raise HistoryError(f"{where}: {str(error).split('): ', 1)[-1]}") from None
 
 
+def compact_version(dataset: Dataset, content: bytes, commit: str) -> bitemporal.CompactVersion:
+    """What `read_version` reads, in the compact form a fold keeps, without building the
+    observation columns row by row: the columns other than the date and the values (country,
+    sector, variable: a row's key) and the date are read as categories, each distinct key is
+    mapped to its series once and each distinct date parsed once (with the first declared
+    format that reads them all). Whatever is unusual (not a CSV, an unknown header, no rows, a
+    key missing, a value that is not a number, a date in no declared format) is left to
+    `read_version`, which raises the one-line error naming it."""
+    history = dataset.history
+    assert history is not None, dataset.id
+
+    def read_slowly() -> bitemporal.CompactVersion:
+        return bitemporal.compact(read_version(dataset, content, commit))
+
+    # The header from the first line (read_csv confirms it below).
+    end = content.find(b"\n")
+    first_line = (content if end < 0 else content[:end]).decode("utf-8", errors="replace")
+    header = tuple(next(csv.reader([first_line.rstrip("\r")]), []))
+    try:
+        values, add = _value_columns(dataset, header, _where(dataset, commit))
+    except HistoryError:
+        return read_slowly()
+    period = dataset.period_column
+    keys = [c for c in header if c != period and c not in {v.column for v in values}]
+    if period not in header or not keys or not set(dataset.keep) <= set(keys):
+        return read_slowly()
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(content),
+            infer_schema=False,
+            schema_overrides={c: pl.Categorical for c in (period, *keys)},
+        )
+    except pl.exceptions.PolarsError:
+        return read_slowly()
+    if tuple(frame.columns) != header:
+        return read_slowly()
+    for column, wanted in dataset.keep.items():
+        frame = frame.filter(pl.col(column).is_in(wanted))
+    if history.missing:
+        frame = frame.with_columns(
+            pl.col(v.column).replace(list(history.missing), None) for v in values
+        )
+    if frame.height == 0:
+        return read_slowly()
+    # A key as one number from its columns' category numbers (all up to `size`).
+    size = max(m or 0 for m in frame.select(pl.col(keys).to_physical().max()).row(0))
+    key = pl.lit(0, pl.UInt64)
+    for column in keys:
+        key = key * (size + 1) + pl.col(column).to_physical().cast(pl.UInt64)
+    usual = frame.select(
+        keys=pl.sum_horizontal(pl.col(keys).null_count()) == 0,
+        numbers=pl.all_horizontal(pl.col(v.column).str.contains(NUMBER).all() for v in values),
+    ).row(0)
+    # The dates: each distinct one parsed once, then looked up by its category's number.
+    dates = frame[period].unique()
+    period_format = _date_format(history, dates.cast(pl.String))
+    if not all(usual) or period_format is None or (size + 1) ** len(keys) >= 2**64:
+        return read_slowly()
+    parsed = dates.cast(pl.String).str.to_date(period_format, strict=False)
+    codes = dates.to_physical()
+    lookup = pl.Series([None] * ((codes.max() or 0) + 1), dtype=pl.Date).scatter(
+        codes.drop_nulls(), parsed.filter(codes.is_not_null())
+    )
+    # Each distinct key once (its rank among the keys' numbers); the n-th value column's series
+    # of a key is the key's rank plus n times the number of keys.
+    frame = frame.with_columns(
+        start=pl.lit(lookup).gather(pl.col(period).to_physical()),
+        key=(key.rank("dense") - 1).cast(pl.UInt32),
+    )
+    distinct = frame.select("key", *keys).unique("key").sort("key").drop("key")
+    described = distinct.cast(pl.String)
+    series = pl.concat([described.select(**series_columns(dataset, v.name)) for v in values])
+    rows = pl.concat(
+        frame.select(
+            series=(pl.col("key") + n * distinct.height).cast(pl.UInt32),
+            period_start="start",
+            period_end=period_end(dataset, pl.col("start")),
+            value=value_of(value.column, add),
+            footnotes=pl.lit(0, pl.UInt32),
+            release=pl.lit(0, pl.UInt32),
+        )
+        for n, value in enumerate(values)
+    )
+    return bitemporal.CompactVersion(
+        series,
+        pl.Series([[]], dtype=pl.List(pl.String)),
+        pl.Series([dataset.release], dtype=pl.String),
+        rows,
+    )
+
+
 def _manifest_row(version: Version, content: bytes | None, status: str, detail: str | None) -> dict:
     return {
         "dataset": version.dataset,
@@ -148,8 +261,12 @@ def manifest_frame(rows: Iterable[dict]) -> pl.DataFrame:
 
 
 def _each_version(
-    dataset: Dataset, versions: Iterable[Version], manifest: list[dict], errors: list[str]
-) -> Iterator[tuple[bitemporal.Vintage, pl.DataFrame]]:
+    dataset: Dataset,
+    versions: Iterable[Version],
+    manifest: list[dict],
+    errors: list[str],
+    read: Callable[[Dataset, bytes, str], Read],
+) -> Iterator[tuple[bitemporal.Vintage, Read]]:
     """Each version's observations, with its vintage, one at a time (a fold keeps each only in
     compact form); the manifest row of every version and the error line of each that could not
     be read are appended to `manifest` and `errors` as it goes."""
@@ -168,7 +285,7 @@ def _each_version(
             errors.append(line)
             continue
         try:
-            observations = read_version(dataset, content, version.commit)
+            observations = read(dataset, content, version.commit)
         except HistoryError as error:
             manifest.append(_manifest_row(version, content, "damaged", str(error)))
             errors.append(str(error))
@@ -188,7 +305,7 @@ def read_versions(
     the error lines of those that could not be read."""
     manifest: list[dict] = []
     errors: list[str] = []
-    read = list(_each_version(dataset, versions, manifest, errors))
+    read = list(_each_version(dataset, versions, manifest, errors, read_version))
     return read, manifest_frame(manifest), tuple(errors)
 
 
@@ -196,7 +313,9 @@ def fold_history(dataset: Dataset, versions: Iterable[Version]) -> Folded:
     """Every version of the dataset's file folded into bitemporal rows, read one at a time."""
     manifest: list[dict] = []
     errors: list[str] = []
-    rows = bitemporal.fold_versions(_each_version(dataset, versions, manifest, errors))
+    rows = bitemporal.fold_versions(
+        _each_version(dataset, versions, manifest, errors, compact_version)
+    )
     return Folded(rows, manifest_frame(manifest).sort("vintage_at"), tuple(errors))
 
 
