@@ -319,7 +319,20 @@ def _compact_same_header(
     ]
 
 
-def _manifest_row(version: Version, content: bytes | None, status: str, detail: str | None) -> dict:
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _manifest_row(
+    version: Version,
+    content: bytes | None,
+    status: str,
+    detail: str | None,
+    sha256: str | None = None,
+) -> dict:
+    """The manifest row of a version (`sha256`: that of `content`, when already known)."""
+    if content is not None and sha256 is None:
+        sha256 = _sha256(content)
     return {
         "dataset": version.dataset,
         "vintage_id": version.commit,
@@ -327,7 +340,7 @@ def _manifest_row(version: Version, content: bytes | None, status: str, detail: 
         "vintage_at": version.committed_at,
         "url": version.url,
         "blob": version.blob,
-        "sha256": hashlib.sha256(content).hexdigest() if content is not None else None,
+        "sha256": sha256,
         "bytes": len(content) if content is not None else None,
         "status": status,
         "detail": detail,
@@ -360,19 +373,23 @@ def _each_version(
 
     def flush() -> Iterator[tuple[bitemporal.Vintage, Read]]:
         readable = [(content, v.commit) for v, content, _ in batch if content is not None]
-        results = iter(read(dataset, readable) if readable else [])
+        # Each version hashed once, beside the reading (hashlib does not hold Python's lock).
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            hashing = hasher.map(_sha256, [content for content, _ in readable])
+            results = iter(read(dataset, readable) if readable else [])
+            digests = iter(list(hashing))
         for version, content, done in batch:
             if done is not None:  # deleted or missing: no bytes to read
                 manifest.append(done)
                 if done["status"] == "missing":
                     errors.append(done["detail"])
                 continue
-            result = next(results)
+            result, sha256 = next(results), next(digests)
             if isinstance(result, HistoryError):
-                manifest.append(_manifest_row(version, content, "damaged", str(result)))
+                manifest.append(_manifest_row(version, content, "damaged", str(result), sha256))
                 errors.append(str(result))
                 continue
-            row = _manifest_row(version, content, "folded", None)
+            row = _manifest_row(version, content, "folded", None, sha256)
             manifest.append(row)
             vintage = bitemporal.Vintage(
                 version.commit, version.committed_at, row["sha256"], PUBLISHER_HISTORY
