@@ -10,6 +10,7 @@ the raw files served are real versions' bytes (the recorded snapshots).
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -345,3 +346,33 @@ def test_the_compact_read_of_a_version_gives_the_same_observations(monkeypatch):
         with pytest.raises(history.HistoryError) as fast:
             history.compact_version(aggregate, content, "cd" * 20)
         assert str(fast.value) == str(slow.value)
+
+
+def test_an_unreachable_github_is_asked_once_per_run(recorded):
+    """Connection refused (a port on 127.0.0.1 where nothing listens): the first dataset's
+    listing fails, the others are not asked, and one line says the history held stays in use."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    overrides = {"LABOR_LAKE_GITHUB_API_URL": closed, "LABOR_LAKE_INDEED_URL": closed}
+    session = build_session(retries=0)
+    asked = []
+
+    def versions(dataset):
+        asked.append(dataset.id)
+        return github.versions_from_github(
+            dataset, session, lambda url: CATALOG.address(dataset, overrides, url), None
+        )
+
+    rows, manifest = recorded
+    result = history.refresh_vintages(
+        CATALOG, SNAPSHOTS, None, RAW_INDEED_PAYLOADS.empty_frame(), lambda *_: None, versions
+    )
+    assert asked == [WITH_HISTORY[0].id]
+    (line,) = result.errors
+    assert "\n" not in line and "unreachable" in line and "GitHub was unreachable" in line
+    assert all(d.id in line for d in WITH_HISTORY)
+    key = ["series_id", "period_start", "realtime_start"]
+    assert (
+        result.rows.sort(key).equals(rows.sort(key)) and result.manifest.height == manifest.height
+    )

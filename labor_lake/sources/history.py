@@ -37,7 +37,7 @@ import polars as pl
 from labor_lake.lake import bitemporal
 from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
 from labor_lake.sources.connector import Parsed
-from labor_lake.sources.http import SourceError
+from labor_lake.sources.http import SourceError, SourceUnreachable
 from labor_lake.sources.http_file import (
     NUMBER,
     csv_observations,
@@ -55,6 +55,11 @@ HISTORY_FOLDER = "history"  # under snapshots/
 
 class HistoryError(SourceError):
     """A version of a publisher's file that cannot be read: one line naming the commit."""
+
+
+class HistoryUnreachable(HistoryError, SourceUnreachable):
+    """The host of the versions (GitHub) could not be reached at all: no use asking it again
+    for the other datasets in the same run."""
 
 
 class FileAbsent(HistoryError):
@@ -689,9 +694,17 @@ def refresh_vintages(
         table, held = previous
     errors: list[str] = []
     if github_versions is not None:
-        for dataset in with_history:
+        for position, dataset in enumerate(with_history):
             try:
                 versions = github_versions(dataset)
+            except SourceUnreachable as error:
+                # Not asked again for the others: without a network, each would wait and fail.
+                rest = [d.id for d in with_history[position:]]
+                errors.append(
+                    f"{error}; GitHub was unreachable: the history held (on a new lake, the "
+                    f"recorded one) stays in use for {', '.join(rest)}, not asked again in this run"
+                )
+                break
             except SourceError as error:
                 errors.append(f"{error}; the history held stays in use")
                 continue
