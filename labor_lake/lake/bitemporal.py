@@ -226,12 +226,15 @@ def fold_versions(
     )
     ends = ats.shift(-1)
     footnote_codes = pl.Series(footnote_lists, dtype=pl.List(pl.String))
+    # Each series' columns in the order of `names`, taken for each run by its series' number
+    # (a gather, not a join on the id's text).
+    described = pl.DataFrame({"series_id": names}, schema={"series_id": pl.String}).join(
+        series, on="series_id", how="left", maintain_order="left"
+    )
     rows = pl.concat(
         [
             runs.select(
-                pl.lit(pl.Series(names, dtype=pl.String))
-                .gather(pl.col("series") - 1)
-                .alias("series_id"),
+                *(pl.lit(described[c]).gather(pl.col("series") - 1) for c in described.columns),
                 "period_start",
                 "period_end",
                 "value",
@@ -245,10 +248,8 @@ def fold_versions(
         ],
         how="horizontal",
     )
-    return (
-        rows.join(series, on="series_id", how="left", maintain_order="left")
-        .with_columns(realtime_start=pl.col("vintage_fetched_at"))
-        .select(VINTAGE_SCHEMA.names())
+    return rows.with_columns(realtime_start=pl.col("vintage_fetched_at")).select(
+        VINTAGE_SCHEMA.names()
     )
 
 
