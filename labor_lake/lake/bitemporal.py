@@ -422,21 +422,25 @@ def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
     vintage that repeated its predecessor exactly has no rows of its own, and the same values
     are named by the vintage that first published them."""
     end = _end_of(day)
-    published = vintages.filter(pl.col("realtime_start") < end)
+    # Lazy: each part reads only the columns it needs, and the rows in force are found in one
+    # filter, not copied twice (the table holds every vintage; a day's view is a few percent).
+    published = pl.col("realtime_start") < end
+    newest = pl.col("realtime_start").arg_max()
     in_force = (
-        published.select("dataset", "realtime_start", *_PROVENANCE)
-        .sort("realtime_start")
+        vintages.lazy()
+        .select("dataset", "realtime_start", *_PROVENANCE)
+        .filter(published)
         .group_by("dataset")
-        .last()
-        .select(
-            "dataset",
-            in_force_at="vintage_fetched_at",
-            in_force_origin="vintage_origin",
-            in_force_sha256="payload_sha256",
-            in_force_id="vintage_id",
+        .agg(
+            in_force_at=pl.col("vintage_fetched_at").get(newest),
+            in_force_origin=pl.col("vintage_origin").get(newest),
+            in_force_sha256=pl.col("payload_sha256").get(newest),
+            in_force_id=pl.col("vintage_id").get(newest),
         )
     )
-    current = published.filter(pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end))
+    current = vintages.lazy().filter(
+        published & (pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end))
+    )
     return (
         current.join(in_force, on="dataset")
         .with_columns(
@@ -448,4 +452,5 @@ def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
         )
         .select(*CORE_OBSERVATIONS.polars_schema.names(), "vintage_id", "value_since")
         .sort("series_id", "period_start")
+        .collect()
     )
