@@ -204,17 +204,21 @@ def fold_versions(
     lexical = [0] * len(series_ids)
     for position, name in enumerate(names, start=1):
         lexical[series_ids[name]] = position
+    # A footnote list or release the same in every row (one each in a CSV file's versions) is
+    # not carried through the sort: it is put back on the runs.
+    constant = [
+        c for c, ids in (("footnotes", footnote_ids), ("release", release_ids)) if len(ids) == 1
+    ]
     runs = _runs(
         long.select(
-            series=pl.lit(pl.Series(lexical, dtype=pl.UInt32)).gather(pl.col("series")),
-            period_start="period_start",
-            period_end="period_end",
-            version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
-            value="value",
-            footnotes="footnotes",
-            release="release",
+            pl.lit(pl.Series(lexical, dtype=pl.UInt32)).gather(pl.col("series")).alias("series"),
+            "period_start",
+            "period_end",
+            pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")).alias("version"),
+            "value",
+            *(c for c in ("footnotes", "release") if c not in constant),
         )
-    )
+    ).with_columns(pl.lit(0, pl.UInt32).alias(c) for c in constant)
     del long
     by_version = pl.DataFrame(
         {
@@ -265,7 +269,8 @@ def _footnotes_key(codes: pl.Expr) -> pl.Expr:
 def _runs(long: pl.DataFrame) -> pl.DataFrame:
     """The first row of each run of `long` (series as its lexical rank, periods, version and
     the value columns): a run is a key's value through consecutive versions, and
-    `last_version` is the version of its last row.
+    `last_version` is the version of its last row. `footnotes` and `release` are optional (a
+    run is a value and, where given, a footnote list that do not change).
 
     Rows are sorted by series, period and version. Where these fit in 64 bits (always so far:
     tens of series, a few thousand days, hundreds of versions), they are packed into one
@@ -288,9 +293,10 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
         *((c, days[c] - stats[f"{c}_min"], stats[f"{c}_span"], stats[f"{c}_min"]) for c in periods),
         ("version", pl.col("version").cast(pl.Int64), stats["version"], 0),
     ]
-    same_value = pl.col("value").eq_missing(pl.col("value").shift(1)) & pl.col(
-        "footnotes"
-    ).eq_missing(pl.col("footnotes").shift(1))
+    carried = [c for c in ("value", "footnotes", "release") if c in long.columns]
+    same_value = pl.all_horizontal(
+        pl.col(c).eq_missing(pl.col(c).shift(1)) for c in carried if c != "release"
+    )
     if stats["nulls"] or sum(int(top).bit_length() for _, _, top, _ in fields) > PACKED_KEY_BITS:
         key = ["series", *periods]
         same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key)
@@ -309,7 +315,7 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
     packed = pl.lit(0, pl.UInt64)
     for _, field, top, _ in fields:
         packed = packed * pl.lit(2 ** int(top).bit_length(), pl.UInt64) + field.cast(pl.UInt64)
-    long = long.select(packed.alias("order"), "value", "footnotes", "release").sort("order")
+    long = long.select(packed.alias("order"), *carried).sort("order")
     follows = (pl.col("order") == pl.col("order").shift(1) + 1).fill_null(False)
     final = long["order"][-1]
     runs = (
@@ -327,14 +333,12 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
         decoded[name] = field.cast(pl.Int32).cast(pl.Date) if name in periods else field
         rest = rest // size
     return runs.select(
-        series=decoded["series"].cast(pl.UInt32),
-        period_start=decoded["period_start"],
-        period_end=decoded["period_end"],
-        version=decoded["version"].cast(pl.UInt32),
-        value="value",
-        footnotes="footnotes",
-        release="release",
-        last_version=decoded["last_version"],
+        decoded["series"].cast(pl.UInt32).alias("series"),
+        decoded["period_start"].alias("period_start"),
+        decoded["period_end"].alias("period_end"),
+        decoded["version"].cast(pl.UInt32).alias("version"),
+        *carried,
+        decoded["last_version"].alias("last_version"),
     )
 
 
