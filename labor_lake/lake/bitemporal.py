@@ -171,6 +171,8 @@ def fold_versions(
         descriptions.append(version.series.select("series_id", *_SERIES_COLUMNS))
 
         def number(ids: list[int], column: str) -> pl.Expr:
+            if ids == list(range(len(ids))):  # numbered as the first versions were: as is
+                return pl.col(column).cast(pl.UInt32)
             return pl.lit(pl.Series(ids, dtype=pl.UInt32)).gather(pl.col(column))
 
         parts.append(
