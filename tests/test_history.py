@@ -10,6 +10,7 @@ the raw files served are real versions' bytes (the recorded snapshots).
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -301,3 +302,77 @@ def test_a_fold_of_all_versions_equals_adding_them_one_by_one(monkeypatch, packe
     z = folded.filter(pl.col("series_id") == "z")
     assert z["value"].to_list() == [1.0, 1.5, 1.0, 1.0]
     assert folded.filter(pl.col("series_id") == "a", pl.col("period_start") == d1).height == 2
+
+
+def test_the_compact_read_of_a_version_gives_the_same_observations(monkeypatch):
+    """compact_version (categories, each key and date once) reads what read_version reads:
+    every recorded real file with a history, an older header (SYNTHETIC values in the real
+    2022 header, as a percent change plus 100), and the unusual versions it leaves to
+    read_version, which names them."""
+    key = ["series_id", "period_start"]
+    usual = []
+    for snapshot in load_manifest(settings.SNAPSHOT_MANIFEST):
+        dataset = CATALOG.get(snapshot.dataset)
+        if dataset is not None and dataset.history is not None:
+            content = snapshot.read()
+            usual.append((dataset, content, history.read_version(dataset, content, "ef" * 20)))
+    assert len(usual) >= 3
+    with monkeypatch.context() as patched:  # the usual versions never take the slow path
+        patched.setattr(history, "read_version", None)
+        for dataset, content, want in usual:
+            got = history.compact_version(dataset, content, "ef" * 20).observations()
+            assert got.sort(key).equals(want.sort(key)), dataset.id
+    aggregate = CATALOG.get("indeed_aggregate_postings_us")
+    older = (
+        b"date,jobcountry,seasonally_adjusted_pct_chng_feb_1,non_seasonally_adjusted_pct_chng_feb_1,"
+        b"variable\n2022-05-01,US,54.56,NA,total postings\n2022-05-02,US, ,65.33,total postings\n"
+        b"2022-05-01,US,1.5,2.5,new postings\n2022-05-01,US,3,4,older postings\n"
+    )
+    want = history.read_version(aggregate, older, "ab" * 20).sort(key)
+    got = history.compact_version(aggregate, older, "ab" * 20).observations().sort(key)
+    assert got.equals(want) and got.height == 6
+    assert got.filter(pl.col("value") == 154.56).height == 1  # 54.56 + 100
+    damaged = [
+        b"date,jobcountry,index,variable\n2024-01-01,US,1,x\n",  # an unknown header
+        b"date,jobcountry,indeed_job_postings_index_SA,indeed_job_postings_index_NSA,variable\n"
+        b"2024-01-01,US,1,2,total postings\n2024-01-02,US,n/a,2,total postings\n",
+        b"date,jobcountry,indeed_job_postings_index_SA,indeed_job_postings_index_NSA,variable\n"
+        b"2024/01/01,US,1,2,total postings\n",
+        b"date,jobcountry,indeed_job_postings_index_SA,indeed_job_postings_index_NSA,variable\n",
+    ]
+    for content in damaged:
+        with pytest.raises(history.HistoryError) as slow:
+            history.read_version(aggregate, content, "cd" * 20)
+        with pytest.raises(history.HistoryError) as fast:
+            history.compact_version(aggregate, content, "cd" * 20)
+        assert str(fast.value) == str(slow.value)
+
+
+def test_an_unreachable_github_is_asked_once_per_run(recorded):
+    """Connection refused (a port on 127.0.0.1 where nothing listens): the first dataset's
+    listing fails, the others are not asked, and one line says the history held stays in use."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    overrides = {"LABOR_LAKE_GITHUB_API_URL": closed, "LABOR_LAKE_INDEED_URL": closed}
+    session = build_session(retries=0)
+    asked = []
+
+    def versions(dataset):
+        asked.append(dataset.id)
+        return github.versions_from_github(
+            dataset, session, lambda url: CATALOG.address(dataset, overrides, url), None
+        )
+
+    rows, manifest = recorded
+    result = history.refresh_vintages(
+        CATALOG, SNAPSHOTS, None, RAW_INDEED_PAYLOADS.empty_frame(), lambda *_: None, versions
+    )
+    assert asked == [WITH_HISTORY[0].id]
+    (line,) = result.errors
+    assert "\n" not in line and "unreachable" in line and "GitHub was unreachable" in line
+    assert all(d.id in line for d in WITH_HISTORY)
+    key = ["series_id", "period_start", "realtime_start"]
+    assert (
+        result.rows.sort(key).equals(rows.sort(key)) and result.manifest.height == manifest.height
+    )

@@ -45,6 +45,7 @@ _SERIES_COLUMNS = [
     for c in CORE_OBSERVATIONS.polars_schema.names()
     if c not in (*KEY, "value", "footnote_codes", "release", *_PROVENANCE)
 ]
+_OBSERVATION_COLUMNS = [c for c in CORE_OBSERVATIONS.polars_schema.names() if c not in _PROVENANCE]
 
 
 @dataclass(frozen=True)
@@ -74,29 +75,114 @@ def _with_provenance(rows: pl.DataFrame, vintage: Vintage) -> pl.DataFrame:
     ).select(VINTAGE_SCHEMA.names())
 
 
-def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFrame:
-    """The bitemporal rows of one dataset from all its complete versions; each frame holds a
-    version's observations (core/observations columns without the vintage ones). `versions` may
-    be a generator in any order: each frame is kept only in compact form (a categorical series
-    id, dates, the value, footnotes and release), so the strings of 8 million rows are never
-    held at once, and the one sort is over numbers."""
+@dataclass(frozen=True)
+class CompactVersion:
+    """One version's observations in the form a fold keeps them: what is constant per series,
+    per footnote list and per release once, in small tables, and per row only numbers.
+
+    `series` has series_id and the series' descriptive columns (_SERIES_COLUMNS), one row per
+    series; `footnotes` one footnote_codes list per row; `releases` one release per row; `rows`
+    has `series`, `footnotes` and `release` (UInt32: a row of those tables), period_start,
+    period_end and value. A reader that knows a file's layout builds it without building the
+    observation columns row by row (labor_lake.sources.history); `compact` builds it from any
+    version's observations."""
+
+    series: pl.DataFrame
+    footnotes: pl.Series
+    releases: pl.Series
+    rows: pl.DataFrame
+
+    def observations(self) -> pl.DataFrame:
+        """The version's observations (core/observations columns without the vintage ones)."""
+        series = self.series.with_row_index("series", offset=0).with_columns(
+            pl.col("series").cast(pl.UInt32)
+        )
+        return (
+            self.rows.with_columns(
+                footnote_codes=pl.lit(self.footnotes).gather(pl.col("footnotes")),
+                release=pl.lit(self.releases).gather(pl.col("release")),
+            )
+            .join(series, on="series", how="left", maintain_order="left")
+            .select(_OBSERVATION_COLUMNS)
+        )
+
+
+def _local_index(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.Series]:
+    """`frame` with `column` replaced by the UInt32 row of its value among the distinct values
+    (in order of first appearance), and those values."""
+    distinct = frame.select(pl.col(column).unique(maintain_order=True))
+    index = distinct.with_row_index("index").with_columns(pl.col("index").cast(pl.UInt32))
+    joined = frame.join(index, on=column, how="left", maintain_order="left", nulls_equal=True)
+    return joined.drop(column).rename({"index": column}), distinct[column]
+
+
+def compact(observations: pl.DataFrame) -> CompactVersion:
+    """Any version's observations (core/observations columns without the vintage ones) in
+    compact form."""
+    frame = observations.with_columns(footnotes=_footnotes_key(pl.col("footnote_codes")))
+    lists = frame.select("footnotes", "footnote_codes").unique("footnotes", maintain_order=True)
+    frame, _ = _local_index(frame, "series_id")
+    frame, _ = _local_index(frame, "footnotes")
+    frame, releases = _local_index(frame, "release")
+    footnotes = lists["footnote_codes"]  # in the order of `keys`: both by first appearance
+    series = observations.select("series_id", *_SERIES_COLUMNS).unique(
+        "series_id", keep="first", maintain_order=True
+    )
+    rows = frame.select(
+        pl.col("series_id").alias("series"),
+        "period_start",
+        "period_end",
+        "value",
+        "footnotes",
+        "release",
+    )
+    return CompactVersion(series, footnotes, releases, rows)
+
+
+def fold_versions(
+    versions: Iterable[tuple[Vintage, pl.DataFrame | CompactVersion]],
+) -> pl.DataFrame:
+    """The bitemporal rows of one dataset from all its complete versions; each holds a
+    version's observations (core/observations columns without the vintage ones, or their
+    CompactVersion). `versions` may be a generator in any order: each version is kept only in
+    compact form (numbers per row; each series, footnote list and release once), so the strings
+    of 8 million rows are never held at once, and the one sort is over numbers."""
     vintages: list[Vintage] = []
     descriptions: list[pl.DataFrame] = []
     parts: list[pl.DataFrame] = []
-    footnotes: list[pl.DataFrame] = []
-    for arrival, (vintage, frame) in enumerate(versions):
+    # Every series, footnote list and release seen, numbered in order of first appearance.
+    series_ids: dict[str, int] = {}
+    footnote_ids: dict[tuple[str | None, ...] | None, int] = {}
+    footnote_lists: list[list[str | None] | None] = []
+    release_ids: dict[str | None, int] = {}
+    for arrival, (vintage, version) in enumerate(versions):
+        if isinstance(version, pl.DataFrame):
+            version = compact(version)
         vintages.append(vintage)
-        descriptions.append(frame.select("series_id", *_SERIES_COLUMNS).unique("series_id"))
-        frame = frame.with_columns(footnotes=_footnotes_key(pl.col("footnote_codes")))
-        footnotes.append(frame.select("footnotes", "footnote_codes").unique("footnotes"))
+        series = [series_ids.setdefault(s, len(series_ids)) for s in version.series["series_id"]]
+        notes = []
+        for codes in version.footnotes.to_list():
+            exact = None if codes is None else tuple(codes)
+            if exact not in footnote_ids:
+                footnote_ids[exact] = len(footnote_ids)
+                footnote_lists.append(codes)
+            notes.append(footnote_ids[exact])
+        releases = [release_ids.setdefault(r, len(release_ids)) for r in version.releases]
+        descriptions.append(version.series.select("series_id", *_SERIES_COLUMNS))
+
+        def number(ids: list[int], column: str) -> pl.Expr:
+            if ids == list(range(len(ids))):  # numbered as the first versions were: as is
+                return pl.col(column).cast(pl.UInt32)
+            return pl.lit(pl.Series(ids, dtype=pl.UInt32)).gather(pl.col(column))
+
         parts.append(
-            frame.select(
-                pl.col("series_id").cast(pl.Categorical),
-                "period_start",
-                "period_end",
-                "value",
-                "footnotes",
-                pl.col("release").cast(pl.Categorical),
+            version.rows.select(
+                series=number(series, "series"),
+                period_start="period_start",
+                period_end="period_end",
+                value="value",
+                footnotes=number(notes, "footnotes"),
+                release=number(releases, "release"),
                 version=pl.lit(arrival, pl.UInt32),
             )
         )
@@ -115,26 +201,26 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
     )
     long = pl.concat(parts)
     del parts
-    # Series ids as numbers in the strings' order, so sorting by them sorts by series id.
-    codes = long.select(pl.col("series_id").unique()).with_columns(
-        code=pl.col("series_id").to_physical(),
-        lexical=pl.col("series_id").cast(pl.String).rank("dense").cast(pl.UInt32),
-    )
-    lexical = pl.Series([0] * (codes["code"].max() + 1), dtype=pl.UInt32).scatter(
-        codes["code"], codes["lexical"]
-    )
-    names = codes.sort("lexical")["series_id"].cast(pl.String)
+    # Series as numbers in their ids' order (1 for the first), so sorting by them sorts by id.
+    names = sorted(series_ids)
+    lexical = [0] * len(series_ids)
+    for position, name in enumerate(names, start=1):
+        lexical[series_ids[name]] = position
+    # A footnote list or release the same in every row (one each in a CSV file's versions) is
+    # not carried through the sort: it is put back on the runs.
+    constant = [
+        c for c, ids in (("footnotes", footnote_ids), ("release", release_ids)) if len(ids) == 1
+    ]
     runs = _runs(
         long.select(
-            series=pl.lit(lexical).gather(pl.col("series_id").to_physical()),
-            period_start="period_start",
-            period_end="period_end",
-            version=pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")),
-            value="value",
-            footnotes="footnotes",
-            release="release",
+            pl.lit(pl.Series(lexical, dtype=pl.UInt32)).gather(pl.col("series")).alias("series"),
+            "period_start",
+            "period_end",
+            pl.lit(pl.Series(rank, dtype=pl.UInt32)).gather(pl.col("version")).alias("version"),
+            "value",
+            *(c for c in ("footnotes", "release") if c not in constant),
         )
-    )
+    ).with_columns(pl.lit(0, pl.UInt32).alias(c) for c in constant)
     del long
     by_version = pl.DataFrame(
         {
@@ -145,46 +231,48 @@ def fold_versions(versions: Iterable[tuple[Vintage, pl.DataFrame]]) -> pl.DataFr
         }
     )
     ends = ats.shift(-1)
+    footnote_codes = pl.Series(footnote_lists, dtype=pl.List(pl.String))
+    # Each series' columns in the order of `names`, taken for each run by its series' number
+    # (a gather, not a join on the id's text).
+    described = pl.DataFrame({"series_id": names}, schema={"series_id": pl.String}).join(
+        series, on="series_id", how="left", maintain_order="left"
+    )
     rows = pl.concat(
         [
             runs.select(
-                pl.lit(names).gather(pl.col("series") - 1).alias("series_id"),
+                *(pl.lit(described[c]).gather(pl.col("series") - 1) for c in described.columns),
                 "period_start",
                 "period_end",
                 "value",
-                "footnotes",
-                pl.col("release").cast(pl.String),
+                pl.lit(footnote_codes).gather(pl.col("footnotes")).alias("footnote_codes"),
+                pl.lit(pl.Series(list(release_ids), dtype=pl.String))
+                .gather(pl.col("release"))
+                .alias("release"),
                 realtime_end=pl.lit(ends).gather(pl.col("last_version")),
             ),
             by_version[runs["version"]],
         ],
         how="horizontal",
     )
-    # Each run's footnote codes back from their key (a null key: a null list, as the join
-    # matches no null).
-    footnote_lists = pl.concat(footnotes).unique("footnotes")
-    return (
-        rows.join(footnote_lists, on="footnotes", how="left", maintain_order="left")
-        .join(series, on="series_id", how="left", maintain_order="left")
-        .with_columns(realtime_start=pl.col("vintage_fetched_at"))
-        .select(VINTAGE_SCHEMA.names())
+    return rows.with_columns(realtime_start=pl.col("vintage_fetched_at")).select(
+        VINTAGE_SCHEMA.names()
     )
 
 
 def _footnotes_key(codes: pl.Expr) -> pl.Expr:
-    """A categorical text that is equal for two lists of footnote codes exactly when the lists
-    are (null for a null list): each code as its length, a colon and itself ("n" for a null
-    code), so a fold compares 4-byte codes, not lists."""
+    """A text that is equal for two lists of footnote codes exactly when the lists are (null
+    for a null list): each code as its length, a colon and itself ("n" for a null code)."""
     code = pl.element()
     encoded = pl.when(code.is_null()).then(pl.lit("n"))
     encoded = encoded.otherwise(code.str.len_bytes().cast(pl.String) + ":" + code)
-    return codes.list.eval(encoded).list.join("").cast(pl.Categorical)
+    return codes.list.eval(encoded).list.join("")
 
 
 def _runs(long: pl.DataFrame) -> pl.DataFrame:
     """The first row of each run of `long` (series as its lexical rank, periods, version and
     the value columns): a run is a key's value through consecutive versions, and
-    `last_version` is the version of its last row.
+    `last_version` is the version of its last row. `footnotes` and `release` are optional (a
+    run is a value and, where given, a footnote list that do not change).
 
     Rows are sorted by series, period and version. Where these fit in 64 bits (always so far:
     tens of series, a few thousand days, hundreds of versions), they are packed into one
@@ -207,9 +295,10 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
         *((c, days[c] - stats[f"{c}_min"], stats[f"{c}_span"], stats[f"{c}_min"]) for c in periods),
         ("version", pl.col("version").cast(pl.Int64), stats["version"], 0),
     ]
-    same_value = pl.col("value").eq_missing(pl.col("value").shift(1)) & pl.col(
-        "footnotes"
-    ).eq_missing(pl.col("footnotes").shift(1))
+    carried = [c for c in ("value", "footnotes", "release") if c in long.columns]
+    same_value = pl.all_horizontal(
+        pl.col(c).eq_missing(pl.col(c).shift(1)) for c in carried if c != "release"
+    )
     if stats["nulls"] or sum(int(top).bit_length() for _, _, top, _ in fields) > PACKED_KEY_BITS:
         key = ["series", *periods]
         same_key = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key)
@@ -228,7 +317,7 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
     packed = pl.lit(0, pl.UInt64)
     for _, field, top, _ in fields:
         packed = packed * pl.lit(2 ** int(top).bit_length(), pl.UInt64) + field.cast(pl.UInt64)
-    long = long.select(packed.alias("order"), "value", "footnotes", "release").sort("order")
+    long = long.select(packed.alias("order"), *carried).sort("order")
     follows = (pl.col("order") == pl.col("order").shift(1) + 1).fill_null(False)
     final = long["order"][-1]
     runs = (
@@ -246,14 +335,12 @@ def _runs(long: pl.DataFrame) -> pl.DataFrame:
         decoded[name] = field.cast(pl.Int32).cast(pl.Date) if name in periods else field
         rest = rest // size
     return runs.select(
-        series=decoded["series"].cast(pl.UInt32),
-        period_start=decoded["period_start"],
-        period_end=decoded["period_end"],
-        version=decoded["version"].cast(pl.UInt32),
-        value="value",
-        footnotes="footnotes",
-        release="release",
-        last_version=decoded["last_version"],
+        decoded["series"].cast(pl.UInt32).alias("series"),
+        decoded["period_start"].alias("period_start"),
+        decoded["period_end"].alias("period_end"),
+        decoded["version"].cast(pl.UInt32).alias("version"),
+        *carried,
+        decoded["last_version"].alias("last_version"),
     )
 
 
@@ -341,21 +428,25 @@ def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
     vintage that repeated its predecessor exactly has no rows of its own, and the same values
     are named by the vintage that first published them."""
     end = _end_of(day)
-    published = vintages.filter(pl.col("realtime_start") < end)
+    # Lazy: each part reads only the columns it needs, and the rows in force are found in one
+    # filter, not copied twice (the table holds every vintage; a day's view is a few percent).
+    published = pl.col("realtime_start") < end
+    newest = pl.col("realtime_start").arg_max()
     in_force = (
-        published.select("dataset", "realtime_start", *_PROVENANCE)
-        .sort("realtime_start")
+        vintages.lazy()
+        .select("dataset", "realtime_start", *_PROVENANCE)
+        .filter(published)
         .group_by("dataset")
-        .last()
-        .select(
-            "dataset",
-            in_force_at="vintage_fetched_at",
-            in_force_origin="vintage_origin",
-            in_force_sha256="payload_sha256",
-            in_force_id="vintage_id",
+        .agg(
+            in_force_at=pl.col("vintage_fetched_at").get(newest),
+            in_force_origin=pl.col("vintage_origin").get(newest),
+            in_force_sha256=pl.col("payload_sha256").get(newest),
+            in_force_id=pl.col("vintage_id").get(newest),
         )
     )
-    current = published.filter(pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end))
+    current = vintages.lazy().filter(
+        published & (pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end))
+    )
     return (
         current.join(in_force, on="dataset")
         .with_columns(
@@ -367,4 +458,5 @@ def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
         )
         .select(*CORE_OBSERVATIONS.polars_schema.names(), "vintage_id", "value_since")
         .sort("series_id", "period_start")
+        .collect()
     )

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 import requests
 
 from labor_lake.sources.catalog import Dataset
-from labor_lake.sources.history import FileAbsent, HistoryError, Version
-from labor_lake.sources.http import Fetched, SourceError, fetch
+from labor_lake.sources.history import FileAbsent, HistoryError, HistoryUnreachable, Version
+from labor_lake.sources.http import Fetched, SourceError, SourceUnreachable, fetch
 
 TOKEN_VARIABLE = "GITHUB_TOKEN"
 ACCEPT = "application/vnd.github+json"
@@ -67,7 +67,8 @@ def list_commits(
         try:
             fetched = get(url, api_headers(token))
         except SourceError as error:
-            raise HistoryError(
+            unreachable = isinstance(error, SourceUnreachable)
+            raise (HistoryUnreachable if unreachable else HistoryError)(
                 f"{dataset.id}: commits of {history.repository}:{history.path}, page {page}: "
                 f"{error}"
             ) from None

@@ -23,28 +23,43 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from labor_lake.lake import bitemporal
 from labor_lake.sources.catalog import Catalog, Dataset, History, ValueColumn
 from labor_lake.sources.connector import Parsed
-from labor_lake.sources.http import SourceError
-from labor_lake.sources.http_file import csv_observations
+from labor_lake.sources.http import SourceError, SourceUnreachable
+from labor_lake.sources.http_file import (
+    NUMBER,
+    csv_observations,
+    period_end,
+    series_columns,
+    value_of,
+)
 from schemas.tables import CORE_VINTAGES
 from schemas.vocabulary import ALFRED, PUBLISHER_HISTORY
 
+Read = TypeVar("Read")
 MANIFEST_COLUMNS = tuple(CORE_VINTAGES.polars_schema.names())
 HISTORY_FOLDER = "history"  # under snapshots/
 
 
 class HistoryError(SourceError):
     """A version of a publisher's file that cannot be read: one line naming the commit."""
+
+
+class HistoryUnreachable(HistoryError, SourceUnreachable):
+    """The host of the versions (GitHub) could not be reached at all: no use asking it again
+    for the other datasets in the same run."""
 
 
 class FileAbsent(HistoryError):
@@ -82,30 +97,44 @@ def _date_format(history: History, dates: pl.Series) -> str | None:
     return None
 
 
+def _value_columns(
+    dataset: Dataset, header: tuple[str, ...], where: str
+) -> tuple[tuple[ValueColumn, ...], dict[str, float]]:
+    """The value columns of a version with this header, named by the current header's meaning,
+    and what to add to each column's values to give them that meaning."""
+    history = dataset.history
+    assert history is not None, dataset.id
+    if header == dataset.columns:
+        return dataset.values, {}
+    variant = next((v for v in history.variants if v.columns == header), None)
+    if variant is None:
+        raise HistoryError(
+            f"{where}: header {list(header)[:8]} is neither the current one nor a variant "
+            "declared in the catalog's [dataset.history]"
+        )
+    names = {v.column: v.name for v in dataset.values}
+    values = tuple(ValueColumn(v.column, names[v.means]) for v in variant.values)
+    return values, {v.column: v.add for v in variant.values}
+
+
+def _where(dataset: Dataset, commit: str) -> str:
+    history = dataset.history
+    assert history is not None, dataset.id
+    return f"{dataset.id} at {history.repository}@{commit[:12]}:{history.path}"
+
+
 def read_version(dataset: Dataset, content: bytes, commit: str) -> pl.DataFrame:
     """The observations one version of the file published (core/observations columns without
     the vintage ones), read with the header variant its header matches; a HistoryError naming
     the commit when it does not parse."""
     history = dataset.history
     assert history is not None, dataset.id
-    where = f"{dataset.id} at {history.repository}@{commit[:12]}:{history.path}"
+    where = _where(dataset, commit)
     try:
         frame = pl.read_csv(io.BytesIO(content), infer_schema=False)
     except pl.exceptions.PolarsError as error:
         raise HistoryError(f"{where}: not a CSV: {type(error).__name__}") from None
-    header = tuple(frame.columns)
-    if header == dataset.columns:
-        values, add = dataset.values, {}
-    else:
-        variant = next((v for v in history.variants if v.columns == header), None)
-        if variant is None:
-            raise HistoryError(
-                f"{where}: header {list(header)[:8]} is neither the current one nor a variant "
-                "declared in the catalog's [dataset.history]"
-            )
-        names = {v.column: v.name for v in dataset.values}
-        values = tuple(ValueColumn(v.column, names[v.means]) for v in variant.values)
-        add = {v.column: v.add for v in variant.values}
+    values, add = _value_columns(dataset, tuple(frame.columns), where)
     if frame.height == 0:
         raise HistoryError(f"{where}: the file has a header and no rows")
     frame = frame.with_row_index("line", offset=2)
@@ -128,7 +157,187 @@ def read_version(dataset: Dataset, content: bytes, commit: str) -> pl.DataFrame:
         raise HistoryError(f"{where}: {str(error).split('): ', 1)[-1]}") from None
 
 
-def _manifest_row(version: Version, content: bytes | None, status: str, detail: str | None) -> dict:
+def compact_version(dataset: Dataset, content: bytes, commit: str) -> bitemporal.CompactVersion:
+    """What `read_version` reads, in the compact form a fold keeps (`compact_versions` for
+    one version); a HistoryError naming the commit when it does not parse."""
+    result = compact_versions(dataset, [(content, commit)])[0]
+    if isinstance(result, HistoryError):
+        raise result
+    return result
+
+
+def compact_versions(
+    dataset: Dataset, contents: Sequence[tuple[bytes, str]]
+) -> list[bitemporal.CompactVersion | HistoryError]:
+    """What `read_version` reads of each version (its bytes and commit), in the compact form a
+    fold keeps, without building the observation columns row by row; or the HistoryError
+    naming what is wrong with it.
+
+    The columns other than the date and the values (country, sector, variable: a row's key) and
+    the date are read as categories; the versions with the same header are then handled as one
+    frame (a few operations for many versions, not a few per version), each distinct key mapped
+    to its series once and each distinct date parsed once. Whatever is unusual in a version (not
+    a CSV, an unknown header, no rows, a key missing, a value that is not a number, dates in
+    other declared formats than the others') sends it, alone, to `read_version`, which names it
+    or reads it."""
+    results: list[bitemporal.CompactVersion | HistoryError | None] = [None] * len(contents)
+    same_header: dict[tuple[str, ...], list[tuple[int, pl.DataFrame]]] = {}
+    # Read side by side: polars parses each file without holding Python's lock.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        categorised = list(pool.map(lambda c: _read_as_categories(dataset, *c), contents))
+    for index, ((content, commit), read) in enumerate(zip(contents, categorised, strict=True)):
+        if read is None:
+            results[index] = _read_slowly(dataset, content, commit)
+        else:
+            same_header.setdefault(read[0], []).append((index, read[1]))
+    for header, members in same_header.items():
+        compacted = _compact_same_header(dataset, header, [frame for _, frame in members])
+        for n, (index, _) in enumerate(members):
+            if compacted is not None:
+                results[index] = compacted[n]
+            else:
+                results[index] = (
+                    _read_slowly(dataset, *contents[index])
+                    if len(members) == 1
+                    else compact_versions(dataset, [contents[index]])[0]
+                )
+    return [r for r in results if r is not None]
+
+
+def _read_slowly(
+    dataset: Dataset, content: bytes, commit: str
+) -> bitemporal.CompactVersion | HistoryError:
+    try:
+        return bitemporal.compact(read_version(dataset, content, commit))
+    except HistoryError as error:
+        return error
+
+
+def _read_as_categories(
+    dataset: Dataset, content: bytes, commit: str
+) -> tuple[tuple[str, ...], pl.DataFrame] | None:
+    """A version's header and its rows, with the date and key columns as categories; None
+    when it is not a CSV with a known header."""
+    end = content.find(b"\n")  # the header from the first line (read_csv confirms it)
+    first_line = (content if end < 0 else content[:end]).decode("utf-8", errors="replace")
+    header = tuple(next(csv.reader([first_line.rstrip("\r")]), []))
+    try:
+        values, _ = _value_columns(dataset, header, _where(dataset, commit))
+    except HistoryError:
+        return None
+    period = dataset.period_column
+    keys = _key_columns(dataset, header, values)
+    if period not in header or not keys or not set(dataset.keep) <= set(keys):
+        return None
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(content),
+            infer_schema=False,
+            schema_overrides={c: pl.Categorical for c in (period, *keys)},
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    return (header, frame) if tuple(frame.columns) == header else None
+
+
+def _key_columns(
+    dataset: Dataset, header: tuple[str, ...], values: tuple[ValueColumn, ...]
+) -> list[str]:
+    return [c for c in header if c != dataset.period_column and c not in {v.column for v in values}]
+
+
+def _compact_same_header(
+    dataset: Dataset, header: tuple[str, ...], frames: list[pl.DataFrame]
+) -> list[bitemporal.CompactVersion] | None:
+    """The versions' rows (`_read_as_categories`, one header) in compact form, handled as one
+    frame; None when one of them is unusual."""
+    history = dataset.history
+    assert history is not None, dataset.id
+    values, add = _value_columns(dataset, header, dataset.id)
+    period, keys = dataset.period_column, _key_columns(dataset, header, values)
+    frame = pl.concat([f.with_columns(version=pl.lit(n, pl.UInt32)) for n, f in enumerate(frames)])
+    for column, wanted in dataset.keep.items():
+        frame = frame.filter(pl.col(column).is_in(wanted))
+    if history.missing:
+        frame = frame.with_columns(
+            pl.col(v.column).replace(list(history.missing), None) for v in values
+        )
+    if frame.height == 0:
+        return None
+    # A key as one number from its columns' category numbers (all up to `size`).
+    size = max(m or 0 for m in frame.select(pl.col(keys).to_physical().max()).row(0))
+    key = pl.lit(0, pl.UInt64)
+    for column in keys:
+        key = key * (size + 1) + pl.col(column).to_physical().cast(pl.UInt64)
+    usual = frame.select(
+        every_version=pl.col("version").n_unique() == len(frames),
+        keys=pl.sum_horizontal(pl.col(keys).null_count()) == 0,
+        numbers=pl.all_horizontal(pl.col(v.column).str.contains(NUMBER).all() for v in values),
+    ).row(0)
+    # The dates: each distinct one parsed once, then looked up by its category's number. A
+    # format that reads every date of all the versions is the first that reads each one's.
+    dates = frame[period].gather(frame[period].arg_unique())
+    period_format = _date_format(history, dates.cast(pl.String))
+    if not all(usual) or period_format is None or (size + 1) ** len(keys) >= 2**64:
+        return None
+    parsed = dates.cast(pl.String).str.to_date(period_format, strict=False)
+    codes = dates.to_physical()
+    lookup = pl.Series([None] * ((codes.max() or 0) + 1), dtype=pl.Date).scatter(
+        codes.drop_nulls(), parsed.filter(codes.is_not_null())
+    )
+    # Each distinct key once (in order of first appearance); the n-th value column's series of
+    # the k-th key is k plus n times the number of keys.
+    code = frame.select(key).to_series()
+    firsts = code.arg_unique()
+    distinct = frame.select(keys)[firsts]
+    numbered = pl.DataFrame(
+        {"code": code[firsts], "key": pl.int_range(len(firsts), dtype=pl.UInt32, eager=True)}
+    )
+    frame = frame.with_columns(
+        start=pl.lit(lookup).gather(pl.col(period).to_physical()),
+        key=pl.DataFrame({"code": code}).join(
+            numbered, on="code", how="left", maintain_order="left"
+        )["key"],
+    )
+    described = distinct.cast(pl.String)
+    series = pl.concat([described.select(**series_columns(dataset, v.name)) for v in values])
+    rows = pl.concat(
+        frame.select(
+            "version",
+            series=(pl.col("key") + n * distinct.height).cast(pl.UInt32),
+            period_start="start",
+            period_end=period_end(dataset, pl.col("start")),
+            value=value_of(value.column, add),
+            footnotes=pl.lit(0, pl.UInt32),
+            release=pl.lit(0, pl.UInt32),
+        )
+        for n, value in enumerate(values)
+    )
+    by_version = rows.partition_by("version", maintain_order=True, include_key=False, as_dict=True)
+    no_footnotes = pl.Series([[]], dtype=pl.List(pl.String))
+    release = pl.Series([dataset.release], dtype=pl.String)
+    # Each version is given the series of all of them (a series' description depends on its
+    # key only), numbered as its rows are.
+    return [
+        bitemporal.CompactVersion(series, no_footnotes, release, by_version[(n,)])
+        for n in range(len(frames))
+    ]
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _manifest_row(
+    version: Version,
+    content: bytes | None,
+    status: str,
+    detail: str | None,
+    sha256: str | None = None,
+) -> dict:
+    """The manifest row of a version (`sha256`: that of `content`, when already known)."""
+    if content is not None and sha256 is None:
+        sha256 = _sha256(content)
     return {
         "dataset": version.dataset,
         "vintage_id": version.commit,
@@ -136,7 +345,7 @@ def _manifest_row(version: Version, content: bytes | None, status: str, detail: 
         "vintage_at": version.committed_at,
         "url": version.url,
         "blob": version.blob,
-        "sha256": hashlib.sha256(content).hexdigest() if content is not None else None,
+        "sha256": sha256,
         "bytes": len(content) if content is not None else None,
         "status": status,
         "detail": detail,
@@ -147,38 +356,86 @@ def manifest_frame(rows: Iterable[dict]) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=CORE_VINTAGES.polars_schema)
 
 
+# Versions read together by a fold (compact_versions) until their bytes reach this: a few
+# versions of a large file, tens of a small one.
+BATCH_BYTES = 32 * 2**20
+
+
 def _each_version(
-    dataset: Dataset, versions: Iterable[Version], manifest: list[dict], errors: list[str]
-) -> Iterator[tuple[bitemporal.Vintage, pl.DataFrame]]:
-    """Each version's observations, with its vintage, one at a time (a fold keeps each only in
-    compact form); the manifest row of every version and the error line of each that could not
-    be read are appended to `manifest` and `errors` as it goes."""
+    dataset: Dataset,
+    versions: Iterable[Version],
+    manifest: list[dict],
+    errors: list[str],
+    read: Callable[[Dataset, Sequence[tuple[bytes, str]]], list[Read | HistoryError]],
+    batch_bytes: int = 0,
+) -> Iterator[tuple[bitemporal.Vintage, Read]]:
+    """Each version's observations (`read` of a batch of versions' bytes and commits), with its
+    vintage, read a batch at a time (up to `batch_bytes`; 0: one at a time) so that a fold
+    keeps each only in compact form; the manifest row of every version and the error line of
+    each that could not be read are appended to `manifest` and `errors` in the versions'
+    order."""
+    batch: list[tuple[Version, bytes | None, dict | None]] = []
+
+    def flush() -> Iterator[tuple[bitemporal.Vintage, Read]]:
+        readable = [(content, v.commit) for v, content, _ in batch if content is not None]
+        # Each version hashed once, beside the reading (hashlib does not hold Python's lock).
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            hashing = hasher.map(_sha256, [content for content, _ in readable])
+            results = iter(read(dataset, readable) if readable else [])
+            digests = iter(list(hashing))
+        for version, content, done in batch:
+            if done is not None:  # deleted or missing: no bytes to read
+                manifest.append(done)
+                if done["status"] == "missing":
+                    errors.append(done["detail"])
+                continue
+            result, sha256 = next(results), next(digests)
+            if isinstance(result, HistoryError):
+                manifest.append(_manifest_row(version, content, "damaged", str(result), sha256))
+                errors.append(str(result))
+                continue
+            row = _manifest_row(version, content, "folded", None, sha256)
+            manifest.append(row)
+            vintage = bitemporal.Vintage(
+                version.commit, version.committed_at, row["sha256"], PUBLISHER_HISTORY
+            )
+            yield vintage, result
+        batch.clear()
+
+    held = 0
     for version in versions:
+        deleted = _manifest_row(version, None, "deleted", "the commit removes the file")
         if version.read is None:
-            manifest.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
+            batch.append((version, None, deleted))
             continue
         try:
             content = version.read()
         except FileAbsent:
-            manifest.append(_manifest_row(version, None, "deleted", "the commit removes the file"))
+            batch.append((version, None, deleted))
             continue
         except (SourceError, OSError) as error:
             line = f"{dataset.id} at {version.commit[:12]}: {error}"
-            manifest.append(_manifest_row(version, None, "missing", line))
-            errors.append(line)
+            batch.append((version, None, _manifest_row(version, None, "missing", line)))
             continue
+        batch.append((version, content, None))
+        held += len(content)
+        if held >= batch_bytes:
+            yield from flush()
+            held = 0
+    yield from flush()
+
+
+def _read_each(
+    dataset: Dataset, contents: Sequence[tuple[bytes, str]]
+) -> list[pl.DataFrame | HistoryError]:
+    """`read_version` of each version: its observations or its error."""
+    read: list[pl.DataFrame | HistoryError] = []
+    for content, commit in contents:
         try:
-            observations = read_version(dataset, content, version.commit)
+            read.append(read_version(dataset, content, commit))
         except HistoryError as error:
-            manifest.append(_manifest_row(version, content, "damaged", str(error)))
-            errors.append(str(error))
-            continue
-        row = _manifest_row(version, content, "folded", None)
-        manifest.append(row)
-        vintage = bitemporal.Vintage(
-            version.commit, version.committed_at, row["sha256"], PUBLISHER_HISTORY
-        )
-        yield vintage, observations
+            read.append(error)
+    return read
 
 
 def read_versions(
@@ -188,7 +445,7 @@ def read_versions(
     the error lines of those that could not be read."""
     manifest: list[dict] = []
     errors: list[str] = []
-    read = list(_each_version(dataset, versions, manifest, errors))
+    read = list(_each_version(dataset, versions, manifest, errors, _read_each))
     return read, manifest_frame(manifest), tuple(errors)
 
 
@@ -196,7 +453,9 @@ def fold_history(dataset: Dataset, versions: Iterable[Version]) -> Folded:
     """Every version of the dataset's file folded into bitemporal rows, read one at a time."""
     manifest: list[dict] = []
     errors: list[str] = []
-    rows = bitemporal.fold_versions(_each_version(dataset, versions, manifest, errors))
+    rows = bitemporal.fold_versions(
+        _each_version(dataset, versions, manifest, errors, compact_versions, BATCH_BYTES)
+    )
     return Folded(rows, manifest_frame(manifest).sort("vintage_at"), tuple(errors))
 
 
@@ -435,9 +694,17 @@ def refresh_vintages(
         table, held = previous
     errors: list[str] = []
     if github_versions is not None:
-        for dataset in with_history:
+        for position, dataset in enumerate(with_history):
             try:
                 versions = github_versions(dataset)
+            except SourceUnreachable as error:
+                # Not asked again for the others: without a network, each would wait and fail.
+                rest = [d.id for d in with_history[position:]]
+                errors.append(
+                    f"{error}; GitHub was unreachable: the history held (on a new lake, the "
+                    f"recorded one) stays in use for {', '.join(rest)}, not asked again in this run"
+                )
+                break
             except SourceError as error:
                 errors.append(f"{error}; the history held stays in use")
                 continue

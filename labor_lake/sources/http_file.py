@@ -28,7 +28,7 @@ from labor_lake.sources.http import SourceError
 from labor_lake.sources.oews import OewsFileDamaged, national_observations, read_oews
 
 # Indeed writes full-precision floats, with an exponent for the smallest shares.
-_NUMBER = number_regex(exponent=True)
+NUMBER = number_regex(exponent=True)
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 _PERIOD_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m"}
 
@@ -170,7 +170,7 @@ def _check_values(
 ) -> None:
     for value in values:
         bad = frame.filter(
-            pl.col(value.column).is_not_null() & ~pl.col(value.column).str.contains(_NUMBER)
+            pl.col(value.column).is_not_null() & ~pl.col(value.column).str.contains(NUMBER)
         )
         if bad.height:
             line, text = bad.row(0, named=True)["line"], bad[value.column][0]
@@ -190,6 +190,35 @@ def parse_csv(dataset: Dataset, content: bytes, url: str) -> Parsed:
             f"one of {sorted(_PERIOD_FORMATS)} for a CSV file"
         )
     return Parsed(csv_observations(dataset, frame, url, period_format), tuple(warnings))
+
+
+def series_columns(dataset: Dataset, value_name: str) -> dict[str, pl.Expr]:
+    """The columns that describe the series of a row of the file and one of its value columns
+    (named `value_name`): constant per series, so a reader may build them once per series."""
+    geography = (
+        pl.col(dataset.geography_column) if dataset.geography_column else pl.lit(dataset.geography)
+    )
+    return {
+        "source": pl.lit(dataset.source),
+        "dataset": pl.lit(dataset.id),
+        "series_id": _template(dataset.series_id or "", value_name),
+        "subject": _template(dataset.subject or "", value_name),
+        "measure": pl.lit(dataset.measure),
+        "geography": geography,
+        "frequency": pl.lit(dataset.frequency),
+        "unit": pl.lit(dataset.unit),
+    }
+
+
+def period_end(dataset: Dataset, start: pl.Expr) -> pl.Expr:
+    return start if dataset.reference_period == "day" else start.dt.month_end()
+
+
+def value_of(column: str, add: dict[str, float]) -> pl.Expr:
+    """A value column as numbers, plus what an older header's values need added (`add`)."""
+    number = pl.col(column).cast(pl.Float64)
+    # Rounded so that 48.82 + 100 is the 148.82 the later header writes, not 148.82000000000002.
+    return (number + add[column]).round(10) if add.get(column) else number
 
 
 def csv_observations(
@@ -219,33 +248,12 @@ def csv_observations(
             f"{dataset.id} ({url}): line {line}, column {dataset.period_column!r}, value {text!r} "
             f"is not a date ({period_format})"
         ) from None
-    end = (
-        pl.col("period_start")
-        if dataset.reference_period == "day"
-        else (pl.col("period_start").dt.month_end())
-    )
-    geography = (
-        pl.col(dataset.geography_column) if dataset.geography_column else pl.lit(dataset.geography)
-    )
-
-    def value_of(column: str) -> pl.Expr:
-        number = pl.col(column).cast(pl.Float64)
-        # Rounded so that 48.82 + 100 is the 148.82 the later header writes, not 148.82000000000002.
-        return (number + add[column]).round(10) if add.get(column) else number
-
     frames = [
         frame.select(
-            source=pl.lit(dataset.source),
-            dataset=pl.lit(dataset.id),
-            series_id=_template(dataset.series_id or "", value.name),
-            subject=_template(dataset.subject or "", value.name),
-            measure=pl.lit(dataset.measure),
-            geography=geography,
-            frequency=pl.lit(dataset.frequency),
+            **series_columns(dataset, value.name),
             period_start=pl.col("period_start"),
-            period_end=end,
-            value=value_of(value.column),
-            unit=pl.lit(dataset.unit),
+            period_end=period_end(dataset, pl.col("period_start")),
+            value=value_of(value.column, add),
             footnote_codes=pl.lit([], dtype=pl.List(pl.String)),
             release=pl.lit(dataset.release, dtype=pl.String),
         )
