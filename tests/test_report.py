@@ -131,6 +131,16 @@ def test_page_leads_with_its_finding_and_carries_everything_it_draws_with(report
     matched = figures.filter(pl.col("status") == "consistent").height
     assert f"Of their {figures.height} figures" in overview and f"{matched} matched" in overview
     assert page.index('class="overview"') < page.index('id="verdicts"')
+    # An article whose figures a revision has turned says so under its verdict, with the count.
+    turned = figures.filter(pl.col("revised_since") & (pl.col("status_now") == "inconsistent"))
+    article, n = turned.group_by("article_id").len().sort("len", "article_id").row(-1)
+    card = re.search(
+        rf'<div class="verdict">((?:(?!<div class="verdict">).)*?article id: {article}</p>)',
+        page,
+        re.S,
+    )[1]
+    verb = "differs" if n == 1 else "differ"
+    assert f"on today's, revised since, {n} of those that matched {verb}" in html.unescape(card)
     assert page.index('id="verdicts"') < page.index('id="status"') < page.index('class="chart"')
     verdict = re.search(r'<section id="verdicts">(.*?)</section>', page, re.S)[1]
     for words in ("-15.4%", "+5.9%", "30-38%", "+37.8%", "official OEWS median annual wages"):

@@ -1223,6 +1223,21 @@ def article_verdict(
     if tally:
         text = "; ".join(tally)
         sentences.append(text[0].upper() + text[1:] + ".")
+    # The verdicts above are on the numbers of the article's day; say which a revision has turned.
+    turned = figure_checks.filter(pl.col("revised_since").fill_null(False))
+    if turned.height:
+        changes = [
+            f"{n} of those that {_PAST[then]} {(_NOW_ONE if n == 1 else _NOW)[now]}"
+            for then, now, n in turned.group_by("status", "status_now")
+            .len()
+            .sort("len", descending=True)
+            .iter_rows()
+        ]
+        sentences.append(
+            "Those verdicts are on the numbers of the article's day; on today's, revised since, "
+            + ", ".join(changes)
+            + "."
+        )
     return title, " ".join(sentences) or "The ledger has no check of this article yet."
 
 
@@ -1243,6 +1258,8 @@ def _article_line(article: Mapping[str, Any] | None) -> str:
 # A figure's status against its series, said of now and of the article's day.
 _NOW = {"consistent": "match", "inconsistent": "differ", "unverifiable": "cannot be checked",
         "conflict": "are credited to more than one source"}  # fmt: skip
+_NOW_ONE = {"consistent": "matches", "inconsistent": "differs",
+            "unverifiable": "cannot be checked", "conflict": "is credited to more than one source"}  # fmt: skip
 _PAST = {"consistent": "matched", "inconsistent": "differed", "unverifiable": "could not be checked",
          "conflict": "were credited to more than one source"}  # fmt: skip
 
