@@ -475,11 +475,10 @@ def test_connectors_share_one_http_session() -> None:
     assert HttpClient().session() is HttpClient().session()
 
 
-def test_a_paged_alfred_answer_fails_a_live_run_in_one_line_without_the_key(
-    workspace: Workspace, httpserver, monkeypatch
-) -> None:
-    key = "fredsecret0123456789abcdef"
-    monkeypatch.setenv("FRED_API_KEY", key)
+def _serve_pages(httpserver, key: str, size: int, offsets: list[int]) -> None:
+    """The synthetic ALFRED answer for IHLIDXUS in pages of `size` as FRED pages a record longer
+    than `limit` (synthetic): the first at the query the connector sends, each later one at that
+    query with `limit=100000&offset=N`, saying it starts at the given offset."""
     query = {
         "series_id": "IHLIDXUS",
         "file_type": "json",
@@ -488,15 +487,54 @@ def test_a_paged_alfred_answer_fails_a_live_run_in_one_line_without_the_key(
         "api_key": key,
     }
     answer = json.loads(ALFRED_IHLIDXUS.read_bytes())
-    # What FRED sends for the first page of a record longer than `limit` (synthetic).
-    paged = {**answer, "count": 150000, "limit": 14}
-    httpserver.expect_request("/fred/series/observations", query_string=query).respond_with_json(
-        paged
-    )
+    observations = answer["observations"]
+    for page, said_offset in enumerate(offsets):
+        asked = (
+            {**query, "limit": str(fred.PAGE_LIMIT), "offset": str(page * size)} if page else query
+        )
+        body = {**answer, "limit": size, "offset": said_offset,
+                "observations": observations[page * size : (page + 1) * size]}  # fmt: skip
+        httpserver.expect_request(
+            "/fred/series/observations", query_string=asked
+        ).respond_with_json(body)
+
+
+def test_a_paged_alfred_answer_is_asked_page_by_page_and_folds_as_the_whole_record(
+    workspace: Workspace, httpserver, monkeypatch
+) -> None:
+    key = "fredsecret0123456789abcdef"
+    monkeypatch.setenv("FRED_API_KEY", key)
+    _serve_pages(httpserver, key, size=5, offsets=[0, 5, 10])
+    serve_sources(httpserver, monkeypatch).serve_alfred(key)
+    assert run_pipeline(VINTAGES).success
+    asked = [r for r in _fred_requests(httpserver) if r.args["series_id"] == "IHLIDXUS"]
+    assert [r.args.get("offset") for r in asked] == [None, "5", "10"]
+    # One payload, the record whole, as FRED would answer it unpaged; its spans as the unpaged
+    # answer's (the days each value was in force).
+    manifest = pl.read_parquet(workspace.lake_root / RAW_FRED_PAYLOADS.relative_path)
+    assert manifest.filter(pl.col("dataset") == US.id).height == 1
+    assert "offset" not in manifest.filter(pl.col("dataset") == US.id)["url"][0]
+    root = str(workspace.lake_root)
+    early = read_table("core/observations", as_of="2024-01-06", root=root)
+    assert _values(early, "fred:IHLIDXUS") == {
+        "01-01": 89.0, "01-02": 89.5, "01-03": 90.0, "01-04": None
+    }  # fmt: skip
+    now = read_table("core/observations", as_of=date.today(), root=root)
+    assert _values(now, "fred:IHLIDXUS") == _csv_values("IHLIDXUS")
+
+
+def test_pages_that_do_not_follow_fail_a_live_run_in_one_line_without_the_key(
+    workspace: Workspace, httpserver, monkeypatch
+) -> None:
+    key = "fredsecret0123456789abcdef"
+    monkeypatch.setenv("FRED_API_KEY", key)
+    # The second page says it starts at 7 where 5 were received: a record that moved between
+    # pages (synthetic).
+    _serve_pages(httpserver, key, size=5, offsets=[0, 7, 10])
     serve_sources(httpserver, monkeypatch).serve_alfred(key)
     result = run_pipeline(VINTAGES)
     assert not result.success
     text = failure_text(result)
-    assert "fred_ihlidxus" in text and "1 to 14 of 150000: FRED paged it" in text
+    assert "fred_ihlidxus" in text and "from offset 7 does not follow the 5 of 14" in text
     assert "api_key=REDACTED" in text and key not in text
     assert not (workspace.lake_root / RAW_FRED_PAYLOADS.relative_path).exists()

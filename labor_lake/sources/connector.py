@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
@@ -51,6 +51,22 @@ class DatasetRequest:
     end: str | None = None  # last year asked for, where the API needs one (BLS)
     extension: str = "csv"
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class PagedConnector(Protocol):
+    """A connector whose source pages long answers: the refresh asks for every page and stores
+    the pages joined as one answer (a payload is a dataset's whole answer)."""
+
+    def next_page(self, request: DatasetRequest, content: bytes) -> DatasetRequest | None:
+        """The request for the page after `content` (the answer to `request`), None at the
+        last page."""
+        ...
+
+    def join_pages(self, dataset: Dataset, pages: list[tuple[str, bytes]]) -> bytes:
+        """The pages (redacted address, body) as the one answer the source would give unpaged;
+        a one-line SourceError where they do not fit together."""
+        ...
 
 
 class Connector(Protocol):

@@ -23,6 +23,7 @@ import io
 import json
 from dataclasses import replace
 from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
@@ -36,6 +37,8 @@ API_URL = "https://api.stlouisfed.org/fred/series/observations"
 # FRED's earliest and latest real-time bounds: every vintage of the series (ALFRED).
 EARLIEST, LATEST = "1776-07-04", "9999-12-31"
 ALFRED_QUERY = f"realtime_start={EARLIEST}&realtime_end={LATEST}"
+# The most observations FRED gives in one answer (its `limit`'s maximum).
+PAGE_LIMIT = 100_000
 
 
 class FredConnector:
@@ -54,6 +57,50 @@ class FredConnector:
         if key is None or request.extension != "json":
             return request
         return replace(request, url=f"{request.url}&api_key={key}")
+
+    def next_page(self, request: DatasetRequest, content: bytes) -> DatasetRequest | None:
+        """FRED answers at most `limit` (100000) observations; a longer record (an ALFRED answer
+        holds one observation per span of vintages) is asked for again from `offset`. Checked on
+        FRED's documented parameters only: no real paged answer is recorded offline."""
+        if request.extension != "json":
+            return None
+        try:
+            answer = json.loads(content)
+            count, received = answer["count"], len(answer["observations"])
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+            return None  # not FRED's document: parse() says so in one line
+        parts = urlsplit(request.url)
+        asked = dict(parse_qsl(parts.query))
+        # What follows what was asked for and received (join_pages checks each page's own
+        # `offset` says the same).
+        following = int(asked.get("offset", "0")) + received
+        if not isinstance(count, int) or received == 0 or following >= count:
+            return None
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("offset", "limit")]
+        query += [("limit", str(PAGE_LIMIT)), ("offset", str(following))]
+        return replace(request, url=urlunsplit(parts._replace(query=urlencode(query))))
+
+    def join_pages(self, dataset: Dataset, pages: list[tuple[str, bytes]]) -> bytes:
+        """The pages' observations in order under the first page's fields, as FRED would answer
+        the whole record at once (offset 0, every observation); refused where a page does not
+        start where the one before it ended or the record's count changed between pages."""
+        joined: dict | None = None
+        for url, content in pages:
+            answer, observations = _answer(dataset, content, url, whole=False)
+            if joined is None:
+                joined = {**answer, "offset": 0, "observations": list(observations)}
+                continue
+            held = len(joined["observations"])
+            if answer.get("offset") != held or answer.get("count") != joined.get("count"):
+                raise SourceError(
+                    f"{dataset.id} ({url}): a page of {answer.get('count')} observations from "
+                    f"offset {answer.get('offset')} does not follow the {held} of "
+                    f"{joined.get('count')} received before it; refused, not folded"
+                )
+            joined["observations"].extend(observations)
+        assert joined is not None, "join_pages needs the first page"
+        joined["limit"] = len(joined["observations"])
+        return json.dumps(joined, separators=(",", ":")).encode()
 
     def parse(self, dataset: Dataset, content: bytes, url: str, extension: str) -> Parsed:
         if extension == "json":
@@ -113,8 +160,11 @@ def _days(dataset: Dataset, url: str, field: str, days: list) -> pl.Series:
         ) from None
 
 
-def _answer(dataset: Dataset, content: bytes, url: str) -> tuple[dict, list[dict]]:
-    """FRED's observations document and its observations, checked whole."""
+def _answer(
+    dataset: Dataset, content: bytes, url: str, whole: bool = True
+) -> tuple[dict, list[dict]]:
+    """FRED's observations document and its observations, checked (with `whole`, that it holds
+    every observation of the record)."""
     try:
         answer = json.loads(content)
         observations = answer["observations"]
@@ -128,9 +178,11 @@ def _answer(dataset: Dataset, content: bytes, url: str) -> tuple[dict, list[dict
             "{'observations': [{'date', 'value'}, ...]})"
         ) from None
     # FRED pages at `limit` (100000 at most): an answer with fewer observations than its
-    # `count` is cut short, and folding it would drop the rest.
+    # `count` is cut short, and folding it would drop the rest (the refresh asks for every page
+    # and joins them first: next_page, join_pages).
     count, offset = answer.get("count"), answer.get("offset", 0)
-    if isinstance(count, int) and isinstance(offset, int) and offset + len(observations) < count:
+    counted = isinstance(count, int) and isinstance(offset, int)
+    if whole and counted and offset + len(observations) < count:
         raise SourceError(
             f"{dataset.id} ({url}): the answer holds observations {offset + 1} to "
             f"{offset + len(observations)} of {count}: FRED paged it; refused, not folded"

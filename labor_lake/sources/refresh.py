@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
@@ -27,7 +27,13 @@ import polars as pl
 
 from labor_lake.lake.files import DamagedFile, Lake
 from labor_lake.sources.catalog import Catalog, CatalogError, Dataset
-from labor_lake.sources.connector import OBSERVATION_COLUMNS, Connector, DatasetRequest, Parsed
+from labor_lake.sources.connector import (
+    OBSERVATION_COLUMNS,
+    Connector,
+    DatasetRequest,
+    PagedConnector,
+    Parsed,
+)
 from labor_lake.sources.http import Fetched, SourceError, SourceUnreachable
 from labor_lake.sources.http_file import KeptValuesMissing
 from labor_lake.sources.payloads import (
@@ -279,7 +285,7 @@ class SourceRefresh:
                         f"{origin}: unreachable earlier in this run; not asked again"
                     )
                 try:
-                    fetched = self.send(request, address, dataset.max_bytes)
+                    fetched = self._fetch(connector, dataset, request, address)
                 except SourceUnreachable:
                     self.unreachable.add(origin)
                     raise
@@ -319,6 +325,23 @@ class SourceRefresh:
         result.outcomes.append(
             Outcome(dataset.id, status, detail, _in_use(result.manifest, dataset.id))
         )
+
+    def _fetch(
+        self, connector: Connector, dataset: Dataset, request: DatasetRequest, address: str
+    ) -> Fetched:
+        """The answer to `request`; where the source pages it, every page, joined as the one
+        answer it would give unpaged (a payload is a dataset's whole answer)."""
+        fetched = self.send(request, address, dataset.max_bytes)
+        if not isinstance(connector, PagedConnector):
+            return fetched
+        pages = [(fetched.url, fetched.content)]
+        page = request
+        while (page := connector.next_page(page, pages[-1][1])) is not None:
+            answer = self.send(page, self.address(dataset, page.url), dataset.max_bytes)
+            pages.append((answer.url, answer.content))
+        if len(pages) == 1:
+            return fetched
+        return replace(fetched, content=connector.join_pages(dataset, pages))
 
     def _kept_value_verdict(
         self, missing: KeptValuesMissing, manifest: pl.DataFrame, url: str
