@@ -417,6 +417,16 @@ def _end_of(day: date) -> pl.Expr:
     return pl.lit(datetime.combine(day + timedelta(days=1), time(), UTC)).cast(TIMESTAMP)
 
 
+def in_force(day: date) -> pl.Expr:
+    """The rows whose value was the one published on `day`: dated on or before it, not yet
+    replaced by its end. A filter of each row alone: the values of `observations_as_of`, which
+    adds the name of each dataset's vintage in force (that needs the whole dataset)."""
+    end = _end_of(day)
+    return (pl.col("realtime_start") < end) & (
+        pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end)
+    )
+
+
 def dataset_vintages(vintages: pl.DataFrame) -> pl.DataFrame:
     """Each dataset's vintages, one row per (dataset, realtime_start) with its provenance columns:
     the first row of the table with that key, the one `observations_as_of` would take. A few
@@ -447,7 +457,7 @@ def observations_as_of(
     # filter, not copied twice (the table holds every vintage; a day's view is a few percent).
     published = pl.col("realtime_start") < end
     newest = pl.col("realtime_start").arg_max()
-    in_force = (
+    vintage_in_force = (
         (vintages if of_record is None else of_record)
         .lazy()
         .select("dataset", "realtime_start", *_PROVENANCE)
@@ -460,11 +470,9 @@ def observations_as_of(
             in_force_id=pl.col("vintage_id").get(newest),
         )
     )
-    current = vintages.lazy().filter(
-        published & (pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end))
-    )
+    current = vintages.lazy().filter(in_force(day))
     return (
-        current.join(in_force, on="dataset")
+        current.join(vintage_in_force, on="dataset")
         .with_columns(
             vintage_fetched_at="in_force_at",
             vintage_origin="in_force_origin",
