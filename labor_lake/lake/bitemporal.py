@@ -417,7 +417,28 @@ def _end_of(day: date) -> pl.Expr:
     return pl.lit(datetime.combine(day + timedelta(days=1), time(), UTC)).cast(TIMESTAMP)
 
 
-def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
+def in_force(day: date) -> pl.Expr:
+    """The rows whose value was the one published on `day`: dated on or before it, not yet
+    replaced by its end. A filter of each row alone: the values of `observations_as_of`, which
+    adds the name of each dataset's vintage in force (that needs the whole dataset)."""
+    end = _end_of(day)
+    return (pl.col("realtime_start") < end) & (
+        pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end)
+    )
+
+
+def dataset_vintages(vintages: pl.DataFrame) -> pl.DataFrame:
+    """Each dataset's vintages, one row per (dataset, realtime_start) with its provenance columns:
+    the first row of the table with that key, the one `observations_as_of` would take. A few
+    hundred rows that give the vintage in force on any day without the observations."""
+    return vintages.select("dataset", "realtime_start", *_PROVENANCE).unique(
+        subset=["dataset", "realtime_start"], keep="first", maintain_order=True
+    )
+
+
+def observations_as_of(
+    vintages: pl.DataFrame, day: date, of_record: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The observations as published on `day`: per dataset, the newest vintage dated on or before
     it (none: the dataset has no rows). Rows have the core/observations columns, whose vintage
     columns name that vintage (its date in vintage_fetched_at, its payload's sha256), plus
@@ -426,14 +447,19 @@ def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
 
     The vintage in force is the newest one that published a change on or before `day`: a
     vintage that repeated its predecessor exactly has no rows of its own, and the same values
-    are named by the vintage that first published them."""
+    are named by the vintage that first published them.
+
+    `of_record` (`dataset_vintages` of the whole table) names the vintage in force when
+    `vintages` holds only some series of their datasets: a series' view is then its own rows'
+    filter, and its vintage the whole dataset's, as in the view of the whole table."""
     end = _end_of(day)
     # Lazy: each part reads only the columns it needs, and the rows in force are found in one
     # filter, not copied twice (the table holds every vintage; a day's view is a few percent).
     published = pl.col("realtime_start") < end
     newest = pl.col("realtime_start").arg_max()
-    in_force = (
-        vintages.lazy()
+    vintage_in_force = (
+        (vintages if of_record is None else of_record)
+        .lazy()
         .select("dataset", "realtime_start", *_PROVENANCE)
         .filter(published)
         .group_by("dataset")
@@ -444,11 +470,9 @@ def observations_as_of(vintages: pl.DataFrame, day: date) -> pl.DataFrame:
             in_force_id=pl.col("vintage_id").get(newest),
         )
     )
-    current = vintages.lazy().filter(
-        published & (pl.col("realtime_end").is_null() | (pl.col("realtime_end") >= end))
-    )
+    current = vintages.lazy().filter(in_force(day))
     return (
-        current.join(in_force, on="dataset")
+        current.join(vintage_in_force, on="dataset")
         .with_columns(
             vintage_fetched_at="in_force_at",
             vintage_origin="in_force_origin",

@@ -25,6 +25,7 @@ from labor_lake.lake.files import (
     damage,
     fsync_directory,
     parquet_bytes,
+    parquet_bytes_with_content_hash,
     parquet_facts,
     partition_files,
     rebuild_hint,
@@ -38,9 +39,11 @@ def write_table(
 ) -> WrittenFile:
     """Write `frame` as `table`: zstd, column statistics, descriptions and provenance.
 
-    The file records a `content_sha256` of its data and schema (provenance aside). When the
-    file already in the lake has the same content hash, nothing is written and the existing
-    file is returned, so an unchanged re-run leaves the lake byte-identical.
+    The file records a `content_sha256` of its data and schema (provenance aside,
+    `labor_lake.lake.files.content_sha256`). When the file already in the lake has the same
+    content hash, nothing is written and the existing file is returned, so an unchanged re-run
+    leaves the lake byte-identical. The frame is encoded once, with its provenance: the hash is
+    taken of that encoding's data region, which the provenance does not touch.
     """
     stable = {
         "table": table.id,
@@ -48,7 +51,7 @@ def write_table(
         "rows": str(frame.height),
         **({"schema_version": table.schema_version} if table.published else {}),
     }
-    content_sha256 = hashlib.sha256(parquet_bytes(frame, table, stable)).hexdigest()
+    data, content = parquet_bytes_with_content_hash(frame, table, stable, provenance)
     healed = None
     if lake.exists(table.relative_path):
         existing = lake.read_bytes(table.relative_path)
@@ -59,14 +62,13 @@ def write_table(
             # as absent and rewritten from this run's inputs.
             existing_sha256 = None
             healed = f"{lake.url(table.relative_path)}: not readable Parquet ({damage(error)}); rewritten from its inputs"
-        if existing_sha256 == content_sha256:
+        if existing_sha256 == content:
             return WrittenFile(
                 lake.url(table.relative_path),
                 len(existing),
                 hashlib.sha256(existing).hexdigest(),
                 changed=False,
             )
-    data = parquet_bytes(frame, table, {**stable, **provenance, "content_sha256": content_sha256})
     written = lake.write_bytes(table.relative_path, data)
     lake.write_bytes(DATAPACKAGE_PATH, encode_datapackage(updated_datapackage(lake, table, data)))
     return replace(written, healed=healed)

@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 
 from labor_lake.checks.lineage import OBSERVATION_REFERENCE_SEPARATOR
-from labor_lake.checks.official import published_numbers
+from labor_lake.lake.bitemporal import in_force
 from labor_lake.pay.premiums import break_years, premium_bound
 from labor_lake.present.run_summary import LEDGER_STATUSES, count_words, status_counts
 from labor_lake.present.vega import CONFIG, EMBED_SCRIPT, SCHEMA_URL, libraries, spec_json, versions
@@ -1040,21 +1040,19 @@ def _as_published_points(
     revised = checked.filter(pl.col("revised_since").fill_null(False))
     if vintages is None or revised.height == 0:
         return []
-    # Only the revised figures' series: a value as published on a day is its own row's (its
-    # realtime span), and the points name their vintage from the ledger row, not from the view
-    # (whose vintage of record needs every series of the dataset): a few thousand rows to fold
-    # instead of the whole datasets' hundreds of thousands.
-    published = published_numbers(
-        vintages.filter(pl.col("series_id").is_in(revised["series"].unique().to_list()))
-    )
+    # Only the revised figures' series, and only their values: a value as published on a day is
+    # its own row's (its realtime span), and the points name their vintage from the ledger row,
+    # so no view of the whole datasets (whose vintage of record needs every series) is built.
+    series = vintages.filter(pl.col("series_id").is_in(revised["series"].unique().to_list()))
     points = []
     for c in revised.iter_rows(named=True):
         day = date.fromisoformat(c["day"])
-        window = published.observations_on(c["checked_as_of"], c["series"]).filter(
+        window = series.filter(
             (pl.col("series_id") == c["series"])
             & pl.col("period_start").is_between(
                 day - timedelta(days=_AS_PUBLISHED_DAYS), day + timedelta(days=_AS_PUBLISHED_DAYS)
             )
+            & in_force(c["checked_as_of"])
         )
         points += [
             {

@@ -76,6 +76,9 @@ def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
     constraint of such a table includes its partition column (see `_chunks`).
     """
     schema = to_pandera(table)
+    # The same schema without the joint uniqueness, for the chunks found to hold no duplicate.
+    without_unique = to_pandera(table)
+    without_unique.unique = None
     problems: list[Problem] = []
     # Two partitions at a time: pandera spends part of each check in Python, and polars releases
     # the GIL while it computes, so a second thread keeps the cores busy; no more than two, so
@@ -83,7 +86,7 @@ def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
     with ThreadPoolExecutor(max_workers=_VALIDATION_THREADS) as pool:
         running: deque[Future[list[Problem]]] = deque()
         for chunk in _chunks(frame, table):
-            running.append(pool.submit(_chunk_problems, schema, chunk, table))
+            running.append(pool.submit(_chunk_problems, schema, without_unique, chunk, table))
             del chunk
             if len(running) == _VALIDATION_THREADS:
                 problems += running.popleft().result()
@@ -94,7 +97,20 @@ def schema_problems(frame: pl.DataFrame, table: Table) -> list[Problem]:
     return list(dict.fromkeys(shape)) if shape else problems
 
 
-def _chunk_problems(schema: pa.DataFrameSchema, chunk: pl.DataFrame, table: Table) -> list[Problem]:
+def _chunk_problems(
+    schema: pa.DataFrameSchema,
+    without_unique: pa.DataFrameSchema,
+    chunk: pl.DataFrame,
+    table: Table,
+) -> list[Problem]:
+    # pandera checks joint uniqueness with `is_duplicated` on the columns, which for
+    # core/observation_vintages (913,744 rows) costs 0.22 CPU s and 220 MB of memory. Equal rows
+    # have equal row hashes, so no repeated hash means no duplicate (0.09 s, 70 MB) and the check
+    # is skipped; a chunk with a repeated hash (a duplicate, or a collision) goes through pandera's
+    # check, so its failure cases and messages stay pandera's.
+    present = [c for c in schema.unique or () if c in chunk.columns]
+    if present and not chunk.select(present).hash_rows(seed=0).is_duplicated().any():
+        schema = without_unique
     try:
         schema.validate(chunk, lazy=True)
     except pandera.errors.SchemaErrors as errors:
