@@ -1222,14 +1222,10 @@ def article_verdict(
         text = "; ".join(tally)
         sentences.append(text[0].upper() + text[1:] + ".")
     # The verdicts above are on the numbers of the article's day; say which a revision has turned.
-    turned = figure_checks.filter(pl.col("revised_since").fill_null(False))
-    if turned.height:
+    if turned := _revisions(figure_checks):
         changes = [
             f"{n} of those that {_PAST[then]} {(_NOW_ONE if n == 1 else _NOW)[now]}"
-            for then, now, n in turned.group_by("status", "status_now")
-            .len()
-            .sort("len", descending=True)
-            .iter_rows()
+            for then, now, n in turned
         ]
         sentences.append(
             "Those verdicts are on the numbers of the article's day; on today's, revised since, "
@@ -1262,6 +1258,18 @@ _PAST = {"consistent": "matched", "inconsistent": "differed", "unverifiable": "c
          "conflict": "were credited to more than one source"}  # fmt: skip
 
 
+def _revisions(figure_checks: pl.DataFrame) -> list[tuple[str, str, int]]:
+    """The verdicts a revision has changed since publication: (status then, status now, how
+    many), the most frequent change first."""
+    return (
+        figure_checks.filter(pl.col("revised_since").fill_null(False))
+        .group_by("status", "status_now")
+        .len()
+        .sort("len", "status", "status_now", descending=[True, False, False])
+        .rows()
+    )
+
+
 def _overview(
     claim_checks: pl.DataFrame, published_figures: pl.DataFrame, article_rows: pl.DataFrame | None
 ) -> str:
@@ -1291,19 +1299,11 @@ def _overview(
             + parts[-1]
             + "."
         )
-    turned = figures.filter(pl.col("revised_since").fill_null(False))
-    if turned.height:
-        changes = [
-            f"{n} {_PAST[then]} then and {_NOW[now]} now"
-            for then, now, n in turned.group_by("status", "status_now")
-            .len()
-            .sort("len", descending=True)
-            .iter_rows()
-        ]
+    if turned := _revisions(figures):
+        changes = [f"{n} {_PAST[then]} then and {_NOW[now]} now" for then, now, n in turned]
         text += (
-            f" Revisions published since have changed {_count(turned.height, 'verdict')}: "
-            + ", ".join(changes)
-            + "."
+            " Revisions published since have changed "
+            f"{_count(sum(n for *_, n in turned), 'verdict')}: " + ", ".join(changes) + "."
         )
     return (
         f'<p class="overview">{html.escape(text)} Each article&rsquo;s verdict follows, newest '
