@@ -10,6 +10,7 @@ the raw files served are real versions' bytes (the recorded snapshots).
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -346,6 +347,30 @@ def test_the_compact_read_of_a_version_gives_the_same_observations(monkeypatch):
         with pytest.raises(history.HistoryError) as fast:
             history.compact_version(aggregate, content, "cd" * 20)
         assert str(fast.value) == str(slow.value)
+
+
+def test_versions_read_together_take_each_ones_date_format(monkeypatch):
+    """Read as a batch, each version's dates are read with the first declared format that reads
+    all of its own dates, as read_version does, even where formats overlap (01/02/24 reads
+    either way). SYNTHETIC values in the real current header."""
+    aggregate = CATALOG.get("indeed_aggregate_postings_us")
+    overlapping = dataclasses.replace(
+        aggregate,
+        history=dataclasses.replace(aggregate.history, date_formats=("%m/%d/%y", "%d/%m/%y")),
+    )
+    header = (
+        b"date,jobcountry,indeed_job_postings_index_SA,indeed_job_postings_index_NSA,variable\n"
+    )
+    contents = [
+        (header + b"01/02/24,US,101,102,total postings\n", "a1" * 20),  # either format reads it
+        (header + b"13/02/24,US,103,104,total postings\n", "a2" * 20),  # only day-first does
+    ]
+    batch = history.compact_versions(overlapping, contents)
+    key = ["series_id", "period_start"]
+    for (content, commit), got in zip(contents, batch, strict=True):
+        want = history.read_version(overlapping, content, commit).sort(key)
+        assert got.observations().sort(key).equals(want), commit
+    assert batch[0].observations()["period_start"].to_list() == [date(2024, 1, 2)] * 2
 
 
 def test_an_unreachable_github_is_asked_once_per_run(recorded):

@@ -274,12 +274,21 @@ def _compact_same_header(
         keys=pl.sum_horizontal(pl.col(keys).null_count()) == 0,
         numbers=pl.all_horizontal(pl.col(v.column).str.contains(NUMBER).all() for v in values),
     ).row(0)
-    # The dates: each distinct one parsed once, then looked up by its category's number. A
-    # format that reads every date of all the versions is the first that reads each one's.
+    # The dates: each distinct one parsed once, then looked up by its category's number.
     dates = frame[period].gather(frame[period].arg_unique())
     period_format = _date_format(history, dates.cast(pl.String))
     if not all(usual) or period_format is None or (size + 1) ** len(keys) >= 2**64:
         return None
+    # read_version takes, for each version, the first declared format that reads all its
+    # dates: the batch's is each version's only if no earlier format reads all of one version's
+    # (formats can overlap: 01/02/24 reads as %m/%d/%y and %d/%m/%y). Rare, so checked on rows.
+    for earlier in history.date_formats[: history.date_formats.index(period_format)]:
+        reads = pl.col(period).cast(pl.String).str.to_date(earlier, strict=False).is_not_null()
+        by_version = frame.group_by("version").agg(
+            (reads | pl.col(period).is_null()).all().alias("reads")
+        )
+        if by_version["reads"].any():
+            return None
     parsed = dates.cast(pl.String).str.to_date(period_format, strict=False)
     codes = dates.to_physical()
     lookup = pl.Series([None] * ((codes.max() or 0) + 1), dtype=pl.Date).scatter(
@@ -450,7 +459,8 @@ def read_versions(
 
 
 def fold_history(dataset: Dataset, versions: Iterable[Version]) -> Folded:
-    """Every version of the dataset's file folded into bitemporal rows, read one at a time."""
+    """Every version of the dataset's file folded into bitemporal rows, the versions read a
+    batch at a time (`compact_versions`)."""
     manifest: list[dict] = []
     errors: list[str] = []
     rows = bitemporal.fold_versions(
