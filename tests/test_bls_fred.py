@@ -475,37 +475,38 @@ def test_connectors_share_one_http_session() -> None:
     assert HttpClient().session() is HttpClient().session()
 
 
-def _serve_pages(httpserver, key: str, size: int, offsets: list[int]) -> None:
-    """The synthetic ALFRED answer for IHLIDXUS in pages of `size` as FRED pages a record longer
-    than `limit` (synthetic): the first at the query the connector sends, each later one at that
-    query with `limit=100000&offset=N`, saying it starts at the given offset."""
+FRED_KEY = "fredsecret0123456789abcdef"
+
+
+def _serve_pages(httpserver, monkeypatch, offsets: list[int], limit: int = 5) -> None:
+    """The synthetic ALFRED answer for IHLIDXUS in pages of 5 as FRED pages a record longer than
+    `limit` (synthetic): the first at the query the connector sends, each later one at that query
+    with `limit=100000&offset=N`, saying it starts at the given offset and holds at most
+    `limit`; then every other source as usual."""
+    monkeypatch.setenv("FRED_API_KEY", FRED_KEY)
     query = {
         "series_id": "IHLIDXUS",
         "file_type": "json",
         "realtime_start": fred.EARLIEST,
         "realtime_end": fred.LATEST,
-        "api_key": key,
+        "api_key": FRED_KEY,
     }
     answer = json.loads(ALFRED_IHLIDXUS.read_bytes())
     observations = answer["observations"]
     for page, said_offset in enumerate(offsets):
-        asked = (
-            {**query, "limit": str(fred.PAGE_LIMIT), "offset": str(page * size)} if page else query
-        )
-        body = {**answer, "limit": size, "offset": said_offset,
-                "observations": observations[page * size : (page + 1) * size]}  # fmt: skip
+        asked = {**query, "limit": str(fred.PAGE_LIMIT), "offset": str(page * 5)} if page else query
+        body = {**answer, "limit": limit, "offset": said_offset,
+                "observations": observations[page * 5 : (page + 1) * 5]}  # fmt: skip
         httpserver.expect_request(
             "/fred/series/observations", query_string=asked
         ).respond_with_json(body)
+    serve_sources(httpserver, monkeypatch).serve_alfred(FRED_KEY)
 
 
 def test_a_paged_alfred_answer_is_asked_page_by_page_and_folds_as_the_whole_record(
     workspace: Workspace, httpserver, monkeypatch
 ) -> None:
-    key = "fredsecret0123456789abcdef"
-    monkeypatch.setenv("FRED_API_KEY", key)
-    _serve_pages(httpserver, key, size=5, offsets=[0, 5, 10])
-    serve_sources(httpserver, monkeypatch).serve_alfred(key)
+    _serve_pages(httpserver, monkeypatch, offsets=[0, 5, 10])
     assert run_pipeline(VINTAGES).success
     asked = [r for r in _fred_requests(httpserver) if r.args["series_id"] == "IHLIDXUS"]
     assert [r.args.get("offset") for r in asked] == [None, "5", "10"]
@@ -523,18 +524,25 @@ def test_a_paged_alfred_answer_is_asked_page_by_page_and_folds_as_the_whole_reco
     assert _values(now, "fred:IHLIDXUS") == _csv_values("IHLIDXUS")
 
 
+@pytest.mark.parametrize(
+    ("offsets", "limit", "words"),
+    [
+        # A page that says it starts elsewhere than asked (the record moved between pages), and
+        # a server that ignores `offset` and answers the first page again: refused at once.
+        ([0, 7, 10], 5, "a page from offset 7 where offset 5 was asked for"),
+        ([0, 0, 0], 5, "a page from offset 0 where offset 5 was asked for"),
+        # A short page before the end: asking on would go on without end.
+        ([0, 5, 10], 100000, "a page of 5 observations where 100000 were due"),
+    ],
+)
 def test_pages_that_do_not_follow_fail_a_live_run_in_one_line_without_the_key(
-    workspace: Workspace, httpserver, monkeypatch
+    workspace: Workspace, httpserver, monkeypatch, offsets, limit, words
 ) -> None:
-    key = "fredsecret0123456789abcdef"
-    monkeypatch.setenv("FRED_API_KEY", key)
-    # The second page says it starts at 7 where 5 were received: a record that moved between
-    # pages (synthetic).
-    _serve_pages(httpserver, key, size=5, offsets=[0, 7, 10])
-    serve_sources(httpserver, monkeypatch).serve_alfred(key)
+    _serve_pages(httpserver, monkeypatch, offsets, limit)
     result = run_pipeline(VINTAGES)
     assert not result.success
     text = failure_text(result)
-    assert "fred_ihlidxus" in text and "from offset 7 does not follow the 5 of 14" in text
-    assert "api_key=REDACTED" in text and key not in text
+    assert "fred_ihlidxus" in text and words in text
+    assert "api_key=REDACTED" in text and FRED_KEY not in text
     assert not (workspace.lake_root / RAW_FRED_PAYLOADS.relative_path).exists()
+    assert len([r for r in _fred_requests(httpserver) if r.args["series_id"] == "IHLIDXUS"]) <= 2

@@ -41,7 +41,7 @@ from schemas.tables import (
     METRICS_PAY_PREMIUMS,
     METRICS_POSTINGS_DIVERGENCE,
 )
-from schemas.vocabulary import CHECK_KINDS
+from schemas.vocabulary import CHECK_KINDS, CLAIM_STATUSES
 
 from .conftest import (
     BIN,
@@ -348,6 +348,11 @@ def test_the_series_as_published_are_those_of_the_whole_vintages_table(
             (f"{period:%Y-%m-%d}", value)
             for period, value in expected.select("period_start", "value").rows()
         ], row["claim_id"]
+
+
+def test_every_status_has_its_words() -> None:
+    for words in (report._NOW, report._NOW_ONE, report._PAST):
+        assert set(words) == set(CLAIM_STATUSES)
 
 
 def test_units_and_ids_read_as_words() -> None:

@@ -1273,7 +1273,7 @@ def _revisions(figure_checks: pl.DataFrame) -> list[tuple[str, str, int]]:
 def _overview(
     claim_checks: pl.DataFrame, published_figures: pl.DataFrame, article_rows: pl.DataFrame | None
 ) -> str:
-    """The whole ledger in two sentences above the verdicts: how many articles, how their figures
+    """The whole ledger in a few sentences above the verdicts: how many articles, how their figures
     fare against official series as published, and how many verdicts a revision has turned."""
     names = articles(published_figures)
     if not names:
@@ -1300,7 +1300,10 @@ def _overview(
             + "."
         )
     if turned := _revisions(figures):
-        changes = [f"{n} {_PAST[then]} then and {_NOW[now]} now" for then, now, n in turned]
+        changes = [
+            f"{n} {_PAST[then]} then and {(_NOW_ONE if n == 1 else _NOW)[now]} now"
+            for then, now, n in turned
+        ]
         text += (
             " Revisions published since have changed "
             f"{_count(sum(n for *_, n in turned), 'verdict')}: " + ", ".join(changes) + "."

@@ -30,7 +30,7 @@ import polars as pl
 from labor_lake.registry.numbers import NumberError, parse_number
 from labor_lake.sources.catalog import Dataset
 from labor_lake.sources.connector import OBSERVATION_SCHEMA, DatasetRequest, Parsed, SecretLookup
-from labor_lake.sources.http import SourceError
+from labor_lake.sources.http import SourceError, redact
 
 KEY_VARIABLE = "FRED_API_KEY"
 API_URL = "https://api.stlouisfed.org/fred/series/observations"
@@ -60,22 +60,37 @@ class FredConnector:
 
     def next_page(self, request: DatasetRequest, content: bytes) -> DatasetRequest | None:
         """FRED answers at most `limit` (100000) observations; a longer record (an ALFRED answer
-        holds one observation per span of vintages) is asked for again from `offset`. Checked on
-        FRED's documented parameters only: no real paged answer is recorded offline."""
+        holds one observation per span of vintages) is asked for again from `offset`. Each page
+        is checked as it arrives, so that a wrong answer cannot make the refresh ask without
+        end: it must start where it was asked to, and a page before the last must be full
+        (`limit` observations). Checked on FRED's documented parameters only: no real paged
+        answer is recorded offline."""
         if request.extension != "json":
             return None
         try:
             answer = json.loads(content)
             count, received = answer["count"], len(answer["observations"])
+            said_offset, limit = answer.get("offset", 0), answer.get("limit", PAGE_LIMIT)
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
             return None  # not FRED's document: parse() says so in one line
+        if not isinstance(count, int) or received == 0:
+            return None  # parse() refuses a record that stops short, in one line
         parts = urlsplit(request.url)
-        asked = dict(parse_qsl(parts.query))
-        # What follows what was asked for and received (join_pages checks each page's own
-        # `offset` says the same).
-        following = int(asked.get("offset", "0")) + received
-        if not isinstance(count, int) or received == 0 or following >= count:
+        asked = int(dict(parse_qsl(parts.query)).get("offset", "0"))
+        following = asked + received
+        if following >= count:
             return None
+        where = f"{request.dataset} ({redact(request.url)})"
+        if said_offset != asked:
+            raise SourceError(
+                f"{where}: a page from offset {said_offset} where offset {asked} was asked for; "
+                "FRED's pages do not follow one another; refused, not folded"
+            )
+        if received != limit:
+            raise SourceError(
+                f"{where}: a page of {received} observations where {limit} were due before "
+                f"observation {count} of the record; refused, not folded"
+            )
         query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("offset", "limit")]
         query += [("limit", str(PAGE_LIMIT)), ("offset", str(following))]
         return replace(request, url=urlunsplit(parts._replace(query=urlencode(query))))

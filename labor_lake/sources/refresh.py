@@ -339,6 +339,12 @@ class SourceRefresh:
         while (page := connector.next_page(page, pages[-1][1])) is not None:
             answer = self.send(page, self.address(dataset, page.url), dataset.max_bytes)
             pages.append((answer.url, answer.content))
+            # The whole answer, not only each page, is held to the dataset's size limit.
+            if (size := sum(len(body) for _, body in pages)) > dataset.max_bytes:
+                raise SourceError(
+                    f"{dataset.id} ({answer.url}): {len(pages)} pages make {size} bytes, over "
+                    f"the {dataset.max_bytes} allowed for one answer; refused"
+                )
         if len(pages) == 1:
             return fetched
         return replace(fetched, content=connector.join_pages(dataset, pages))
