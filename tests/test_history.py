@@ -164,16 +164,10 @@ def test_the_history_is_fetched_incrementally_from_github(recorded, httpserver: 
     rows, manifest = recorded
     replay = Replay(httpserver, CATALOG)
     aggregate = "indeed_aggregate_postings_us"
-    newest = manifest.filter(pl.col("dataset") == aggregate).sort("vintage_at").tail(1)
-    commit = newest["vintage_id"][0]
-    snapshot = next(s for s in replay.snapshots if s.dataset == aggregate)
-    assert snapshot.sha256 == newest["sha256"][0]
     # The lake holds every version but the newest one of the aggregate file.
-    held_rows = history.read_recorded(SNAPSHOTS, [d.id for d in WITH_HISTORY if d.id != aggregate])[
-        0
-    ]
-    held_rows = pl.concat([held_rows, _without_newest(rows, manifest, aggregate)])
-    held = manifest.filter(~((pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)))
+    commit, sha256, (held_rows, held) = _held_without_newest(rows, manifest, aggregate)
+    snapshot = next(s for s in replay.snapshots if s.dataset == aggregate)
+    assert snapshot.sha256 == sha256
     replay.serve_history()
     replay.serve_url(CATALOG.get(aggregate).history.raw_url(commit), snapshot.read())
     result = history.refresh_vintages(
@@ -197,15 +191,22 @@ def test_the_history_is_fetched_incrementally_from_github(recorded, httpserver: 
     assert result.manifest.height == manifest.height
 
 
-def _without_newest(rows: pl.DataFrame, manifest: pl.DataFrame, dataset: str) -> pl.DataFrame:
-    """The dataset's rows as they were before its newest version: a rebuild without it."""
-    newest = manifest.filter(pl.col("dataset") == dataset)["vintage_at"].max()
+def _held_without_newest(
+    rows: pl.DataFrame, manifest: pl.DataFrame, dataset: str
+) -> tuple[str, str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """The newest version of `dataset` (its commit and sha256), and the two tables as a lake
+    would hold them before it: a rebuild without it."""
+    newest = manifest.filter(pl.col("dataset") == dataset).sort("vintage_at").tail(1)
+    commit, at = newest["vintage_id"][0], newest["vintage_at"][0]
     own = rows.filter(pl.col("dataset") == dataset)
-    return own.filter(pl.col("realtime_start") < newest).with_columns(
-        realtime_end=pl.when(pl.col("realtime_end") == newest)
+    before = own.filter(pl.col("realtime_start") < at).with_columns(
+        realtime_end=pl.when(pl.col("realtime_end") == at)
         .then(None)
         .otherwise(pl.col("realtime_end"))
     )
+    held_rows = pl.concat([rows.filter(pl.col("dataset") != dataset), before])
+    held = manifest.filter(~((pl.col("dataset") == dataset) & (pl.col("vintage_id") == commit)))
+    return commit, newest["sha256"][0], (held_rows, held)
 
 
 @pytest.mark.parametrize("damage", ["raw_500", "garbage", "api_page_500"])
@@ -215,12 +216,7 @@ def test_damaged_history_is_one_line_naming_the_commit_and_loses_nothing(
     rows, manifest = recorded
     replay = Replay(httpserver, CATALOG)
     aggregate = "indeed_aggregate_postings_us"
-    newest = manifest.filter(pl.col("dataset") == aggregate).sort("vintage_at").tail(1)
-    commit = newest["vintage_id"][0]
-    held_rows = pl.concat(
-        [rows.filter(pl.col("dataset") != aggregate), _without_newest(rows, manifest, aggregate)]
-    )
-    held = manifest.filter(~((pl.col("dataset") == aggregate) & (pl.col("vintage_id") == commit)))
+    commit, _, (held_rows, held) = _held_without_newest(rows, manifest, aggregate)
     replay.serve_history(fail_page={aggregate: 2} if damage == "api_page_500" else None)
     url = CATALOG.get(aggregate).history.raw_url(commit)
     if damage == "raw_500":
